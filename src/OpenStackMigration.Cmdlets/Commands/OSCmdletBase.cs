@@ -4,12 +4,11 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
-using OpenStackMigration.OpenStack;
 
 namespace OpenStackMigration.Commands
 {
     /// <summary>
-    /// What every cmdlet of the module shares: the session it talks to, cancellation on Ctrl+C,
+    /// What every cmdlet of the module shares: cancellation on Ctrl+C,
     /// running engine work while the engine's Verbose/Warning/Progress reach the pipeline thread,
     /// and turning engine errors into ErrorRecords with stable ids.
     /// </summary>
@@ -19,28 +18,8 @@ namespace OpenStackMigration.Commands
         private readonly Dictionary<string, int> _activityIds = new Dictionary<string, int>(StringComparer.Ordinal);
         private readonly Dictionary<int, ProgressRecord> _openActivities = new Dictionary<int, ProgressRecord>();
 
-        /// <summary>The connection made by Connect-OSCloud to use; the most recent one when omitted.</summary>
-        [Parameter]
-        public CloudSession? Session { get; set; }
-
         /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
         protected CancellationToken CancelToken => _stopping.Token;
-
-        /// <summary>The session to use: -Session, or the default one. Terminates with a clear error when there is none.</summary>
-        protected CloudSession ResolveSession()
-        {
-            var session = Session ?? SessionStore.Default;
-            if (session == null)
-            {
-                ThrowFailure(new OpenStackMigrationException(
-                    "OSNotConnected",
-                    FailureKind.InvalidState,
-                    "Not connected to a cloud. Run Connect-OSCloud first (with -Cloud NAME, credentials, or an openrc's OS_* variables), or pass -Session.")
-                { RecommendedAction = "Run Connect-OSCloud." });
-            }
-
-            return session!;
-        }
 
         /// <inheritdoc/>
         protected override void StopProcessing()
