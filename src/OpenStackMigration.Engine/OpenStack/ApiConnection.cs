@@ -135,7 +135,9 @@ namespace OpenStackMigration.OpenStack
             {
                 try
                 {
-                    parsed = JToken.Parse(response.Content!);
+                    // Dates stay strings: Nova's timestamps have no offset and mean UTC, which Json.Time applies.
+                    using var reader = new JsonTextReader(new System.IO.StringReader(response.Content!)) { DateParseHandling = DateParseHandling.None };
+                    parsed = JToken.ReadFrom(reader);
                 }
                 catch (JsonReaderException)
                 {
