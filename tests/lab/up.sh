@@ -274,12 +274,8 @@ start_nova() {
 
 # --- computes ---------------------------------------------------------------------------------------
 start_compute() {   # start_compute HOST [NODES]
-  local host="$1" nodes="${2:-0}" name="nova-compute-$1"
-  write_compute_conf "$host"
-  is_running "$name" && return 0
-  if ((nodes)); then step "starting $name ($nodes fake nodes)..."; else step "starting $name..."; fi
-  start_bg "$name" env OSM_LAB_STATE="$STATE" OSM_LAB_FAKE_NODES="$nodes" \
-    "$PY" "$LAB_LIB/fake_compute.py" --config-file "$ETC/nova/nova-compute-$host.conf"
+  write_compute_conf "$1"
+  launch_compute "$@"
 }
 
 compute_services_up() {   # all lab compute services report "up"

@@ -141,4 +141,15 @@ cinder_services() {
 all_services() { core_services; cinder_services; compute_services; }
 
 PY=/usr/bin/python3   # Debian's python: a pyenv/venv python3 on PATH lacks the OpenStack modules
+# launch_compute HOST [NODES]: one nova-compute process (config already written
+# by configs.sh write_compute_conf), through the lab's fake-driver launcher.
+launch_compute() {
+  local host="$1" nodes="${2:-0}" name="nova-compute-$1"
+  is_running "$name" && return 0
+  if ((nodes)); then step "starting $name ($nodes fake nodes)..."; else step "starting $name..."; fi
+  rm -f "$CONTROL/stopped.$name"
+  start_bg "$name" env OSM_LAB_STATE="$STATE" OSM_LAB_FAKE_NODES="$nodes" \
+    "$PY" "$LAB_LIB/fake_compute.py" --config-file "$ETC/nova/nova-compute-$host.conf"
+}
+
 python_lab() { "$PY" "$LAB_LIB/labctl.py" "$@"; }

@@ -311,6 +311,88 @@ def cleanup(args):
         say('deleted %d unattached volume(s)' % gone)
 
 
+# --- compute services -------------------------------------------------------------
+
+def _compute_service(api, host):
+    svcs = api.get('compute', '/os-services?binary=nova-compute&host=' + host,
+                   mv='2.53')['services']
+    if not svcs:
+        raise SystemExit('[lab] ERROR: no nova-compute service on host %s' % host)
+    return svcs[0]
+
+
+def service_set(args):
+    api = Api()
+    svc = _compute_service(api, args.host)
+    body = {'status': 'enabled' if args.action == 'enable' else 'disabled'}
+    if args.action == 'disable':
+        body['disabled_reason'] = args.reason
+    api.put('compute', '/os-services/' + svc['id'], body, mv='2.53')
+    say('nova-compute on %s %sd%s' % (args.host, args.action,
+        (' (reason: %s)' % args.reason) if args.action == 'disable' else ''))
+
+
+def service_wait(args):
+    """Wait until the compute service of HOST reports STATE (up/down)."""
+    api = Api()
+    t0 = time.time()
+    end = t0 + args.timeout
+    while time.time() < end:
+        svc = _compute_service(api, args.host)
+        if svc['state'] == args.state:
+            say('nova-compute on %s is %s (after %.0fs)' % (args.host, args.state,
+                                                             time.time() - t0))
+            return
+        time.sleep(1)
+    raise SystemExit('[lab] ERROR: nova-compute on %s not %s after %ds'
+                     % (args.host, args.state, args.timeout))
+
+
+def abort_migrations(args):
+    """Abort every running live migration (so held ones do not linger)."""
+    api = Api()
+    n = 0
+    migs = api.get('compute', '/os-migrations?migration_type=live-migration',
+                   mv='2.80')['migrations']
+    for m in migs:
+        if m['status'] in ('queued', 'preparing', 'running'):
+            api.delete('compute', '/servers/%s/migrations/%s'
+                       % (m['instance_uuid'], m['id']), mv='2.80', ok=(400, 404, 409))
+            n += 1
+    end = time.time() + args.timeout
+    while n and time.time() < end:
+        migs = api.get('compute', '/os-migrations?migration_type=live-migration',
+                       mv='2.80')['migrations']
+        if not [m for m in migs if m['status'] in ('queued', 'preparing', 'running')]:
+            break
+        time.sleep(1)
+    say('aborted %d running live migration(s)' % n)
+
+
+def send_home(args):
+    """Live-migrate the seed's instances back to the host they were booted on."""
+    api = Api()
+    for pair in args.pairs:
+        name, home = pair.split('=')
+        found = _servers(api, name='^%s$' % name)
+        if not found:
+            continue
+        s = found[0]
+        if s['OS-EXT-SRV-ATTR:host'] == home:
+            continue
+        api.post('compute', '/servers/%s/action' % s['id'],
+                 {'os-migrateLive': {'host': home, 'block_migration': 'auto'}}, mv='2.74')
+        end = time.time() + args.timeout
+        while time.time() < end:
+            time.sleep(1)
+            cur = api.get('compute', '/servers/' + s['id'], mv='2.74')['server']
+            if cur['OS-EXT-SRV-ATTR:host'] == home and cur['OS-EXT-STS:task_state'] is None:
+                break
+        else:
+            raise SystemExit('[lab] ERROR: %s did not move back to %s' % (name, home))
+        say('moved %s back to %s' % (name, home))
+
+
 # --- readiness ------------------------------------------------------------------
 
 def wait_hypervisors(args):
@@ -406,6 +488,23 @@ def main():
     c.add_argument('mb', type=int)
     c.add_argument('--timeout', type=int, default=90)
     c.set_defaults(func=placement_memory)
+    c = sub.add_parser('service')
+    c.add_argument('action', choices=['enable', 'disable'])
+    c.add_argument('host')
+    c.add_argument('reason', nargs='?', default='disabled by the lab')
+    c.set_defaults(func=service_set)
+    c = sub.add_parser('service-wait')
+    c.add_argument('host')
+    c.add_argument('state', choices=['up', 'down'])
+    c.add_argument('--timeout', type=int, default=60)
+    c.set_defaults(func=service_wait)
+    c = sub.add_parser('abort-migrations')
+    c.add_argument('--timeout', type=int, default=60)
+    c.set_defaults(func=abort_migrations)
+    c = sub.add_parser('send-home')
+    c.add_argument('pairs', nargs='+', metavar='NAME=HOST')
+    c.add_argument('--timeout', type=int, default=60)
+    c.set_defaults(func=send_home)
     args = p.parse_args()
     try:
         args.func(args)
