@@ -36,7 +36,7 @@ samples="${OSM_SAMPLES_DIR:-/var/tmp/openstackmigration-samples}"
 if [ ! -s "$samples/nova.conf" ] || [ ! -s "$samples/cinder.conf" ]; then
     mkdir -p "$samples/debs"
     cd "$samples/debs"
-    apt-get download nova-common cinder-common >/dev/null
+    apt-get -o APT::Sandbox::User=root download nova-common cinder-common >/dev/null
     for deb in nova-common_*.deb cinder-common_*.deb; do
         dpkg-deb -x "$deb" "$samples/root"
     done

@@ -64,7 +64,7 @@ namespace OpenStackMigration.Config
             var probe = new StringBuilder("LC_ALL=C; export LC_ALL\n");
             foreach (var prog in OsloServices.Daemons[project])
             {
-                probe.Append("pid=$(pgrep -o -f '(^|[ /])").Append(prog).Append("( |$)' 2>/dev/null) && [ -r /proc/$pid/cmdline ] && {\n")
+                probe.Append("pid=$(pgrep -o -f ").Append(NodeFiles.Quote("(^|[ /'\"])" + prog + "([ '\"]|$)")).Append(" 2>/dev/null) && [ -r /proc/$pid/cmdline ] && {\n")
                      .Append("  printf 'OSM-PROC %s %s\\n' ").Append(prog).Append(" \"$pid\"\n")
                      .Append("  tr '\\000' '\\n' < /proc/$pid/cmdline | sed 's/^/OSM-ARG /'\n")
                      .Append("  tr '\\000' '\\n' < /proc/$pid/environ 2>/dev/null | grep -E '^(OS_DEFAULT__(").Append(Managed).Append(")|HOME)=' | sed 's/^/OSM-ENV /'\n}\n");

@@ -50,7 +50,10 @@ namespace OpenStackMigration.Config
         public static readonly OsloOption Debug = new OsloOption("debug", true, "false", "Logs at DEBUG level (oslo.log).");
 
         /// <summary>The daemons of each project whose configuration we follow.</summary>
-        public static readonly IReadOnlyDictionary<string, string[]> Daemons = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
+        public static IReadOnlyDictionary<string, string[]> Daemons => DaemonTable;
+
+        /// <summary>Tests add a project of their own here so that services running on the machine do not interfere.</summary>
+        internal static readonly Dictionary<string, string[]> DaemonTable = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
         {
             ["nova"] = new[] { "nova-compute", "nova-conductor", "nova-scheduler", "nova-api", "nova-api-metadata", "nova-novncproxy", "nova-spicehtml5proxy", "nova-serialproxy" },
             ["cinder"] = new[] { "cinder-volume", "cinder-scheduler", "cinder-api", "cinder-backup" },
