@@ -1,0 +1,224 @@
+#requires -Version 7.2
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages the OpenStackMigration module.
+.DESCRIPTION
+    Tasks (run one or several, in order):
+      Build     publish a ready module folder: out/OpenStackMigration/<version>/ (manifest, DLLs, formats, help)
+      Test      Build, unit tests, Pester against the built module in a fresh pwsh, then the integration
+                tests on the local lab (skipped with the reason where the lab cannot run). Last line: "N passed, N failed".
+      Lab       bring the local OpenStack lab up (tests/lab/up.sh --cinder)
+      LabDown   stop the lab and remove its state
+      Demo      Build, bring the lab up unless a cloud is configured, and run the seed scenario
+      Bench     Build, then run the benchmarks under bench/ against the lab and print their figures
+      Package   Build, then make a .nupkg that PowerShellGet / PSResourceGet repositories accept (out/packages/)
+      Clean     remove out/ and the build folders
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0, ValueFromRemainingArguments = $true)]
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'IntegrationTest', 'Lab', 'LabDown', 'Demo', 'Bench', 'Package', 'Clean')]
+    [string[]] $Task = @('Build'),
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Skip the lab even where it could run (integration tests are then reported as skipped).
+    [switch] $NoLab
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+if ($env:CI -or [Console]::IsOutputRedirected) { $PSStyle.OutputRendering = "PlainText" }
+
+$Root = $PSScriptRoot
+$ModuleName = 'OpenStackMigration'
+$Manifest = Import-PowerShellDataFile (Join-Path $Root "module/$ModuleName.psd1")
+$Version = $Manifest.ModuleVersion
+$ModuleOut = Join-Path $Root "out/$ModuleName/$Version"
+$ResultsDir = Join-Path $Root 'out/test-results'
+$LabDir = if ($env:OSM_LAB_DIR) { $env:OSM_LAB_DIR } else { Join-Path $Root '.lab' }
+# A fresh pwsh of the same version as this one, wherever it was installed from.
+$PwshDll = Join-Path $PSHOME 'pwsh.dll'
+
+$script:Passed = 0
+$script:Failed = 0
+$script:Skipped = 0
+
+function Write-Step([string] $Message) { Write-Host "==> $Message" -ForegroundColor Cyan }
+
+function Invoke-Native {
+    param([string] $FilePath, [string[]] $ArgumentList, [switch] $AllowFailure)
+    & $FilePath @ArgumentList | Out-Host
+    if ($LASTEXITCODE -ne 0 -and -not $AllowFailure) {
+        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Invoke-FreshPwsh {
+    param([string] $File, [string[]] $ArgumentList = @(), [switch] $AllowFailure)
+    Invoke-Native dotnet (@($PwshDll, '-NoProfile', '-NonInteractive', '-File', $File) + $ArgumentList) -AllowFailure:$AllowFailure
+}
+
+function Get-PesterPath {
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $path = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path $path)) {
+        Invoke-Native dotnet @('restore', (Join-Path $Root 'build/tools.csproj'), '--nologo', '-v', 'quiet')
+    }
+    return $path
+}
+
+function Test-LabPossible {
+    if ($NoLab) { return 'the -NoLab switch was given' }
+    if (-not $IsLinux) { return 'the lab needs Linux (Debian 12)' }
+    if ((& id -u) -ne '0') { return 'the lab installs Debian packages and must run as root' }
+    if (-not (Test-Path /etc/debian_version) -or -not ((Get-Content /etc/debian_version -Raw) -match '^12\.')) { return 'the lab needs Debian 12 (it uses its OpenStack Zed packages)' }
+    if (-not (Test-Path (Join-Path $Root 'tests/lab/up.sh'))) { return 'tests/lab/up.sh is missing' }
+    return $null
+}
+
+function Invoke-Build {
+    Write-Step "Building $ModuleName $Version ($Configuration)"
+    $publish = Join-Path $Root 'out/publish'
+    Remove-Item $publish, $ModuleOut -Recurse -Force -ErrorAction SilentlyContinue
+    Invoke-Native dotnet @('publish', (Join-Path $Root "src/$ModuleName.Cmdlets/$ModuleName.Cmdlets.csproj"), '-c', $Configuration, '-o', $publish, '--nologo', '-v', 'quiet')
+
+    $dependencies = Join-Path $ModuleOut 'dependencies'
+    New-Item -ItemType Directory -Force -Path $dependencies | Out-Null
+    # Our own assemblies sit beside the manifest; third-party ones in dependencies/, loaded by the module's resolver.
+    $own = @("$ModuleName.dll", "$ModuleName.Engine.dll")
+    Get-ChildItem $publish -Filter *.dll | ForEach-Object {
+        if ($_.Name -eq 'System.Management.Automation.dll') { return }
+        $target = if ($own -contains $_.Name) { $ModuleOut } else { $dependencies }
+        Copy-Item $_.FullName $target
+    }
+    Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse -Exclude '*.md'
+
+    Write-Step 'Generating MAML help from the XML doc comments'
+    $helpDir = Join-Path $ModuleOut 'en-US'
+    New-Item -ItemType Directory -Force -Path $helpDir | Out-Null
+    Invoke-FreshPwsh (Join-Path $Root 'build/New-MamlHelp.ps1') @(
+        '-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"),
+        '-DocFiles', ((Join-Path $publish "$ModuleName.xml"), (Join-Path $publish "$ModuleName.Engine.xml") -join ','),
+        '-OutFile', (Join-Path $helpDir "$ModuleName.dll-Help.xml"))
+    Write-Host "Module ready in $ModuleOut"
+}
+
+function Read-TrxCounts([string] $Path) {
+    [xml] $trx = Get-Content $Path -Raw
+    $counters = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.total - [int]$counters.executed }
+}
+
+function Invoke-UnitTest {
+    Write-Step 'Unit tests (xunit)'
+    $trxDir = Join-Path $ResultsDir 'unit'
+    Remove-Item $trxDir -Recurse -Force -ErrorAction SilentlyContinue
+    Invoke-Native dotnet @('test', (Join-Path $Root 'tests/Unit'), '-c', $Configuration, '--nologo', '--logger', 'trx;LogFileName=unit.trx', '--logger', 'console;verbosity=normal', '--results-directory', $trxDir) -AllowFailure
+    $code = $LASTEXITCODE
+    $trx = Join-Path $trxDir 'unit.trx'
+    if (-not (Test-Path $trx)) { $script:Failed++; Write-Warning "Unit tests did not run (exit $code)."; return }
+    $counts = Read-TrxCounts $trx
+    $script:Passed += $counts.Passed; $script:Failed += $counts.Failed; $script:Skipped += $counts.Skipped
+    Write-Host "Unit: $($counts.Passed) passed, $($counts.Failed) failed, $($counts.Skipped) skipped"
+    if ($counts.Failed -eq 0 -and $code -ne 0) { $script:Failed++; Write-Warning "dotnet test exited $code." }
+}
+
+function Invoke-PesterSuite([string] $Name, [string[]] $Tag, [string[]] $ExcludeTag, [hashtable] $Environment = @{}) {
+    Write-Step "Pester: $Name (fresh pwsh, built module)"
+    $resultFile = Join-Path $ResultsDir "pester-$Name.json"
+    New-Item -ItemType Directory -Force -Path $ResultsDir | Out-Null
+    Remove-Item $resultFile -ErrorAction SilentlyContinue
+    $saved = @{}
+    foreach ($key in $Environment.Keys) { $saved[$key] = [Environment]::GetEnvironmentVariable($key); [Environment]::SetEnvironmentVariable($key, $Environment[$key]) }
+    try {
+        $env:OSM_MODULE_PATH = Join-Path $ModuleOut "$ModuleName.psd1"
+        $env:OSM_LAB_DIR = $LabDir
+        Invoke-FreshPwsh (Join-Path $Root 'build/Invoke-PesterRun.ps1') @(
+            '-PesterPath', (Get-PesterPath), '-TestPath', (Join-Path $Root 'tests/Pester'),
+            '-Tag', ($Tag -join ','), '-ExcludeTag', ($ExcludeTag -join ','), '-ResultFile', $resultFile) -AllowFailure
+    }
+    finally {
+        foreach ($key in $saved.Keys) { [Environment]::SetEnvironmentVariable($key, $saved[$key]) }
+    }
+    if (-not (Test-Path $resultFile)) { $script:Failed++; Write-Warning "Pester run '$Name' ended without results."; return }
+    $r = Get-Content $resultFile -Raw | ConvertFrom-Json
+    $script:Passed += $r.Passed; $script:Failed += $r.Failed; $script:Skipped += $r.Skipped
+    Write-Host "Pester ${Name}: $($r.Passed) passed, $($r.Failed) failed, $($r.Skipped) skipped"
+}
+
+function Invoke-Lab {
+    $why = Test-LabPossible
+    if ($why) { throw "The local lab cannot run here: $why." }
+    Write-Step 'Bringing the local OpenStack lab up'
+    Invoke-Native bash @((Join-Path $Root 'tests/lab/up.sh'), '--cinder')
+}
+
+function Invoke-IntegrationTest {
+    $why = Test-LabPossible
+    if ($why) {
+        $count = (Get-ChildItem (Join-Path $Root 'tests/Pester') -Filter *.Tests.ps1 | Select-String -Pattern "-Tag\s+'?Integration" | Measure-Object).Count
+        $script:Skipped += [Math]::Max(1, $count)
+        Write-Warning "Integration tests SKIPPED: $why."
+        return
+    }
+    Write-Step 'Installing what the integration tests need (haproxy, sshd, oslo.config)'
+    Invoke-Native bash @((Join-Path $Root 'tests/integration-deps.sh'))
+    Invoke-Lab
+    Invoke-PesterSuite -Name 'integration' -Tag @('Integration') -ExcludeTag @()
+}
+
+function Invoke-Test {
+    Invoke-Build
+    Invoke-UnitTest
+    Invoke-PesterSuite -Name 'module' -Tag @() -ExcludeTag @('Integration')
+    Invoke-IntegrationTest
+    if ($script:Skipped -gt 0) { Write-Host "$($script:Skipped) skipped" }
+    Write-Host "$($script:Passed) passed, $($script:Failed) failed"
+    if ($script:Failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    if (-not $env:OS_CLOUD -and -not $env:OS_AUTH_URL) {
+        Invoke-Lab
+        $env:OS_CLIENT_CONFIG_FILE = Join-Path $LabDir 'clouds.yaml'
+        $env:OS_CLOUD = 'osm-lab'
+    }
+    Invoke-FreshPwsh (Join-Path $Root 'demo/Invoke-Demo.ps1') @('-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"), '-LabDir', $LabDir)
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    Invoke-Native bash @((Join-Path $Root 'tests/integration-deps.sh'))
+    Invoke-Lab
+    Invoke-FreshPwsh (Join-Path $Root 'bench/Invoke-Bench.ps1') @('-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"), '-LabDir', $LabDir)
+}
+
+function Invoke-Package {
+    Invoke-Build
+    Write-Step 'Packaging a .nupkg with PSResourceGet'
+    $repo = Join-Path $Root 'out/packages'
+    New-Item -ItemType Directory -Force -Path $repo | Out-Null
+    Remove-Item (Join-Path $repo "$ModuleName.$Version.nupkg") -ErrorAction SilentlyContinue
+    Invoke-FreshPwsh (Join-Path $Root 'build/Publish-LocalPackage.ps1') @('-ModuleDir', $ModuleOut, '-Repository', $repo)
+}
+
+foreach ($t in $Task) {
+    switch ($t) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'UnitTest' { Invoke-UnitTest; Write-Host "$($script:Passed) passed, $($script:Failed) failed"; if ($script:Failed) { exit 1 } }
+        'PesterTest' { Invoke-PesterSuite -Name 'module' -Tag @() -ExcludeTag @('Integration'); Write-Host "$($script:Passed) passed, $($script:Failed) failed"; if ($script:Failed) { exit 1 } }
+        'IntegrationTest' { Invoke-IntegrationTest; Write-Host "$($script:Passed) passed, $($script:Failed) failed"; if ($script:Failed) { exit 1 } }
+        'Lab' { Invoke-Lab }
+        'LabDown' { Invoke-Native bash @((Join-Path $Root 'tests/lab/down.sh')) }
+        'Demo' { Invoke-Demo }
+        'Bench' { Invoke-Bench }
+        'Package' { Invoke-Package }
+        'Clean' { Remove-Item (Join-Path $Root 'out') -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}

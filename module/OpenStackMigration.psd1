@@ -1,0 +1,34 @@
+@{
+    RootModule           = 'OpenStackMigration.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '7f0d3c56-2f7e-4a53-9a63-3b1b6f7b2d11'
+    Author               = 'OpenStackMigration contributors'
+    CompanyName          = 'OpenStackMigration'
+    Copyright            = '(c) OpenStackMigration contributors. Apache License 2.0.'
+    Description          = 'OpenStack live and cold migration an admin can script, trust and watch: hosts and capacity, pre-flight checks, migrations with progress and a real verdict, host maintenance, and safe nova/cinder/haproxy timeout tuning on every node.'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml')
+    TypesToProcess       = @('OpenStackMigration.Types.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-OSCloud'
+        'Disconnect-OSCloud'
+        'Get-OSHypervisor'
+        'Get-OSInstance'
+        'Get-OSComputeService'
+        'Disable-OSComputeService'
+        'Enable-OSComputeService'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('OpenStack', 'Nova', 'LiveMigration', 'Migration', 'Cloud', 'Placement', 'Cinder', 'HAProxy', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux')
+            LicenseUri   = 'https://www.apache.org/licenses/LICENSE-2.0'
+            ProjectUri   = 'https://github.com/openstackmigration/OpenStackMigration'
+            ReleaseNotes = 'First release.'
+        }
+    }
+}

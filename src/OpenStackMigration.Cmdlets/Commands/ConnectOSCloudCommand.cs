@@ -1,0 +1,176 @@
+using System;
+using System.Management.Automation;
+using System.Net;
+using OpenStackMigration.OpenStack;
+
+namespace OpenStackMigration.Commands
+{
+    /// <summary>Connects to an OpenStack cloud through Keystone v3 and makes the connection the default.</summary>
+    /// <remarks>
+    /// <para>Authenticates with a password (-Credential), an application credential (-ApplicationCredential) or an existing token (-Token), or takes the settings of a clouds.yaml entry (-Cloud; secure.yaml is merged in) from the places the OpenStack client tools look: OS_CLIENT_CONFIG_FILE, the current folder, ~/.config/openstack, /etc/openstack. With no parameters it reads an openrc's OS_* environment variables (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME, OS_REGION_NAME, OS_INTERFACE, OS_CACERT, or OS_CLOUD).</para>
+    /// <para>The region and interface pick the endpoints from the catalog. TLS certificates are verified unless -SkipCertificateCheck is given; -CACertFile trusts a private CA. Nova's newest compute microversion is discovered and the newest one this module supports is used.</para>
+    /// <para>The session returned is also the default for every other cmdlet; pass -Session to talk to several clouds in one runbook. The token is renewed before it expires and once after a 401; it never appears in any output.</para>
+    /// </remarks>
+    /// <example>
+    /// <code>Connect-OSCloud -Cloud mycloud</code>
+    /// <para>Connects with the 'mycloud' entry of clouds.yaml.</para>
+    /// </example>
+    /// <example>
+    /// <code>. ./admin-openrc.sh  # in bash, before starting pwsh
+    /// Connect-OSCloud</code>
+    /// <para>Connects with the OS_* variables of an openrc file.</para>
+    /// </example>
+    /// <example>
+    /// <code>$prod = Connect-OSCloud -AuthUrl https://keystone.example.com:5000/v3 -Credential (Get-Credential admin) -ProjectName admin -Region RegionOne
+    /// Get-OSHypervisor -Session $prod</code>
+    /// <para>Connects with a password and keeps the session in a variable for -Session.</para>
+    /// </example>
+    [Cmdlet(VerbsCommunications.Connect, "OSCloud", DefaultParameterSetName = EnvironmentSet)]
+    [OutputType(typeof(CloudSession))]
+    public sealed class ConnectOSCloudCommand : OSCmdletBase
+    {
+        private const string EnvironmentSet = "Environment";
+        private const string CloudSet = "Cloud";
+        private const string PasswordSet = "Password";
+        private const string AppCredSet = "ApplicationCredential";
+        private const string TokenSet = "Token";
+
+        /// <summary>The name of a cloud in clouds.yaml.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = CloudSet)]
+        [ValidateNotNullOrEmpty]
+        public string Cloud { get; set; } = string.Empty;
+
+        /// <summary>Keystone's URL, such as https://keystone.example.com:5000/v3.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PasswordSet)]
+        [Parameter(Mandatory = true, ParameterSetName = AppCredSet)]
+        [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [ValidateNotNullOrEmpty]
+        public string AuthUrl { get; set; } = string.Empty;
+
+        /// <summary>The user name and password.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = PasswordSet)]
+        [Credential]
+        public PSCredential Credential { get; set; } = PSCredential.Empty;
+
+        /// <summary>An application credential: its id as the user name and its secret as the password.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = AppCredSet)]
+        [Credential]
+        public PSCredential ApplicationCredential { get; set; } = PSCredential.Empty;
+
+        /// <summary>An existing Keystone token, as a SecureString.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        public System.Security.SecureString? Token { get; set; }
+
+        /// <summary>The project to scope the token to.</summary>
+        [Parameter(ParameterSetName = PasswordSet)]
+        [Parameter(ParameterSetName = TokenSet)]
+        public string? ProjectName { get; set; }
+
+        /// <summary>The project to scope the token to, by id.</summary>
+        [Parameter(ParameterSetName = PasswordSet)]
+        [Parameter(ParameterSetName = TokenSet)]
+        public string? ProjectId { get; set; }
+
+        /// <summary>The user's domain (default: Default).</summary>
+        [Parameter(ParameterSetName = PasswordSet)]
+        public string UserDomainName { get; set; } = "Default";
+
+        /// <summary>The project's domain (default: Default).</summary>
+        [Parameter(ParameterSetName = PasswordSet)]
+        [Parameter(ParameterSetName = TokenSet)]
+        public string ProjectDomainName { get; set; } = "Default";
+
+        /// <summary>The region whose endpoints to use (overrides the cloud's or the environment's).</summary>
+        [Parameter]
+        public string? Region { get; set; }
+
+        /// <summary>The endpoint interface: public, internal or admin (overrides the cloud's or the environment's).</summary>
+        [Parameter]
+        [ValidateSet("public", "internal", "admin")]
+        public string? Interface { get; set; }
+
+        /// <summary>A PEM file of CA certificates to trust for this cloud.</summary>
+        [Parameter]
+        public string? CACertFile { get; set; }
+
+        /// <summary>Do not verify TLS certificates. Only for labs: anyone in the path can then read the password.</summary>
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        /// <summary>Seconds to wait for each API request (default 60).</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int RequestTimeoutSec { get; set; } = 60;
+
+        /// <inheritdoc/>
+        protected override void EndProcessing()
+        {
+            var options = BuildOptions();
+            var session = RunEngine((sink, token) => CloudSession.ConnectAsync(options, sink, token));
+            SessionStore.Default = session;
+            WriteObject(session);
+            base.EndProcessing();
+        }
+
+        private AuthOptions BuildOptions()
+        {
+            AuthOptions options;
+            var cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+            try
+            {
+                switch (ParameterSetName)
+                {
+                    case CloudSet:
+                        options = CloudConfig.FromCloudsYaml(Cloud, cwd, Environment.GetEnvironmentVariables());
+                        break;
+                    case EnvironmentSet:
+                        options = CloudConfig.FromEnvironment(Environment.GetEnvironmentVariables(), cwd);
+                        break;
+                    default:
+                        options = new AuthOptions
+                        {
+                            AuthUrl = AuthUrl,
+                            ProjectName = ProjectName,
+                            ProjectId = ProjectId,
+                            UserDomainName = UserDomainName,
+                            ProjectDomainName = ProjectDomainName,
+                        };
+                        if (ParameterSetName == PasswordSet)
+                        {
+                            options.Method = AuthMethod.Password;
+                            options.Credential = new NetworkCredential(Credential.UserName, Credential.Password);
+                        }
+                        else if (ParameterSetName == AppCredSet)
+                        {
+                            options.Method = AuthMethod.ApplicationCredential;
+                            options.Credential = new NetworkCredential(ApplicationCredential.UserName, ApplicationCredential.Password);
+                        }
+                        else
+                        {
+                            options.Method = AuthMethod.Token;
+                            options.Credential = new NetworkCredential("token", Token);
+                        }
+
+                        break;
+                }
+            }
+            catch (OpenStackMigrationException e)
+            {
+                ThrowFailure(e);
+                throw;
+            }
+
+            options.Region = Region ?? options.Region;
+            options.Interface = Interface ?? options.Interface;
+            options.CACertFile = CACertFile ?? options.CACertFile;
+            options.SkipCertificateCheck = SkipCertificateCheck.IsPresent || options.SkipCertificateCheck;
+            options.RequestTimeoutSec = RequestTimeoutSec;
+            if (options.SkipCertificateCheck)
+            {
+                WriteWarning("TLS certificates will not be verified for this cloud.");
+            }
+
+            return options;
+        }
+    }
+}

@@ -1,0 +1,208 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace OpenStackMigration.Commands
+{
+    /// <summary>
+    /// What every cmdlet of the module shares: cancellation on Ctrl+C,
+    /// running engine work while the engine's Verbose/Warning/Progress reach the pipeline thread,
+    /// and turning engine errors into ErrorRecords with stable ids.
+    /// </summary>
+    public abstract class OSCmdletBase : PSCmdlet
+    {
+        private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
+        private readonly Dictionary<string, int> _activityIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        private readonly Dictionary<int, ProgressRecord> _openActivities = new Dictionary<int, ProgressRecord>();
+
+        /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+        protected CancellationToken CancelToken => _stopping.Token;
+
+        /// <inheritdoc/>
+        protected override void StopProcessing()
+        {
+            _stopping.Cancel();
+            base.StopProcessing();
+        }
+
+        /// <inheritdoc/>
+        protected override void EndProcessing()
+        {
+            CompleteAllProgress();
+            base.EndProcessing();
+        }
+
+        /// <summary>Runs engine work on the thread pool and pumps its messages here until it ends.</summary>
+        protected T RunEngine<T>(Func<IEngineSink, CancellationToken, Task<T>> work)
+        {
+            using var pump = new PipelinePump();
+            var task = Task.Run(() => work(pump, CancelToken));
+            try
+            {
+                Pump(pump, task);
+                return task.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (CancelToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            finally
+            {
+                CompleteAllProgress();
+            }
+        }
+
+        /// <summary>Runs engine work that produces items as it goes; each one is written to the pipeline as it arrives.</summary>
+        protected void RunEngineStreaming<T>(Func<Action<T>, IEngineSink, CancellationToken, Task> work)
+        {
+            RunEngine<bool>(async (sink, token) =>
+            {
+                var pump = (PipelinePump)sink;
+                await work(item => pump.Post(cmdlet => cmdlet.WriteObject(item)), sink, token).ConfigureAwait(false);
+                return true;
+            });
+        }
+
+        /// <summary>Writes a non-terminating error for one item, keeping the engine's error id and category.</summary>
+        protected void WriteFailure(Exception exception, object? target)
+        {
+            WriteError(ToErrorRecord(exception, target));
+        }
+
+        /// <summary>Stops the cmdlet with a terminating error built like <see cref="WriteFailure"/>.</summary>
+        protected void ThrowFailure(Exception exception, object? target = null)
+        {
+            ThrowTerminatingError(ToErrorRecord(exception, target));
+        }
+
+        /// <summary>Maps an engine exception to an ErrorRecord: stable id, category, and what to do.</summary>
+        internal static ErrorRecord ToErrorRecord(Exception exception, object? target)
+        {
+            if (exception is AggregateException aggregate && aggregate.InnerExceptions.Count == 1)
+            {
+                exception = aggregate.InnerExceptions[0];
+            }
+
+            if (exception is OpenStackMigrationException known)
+            {
+                var record = new ErrorRecord(known, known.ErrorId, CategoryOf(known.Kind), target ?? known.Target);
+                if (known.RecommendedAction != null)
+                {
+                    record.ErrorDetails = new ErrorDetails(known.Message) { RecommendedAction = known.RecommendedAction };
+                }
+
+                return record;
+            }
+
+            return new ErrorRecord(exception, "OSUnexpectedError," + exception.GetType().Name, ErrorCategory.NotSpecified, target);
+        }
+
+        internal static ErrorCategory CategoryOf(FailureKind kind) => kind switch
+        {
+            FailureKind.InvalidArgument => ErrorCategory.InvalidArgument,
+            FailureKind.NotFound => ErrorCategory.ObjectNotFound,
+            FailureKind.Authentication => ErrorCategory.AuthenticationError,
+            FailureKind.PermissionDenied => ErrorCategory.PermissionDenied,
+            FailureKind.ConnectionFailed => ErrorCategory.ConnectionError,
+            FailureKind.Timeout => ErrorCategory.OperationTimeout,
+            FailureKind.InvalidState => ErrorCategory.InvalidOperation,
+            FailureKind.ServiceError => ErrorCategory.InvalidResult,
+            FailureKind.Configuration => ErrorCategory.InvalidData,
+            FailureKind.NotSupported => ErrorCategory.NotImplemented,
+            FailureKind.CommandFailed => ErrorCategory.OperationStopped,
+            FailureKind.Cancelled => ErrorCategory.OperationStopped,
+            _ => ErrorCategory.NotSpecified,
+        };
+
+        /// <summary>The one progress helper: maps engine activity keys to stable activity ids.</summary>
+        protected void ShowProgress(ProgressReport report)
+        {
+            if (!_activityIds.TryGetValue(report.Key, out var id))
+            {
+                id = _activityIds.Count + 1;
+                _activityIds[report.Key] = id;
+            }
+
+            var record = new ProgressRecord(id, report.Activity, string.IsNullOrEmpty(report.Status) ? report.Activity : report.Status)
+            {
+                PercentComplete = Math.Min(100, report.PercentComplete),
+                SecondsRemaining = report.SecondsRemaining,
+                CurrentOperation = report.CurrentOperation,
+                RecordType = report.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            };
+            if (report.ParentKey != null && _activityIds.TryGetValue(report.ParentKey, out var parent))
+            {
+                record.ParentActivityId = parent;
+            }
+
+            if (report.Completed)
+            {
+                _openActivities.Remove(id);
+            }
+            else
+            {
+                _openActivities[id] = record;
+            }
+
+            WriteProgress(record);
+        }
+
+        private void CompleteAllProgress()
+        {
+            foreach (var open in new List<ProgressRecord>(_openActivities.Values))
+            {
+                open.RecordType = ProgressRecordType.Completed;
+                WriteProgress(open);
+            }
+
+            _openActivities.Clear();
+        }
+
+        private void Pump(PipelinePump pump, Task task)
+        {
+            task.ContinueWith(_ => pump.Close(), TaskScheduler.Default);
+            foreach (var action in pump.Messages)
+            {
+                action(this);
+            }
+        }
+
+        /// <summary>
+        /// Carries engine messages from worker threads to the pipeline thread, the only thread
+        /// allowed to call Write*. Messages posted after the work ends are dropped.
+        /// </summary>
+        private sealed class PipelinePump : IEngineSink, IDisposable
+        {
+            private readonly BlockingCollection<Action<OSCmdletBase>> _queue = new BlockingCollection<Action<OSCmdletBase>>();
+
+            public IEnumerable<Action<OSCmdletBase>> Messages => _queue.GetConsumingEnumerable();
+
+            public void Post(Action<OSCmdletBase> action)
+            {
+                try
+                {
+                    _queue.Add(action);
+                }
+                catch (InvalidOperationException)
+                {
+                    // The work has ended; nobody is listening any more.
+                }
+            }
+
+            public void Close() => _queue.CompleteAdding();
+
+            public void Verbose(string message) => Post(c => c.WriteVerbose(message));
+
+            public void Debug(string message) => Post(c => c.WriteDebug(message));
+
+            public void Warning(string message) => Post(c => c.WriteWarning(message));
+
+            public void Progress(ProgressReport report) => Post(c => c.ShowProgress(report));
+
+            public void Dispose() => _queue.Dispose();
+        }
+    }
+}

@@ -1,0 +1,184 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenStackMigration.Model;
+using OpenStackMigration.OpenStack;
+
+namespace OpenStackMigration.Inventory
+{
+    /// <summary>
+    /// The read side an admin starts from: hypervisors with Placement capacity, instances,
+    /// compute services. Joins Nova and Placement so callers never do.
+    /// </summary>
+    public sealed class CloudInventory
+    {
+        private readonly NovaClient _nova;
+        private readonly PlacementClient _placement;
+
+        /// <summary>Creates the reader for a session.</summary>
+        public CloudInventory(CloudSession session)
+        {
+            Session = session;
+            _nova = new NovaClient(session);
+            _placement = new PlacementClient(session);
+        }
+
+        /// <summary>The session.</summary>
+        public CloudSession Session { get; }
+
+        /// <summary>The Nova client, for callers that need more.</summary>
+        public NovaClient Nova => _nova;
+
+        /// <summary>The Placement client.</summary>
+        public PlacementClient Placement => _placement;
+
+        /// <summary>Hypervisors whose node or host name matches any of the wildcard patterns (all when none), with capacity.</summary>
+        public async Task<IReadOnlyList<Hypervisor>> GetHypervisorsAsync(IReadOnlyCollection<string>? namePatterns, bool withCapacity, int parallelism, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var all = await _nova.ListHypervisorsAsync(sink, cancellationToken).ConfigureAwait(false);
+            var selected = all.Where(h => Wildcard.MatchesAny(namePatterns, h.Name) || Wildcard.MatchesAny(namePatterns, h.HostName)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToList();
+            ReportUnmatched(namePatterns, selected.SelectMany(h => new[] { h.Name, h.HostName }), "hypervisor", sink);
+            if (withCapacity)
+            {
+                await _placement.FillCapacityAsync(selected, parallelism, sink, cancellationToken).ConfigureAwait(false);
+            }
+
+            return selected;
+        }
+
+        /// <summary>Compute services matching host patterns and a binary.</summary>
+        public async Task<IReadOnlyList<ComputeService>> GetServicesAsync(IReadOnlyCollection<string>? hostPatterns, string? binary, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var exactHost = hostPatterns != null && hostPatterns.Count == 1 && !Wildcard.HasWildcards(hostPatterns.First()) ? hostPatterns.First() : null;
+            var services = await _nova.ListServicesAsync(binary, exactHost, sink, cancellationToken).ConfigureAwait(false);
+            return services.Where(s => Wildcard.MatchesAny(hostPatterns, s.HostName)).OrderBy(s => s.HostName, StringComparer.OrdinalIgnoreCase).ThenBy(s => s.Binary, StringComparer.Ordinal).ToList();
+        }
+
+        /// <summary>The nova-compute service of one host; a NotFound error names the hosts that exist.</summary>
+        public async Task<ComputeService> GetComputeServiceAsync(string host, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var services = await _nova.ListServicesAsync("nova-compute", null, sink, cancellationToken).ConfigureAwait(false);
+            var match = services.FirstOrDefault(s => string.Equals(s.HostName, host, StringComparison.Ordinal));
+            if (match == null)
+            {
+                throw new OpenStackMigrationException(
+                    "OSComputeHostNotFound",
+                    FailureKind.NotFound,
+                    $"There is no compute host '{host}'. Compute hosts: {string.Join(", ", services.Select(s => s.HostName).OrderBy(h => h, StringComparer.Ordinal))}.")
+                { Target = host };
+            }
+
+            return match;
+        }
+
+        /// <summary>Streams instances page by page, filtered by name patterns (applied here) and host (applied by Nova).</summary>
+        public Task GetInstancesAsync(IReadOnlyCollection<string>? namePatterns, string? host, bool allProjects, Action<Instance> onInstance, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            // One literal name can be filtered by Nova itself; patterns are matched here.
+            var query = new ServerQuery { AllProjects = allProjects, Host = host };
+            if (namePatterns != null && namePatterns.Count == 1)
+            {
+                query.NameRegex = Wildcard.ToNovaRegex(namePatterns.First());
+            }
+
+            var matched = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            return _nova.ListServersAsync(
+                query,
+                page =>
+                {
+                    foreach (var instance in page.Where(i => Wildcard.MatchesAny(namePatterns, i.Name)))
+                    {
+                        matched.Add(instance.Name);
+                        onInstance(instance);
+                    }
+                },
+                sink,
+                cancellationToken).ContinueWith(
+                    t =>
+                    {
+                        t.GetAwaiter().GetResult();
+                        ReportUnmatched(namePatterns, matched, "instance", sink);
+                    },
+                    cancellationToken,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+        }
+
+        private static void ReportUnmatched(IReadOnlyCollection<string>? patterns, IEnumerable<string> found, string what, IEngineSink sink)
+        {
+            if (patterns == null)
+            {
+                return;
+            }
+
+            var names = found.ToList();
+            foreach (var pattern in patterns.Where(p => !Wildcard.HasWildcards(p)))
+            {
+                if (!names.Any(n => Wildcard.Matches(pattern, n)))
+                {
+                    throw new OpenStackMigrationException($"OS{char.ToUpperInvariant(what[0])}{what.Substring(1)}NotFound", FailureKind.NotFound, $"No {what} named '{pattern}'.") { Target = pattern };
+                }
+            }
+        }
+    }
+
+    /// <summary>PowerShell-style wildcards (* ? [abc]) without PowerShell, case-insensitive.</summary>
+    public static class Wildcard
+    {
+        /// <summary>True when the text has wildcard characters.</summary>
+        public static bool HasWildcards(string pattern) => pattern.IndexOfAny(new[] { '*', '?', '[' }) >= 0;
+
+        /// <summary>True when no patterns are given or any matches.</summary>
+        public static bool MatchesAny(IReadOnlyCollection<string>? patterns, string value) => patterns == null || patterns.Count == 0 || patterns.Any(p => Matches(p, value));
+
+        /// <summary>Matches one pattern.</summary>
+        public static bool Matches(string pattern, string value) => Regex.IsMatch(value, "^" + ToRegex(pattern) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+        /// <summary>A regular expression Nova's name filter (a database REGEXP) can use: the pattern's literal prefix, anchored.</summary>
+        public static string ToNovaRegex(string pattern)
+        {
+            var literal = new string(pattern.TakeWhile(c => c != '*' && c != '?' && c != '[').ToArray());
+            var escaped = string.Concat(literal.Select(c => char.IsLetterOrDigit(c) || c == '_' || c == '-' || c == ' ' ? c.ToString() : "[" + c + "]"));
+            return "^" + escaped;
+        }
+
+        private static string ToRegex(string pattern)
+        {
+            var sb = new System.Text.StringBuilder();
+            for (var i = 0; i < pattern.Length; i++)
+            {
+                var c = pattern[i];
+                if (c == '*')
+                {
+                    sb.Append(".*");
+                }
+                else if (c == '?')
+                {
+                    sb.Append('.');
+                }
+                else if (c == '[')
+                {
+                    var end = pattern.IndexOf(']', i + 1);
+                    if (end > i)
+                    {
+                        sb.Append('[').Append(pattern.Substring(i + 1, end - i - 1).Replace("\\", "\\\\")).Append(']');
+                        i = end;
+                    }
+                    else
+                    {
+                        sb.Append(Regex.Escape("["));
+                    }
+                }
+                else
+                {
+                    sb.Append(Regex.Escape(c.ToString()));
+                }
+            }
+
+            return sb.ToString();
+        }
+    }
+}

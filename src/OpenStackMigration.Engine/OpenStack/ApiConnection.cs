@@ -1,0 +1,294 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using RestSharp;
+
+namespace OpenStackMigration.OpenStack
+{
+    /// <summary>One answer from an OpenStack API.</summary>
+    internal sealed class ApiResponse
+    {
+        public ApiResponse(int status, JToken? body, string? requestId, IReadOnlyDictionary<string, string> headers)
+        {
+            Status = status;
+            Body = body;
+            RequestId = requestId;
+            Headers = headers;
+        }
+
+        public int Status { get; }
+
+        public JToken? Body { get; }
+
+        public string? RequestId { get; }
+
+        public IReadOnlyDictionary<string, string> Headers { get; }
+
+        public JObject Object => Body as JObject ?? new JObject();
+    }
+
+    /// <summary>
+    /// The HTTP layer shared by every service client: TLS policy, timeouts, microversion headers,
+    /// error mapping with the service's own message and request id, and Debug logging with secrets redacted.
+    /// </summary>
+    internal sealed class ApiConnection : IDisposable
+    {
+        private readonly RestClient _client;
+        private readonly X509Certificate2Collection? _trusted;
+
+        public ApiConnection(AuthOptions options)
+        {
+            if (!string.IsNullOrEmpty(options.CACertFile))
+            {
+                _trusted = LoadBundle(options.CACertFile!);
+            }
+
+            var restOptions = new RestClientOptions
+            {
+                Timeout = TimeSpan.FromSeconds(Math.Max(1, options.RequestTimeoutSec)),
+                ThrowOnAnyError = false,
+                UserAgent = "OpenStackMigration/" + typeof(ApiConnection).Assembly.GetName().Version,
+            };
+            if (options.SkipCertificateCheck)
+            {
+                restOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+            }
+            else if (_trusted != null)
+            {
+                restOptions.RemoteCertificateValidationCallback = ValidateAgainstBundle;
+            }
+
+            _client = new RestClient(restOptions);
+        }
+
+        public async Task<ApiResponse> SendAsync(
+            string method,
+            string url,
+            JToken? body,
+            IDictionary<string, string> headers,
+            string serviceName,
+            IEngineSink sink,
+            bool redactBody,
+            CancellationToken cancellationToken)
+        {
+            var request = new RestRequest(url, ParseMethod(method));
+            foreach (var header in headers)
+            {
+                request.AddHeader(header.Key, header.Value);
+            }
+
+            request.AddHeader("Accept", "application/json");
+            if (body != null)
+            {
+                request.AddStringBody(body.ToString(Formatting.None), ContentType.Json);
+            }
+
+            var watch = Stopwatch.StartNew();
+            var response = await _client.ExecuteAsync(request, cancellationToken).ConfigureAwait(false);
+            watch.Stop();
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var responseHeaders = (response.Headers ?? Array.Empty<HeaderParameter>())
+                .Concat(response.ContentHeaders ?? Array.Empty<HeaderParameter>())
+                .GroupBy(h => h.Name ?? string.Empty, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => g.First().Value?.ToString() ?? string.Empty, StringComparer.OrdinalIgnoreCase);
+            responseHeaders.TryGetValue("x-openstack-request-id", out var requestId);
+            if (requestId == null)
+            {
+                responseHeaders.TryGetValue("x-compute-request-id", out requestId);
+            }
+
+            var version = headers.TryGetValue("OpenStack-API-Version", out var v) ? " [" + v + "]" : string.Empty;
+            sink.Debug($"{method} {url}{version}{(redactBody && body != null ? " (body redacted)" : string.Empty)} -> {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId != null ? " req " + requestId : string.Empty)}");
+
+            if (response.ResponseStatus != ResponseStatus.Completed || response.StatusCode == 0)
+            {
+                if (response.ResponseStatus == ResponseStatus.TimedOut)
+                {
+                    throw new OpenStackMigrationException(
+                        "OSRequestTimedOut",
+                        FailureKind.Timeout,
+                        $"{serviceName} did not answer {method} {url} within the request timeout.");
+                }
+
+                var reason = Innermost(response.ErrorException)?.Message ?? response.ErrorMessage ?? "no response";
+                throw new OpenStackMigrationException(
+                    "OSEndpointUnreachable",
+                    FailureKind.ConnectionFailed,
+                    $"Cannot reach {serviceName} at {BaseOf(url)}: {reason}",
+                    response.ErrorException)
+                {
+                    RecommendedAction = "Check the URL (OS_AUTH_URL or the catalog's endpoint), that the service runs, and for TLS the CA bundle (-CACertFile) or -SkipCertificateCheck.",
+                };
+            }
+
+            JToken? parsed = null;
+            if (!string.IsNullOrWhiteSpace(response.Content))
+            {
+                try
+                {
+                    // Dates stay strings: Nova's timestamps have no offset and mean UTC, which Json.Time applies.
+                    using var reader = new JsonTextReader(new System.IO.StringReader(response.Content!)) { DateParseHandling = DateParseHandling.None };
+                    parsed = JToken.ReadFrom(reader);
+                }
+                catch (JsonReaderException)
+                {
+                    parsed = new JValue(response.Content);
+                }
+            }
+
+            return new ApiResponse((int)response.StatusCode, parsed, requestId, responseHeaders);
+        }
+
+        /// <summary>Builds the error for a non-success answer, keeping what the service said.</summary>
+        public static OpenStackApiException ErrorFor(ApiResponse response, string method, string url, string serviceName, string? what = null)
+        {
+            var serviceMessage = ServiceMessageOf(response.Body);
+            var (id, kind) = response.Status switch
+            {
+                400 => ("OSApiBadRequest", FailureKind.InvalidArgument),
+                401 => ("OSAuthenticationFailed", FailureKind.Authentication),
+                403 => ("OSPermissionDenied", FailureKind.PermissionDenied),
+                404 => ("OSNotFound", FailureKind.NotFound),
+                409 => ("OSConflict", FailureKind.InvalidState),
+                _ when response.Status >= 500 => ("OSServiceError", FailureKind.ServiceError),
+                _ => ("OSApiError", FailureKind.ServiceError),
+            };
+            var subject = what ?? $"{method} {url}";
+            var message = $"{serviceName} refused {subject}: HTTP {response.Status}"
+                + (serviceMessage != null ? $": {serviceMessage}" : string.Empty)
+                + (response.RequestId != null ? $" (request id {response.RequestId})" : string.Empty);
+            return new OpenStackApiException(id, kind, message, response.Status, serviceMessage, response.RequestId, method, url);
+        }
+
+        /// <summary>Nova, Cinder, Keystone and Placement each wrap their message differently; find it.</summary>
+        internal static string? ServiceMessageOf(JToken? body)
+        {
+            if (body is JObject obj)
+            {
+                if (obj["errors"] is JArray errors && errors.Count > 0)
+                {
+                    var first = errors[0];
+                    return (string?)first["detail"] ?? (string?)first["title"];
+                }
+
+                if (obj["error"] is JObject keystone)
+                {
+                    return (string?)keystone["message"];
+                }
+
+                foreach (var property in obj.Properties())
+                {
+                    if (property.Value is JObject inner && inner["message"] != null)
+                    {
+                        return (string?)inner["message"];
+                    }
+                }
+
+                return (string?)obj["message"];
+            }
+
+            if (body is JValue value && value.Type == JTokenType.String)
+            {
+                var text = ((string?)value)?.Trim();
+                return string.IsNullOrEmpty(text) ? null : text!.Length > 300 ? text.Substring(0, 300) : text;
+            }
+
+            return null;
+        }
+
+        public void Dispose() => _client.Dispose();
+
+        private static Method ParseMethod(string method) => method switch
+        {
+            "GET" => Method.Get,
+            "POST" => Method.Post,
+            "PUT" => Method.Put,
+            "DELETE" => Method.Delete,
+            "PATCH" => Method.Patch,
+            "HEAD" => Method.Head,
+            _ => throw new ArgumentException("Unsupported HTTP method " + method, nameof(method)),
+        };
+
+        private static string BaseOf(string url)
+        {
+            return Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : url;
+        }
+
+        private static Exception? Innermost(Exception? exception)
+        {
+            while (exception?.InnerException != null)
+            {
+                exception = exception.InnerException;
+            }
+
+            return exception;
+        }
+
+        private static X509Certificate2Collection LoadBundle(string path)
+        {
+            string text;
+            try
+            {
+                text = System.IO.File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+            {
+                throw new OpenStackMigrationException("OSCACertUnreadable", FailureKind.Configuration, $"Cannot read the CA bundle '{path}': {e.Message}", e);
+            }
+
+            var collection = new X509Certificate2Collection();
+            const string begin = "-----BEGIN CERTIFICATE-----";
+            const string end = "-----END CERTIFICATE-----";
+            var at = 0;
+            while ((at = text.IndexOf(begin, at, StringComparison.Ordinal)) >= 0)
+            {
+                var stop = text.IndexOf(end, at, StringComparison.Ordinal);
+                if (stop < 0)
+                {
+                    break;
+                }
+
+                var base64 = text.Substring(at + begin.Length, stop - at - begin.Length);
+                collection.Add(new X509Certificate2(Convert.FromBase64String(string.Concat(base64.Where(c => !char.IsWhiteSpace(c))))));
+                at = stop + end.Length;
+            }
+
+            if (collection.Count == 0)
+            {
+                throw new OpenStackMigrationException("OSCACertUnreadable", FailureKind.Configuration, $"The CA bundle '{path}' holds no PEM certificate.");
+            }
+
+            return collection;
+        }
+
+        /// <summary>Trusts a chain only when it ends at one of the bundle's certificates and the name matches.</summary>
+        private bool ValidateAgainstBundle(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+        {
+            if (certificate == null || (errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0 || (errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+            {
+                return false;
+            }
+
+            using var custom = new X509Chain();
+            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            custom.ChainPolicy.VerificationFlags = X509VerificationFlags.AllowUnknownCertificateAuthority;
+            custom.ChainPolicy.ExtraStore.AddRange(_trusted!);
+            if (!custom.Build(new X509Certificate2(certificate)))
+            {
+                return false;
+            }
+
+            var root = custom.ChainElements[custom.ChainElements.Count - 1].Certificate;
+            return _trusted!.Cast<X509Certificate2>().Any(t => t.Thumbprint == root.Thumbprint);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+# Holds for every cmdlet the module exports, now and later. Runs in a fresh pwsh against the built module.
+BeforeDiscovery {
+    $script:ModulePath = if ($env:OSM_MODULE_PATH) { $env:OSM_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/OpenStackMigration/0.1.0/OpenStackMigration.psd1' }
+    Import-Module $script:ModulePath -Force
+    $script:Cmdlets = @(Get-Command -Module OpenStackMigration -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name; Command = $_ } })
+}
+
+BeforeAll {
+    $ModulePath = if ($env:OSM_MODULE_PATH) { $env:OSM_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/OpenStackMigration/0.1.0/OpenStackMigration.psd1' }
+    Import-Module $ModulePath -Force
+    $Manifest = Import-PowerShellDataFile $ModulePath
+    $Assembly = (Get-Module OpenStackMigration).ImplementingAssembly
+    # Verbs that change something and so must support -WhatIf/-Confirm.
+    $ChangingVerbs = 'Set', 'Move', 'Start', 'Stop', 'Restart', 'Enable', 'Disable', 'Complete', 'Remove', 'New', 'Disconnect', 'Invoke', 'Register', 'Update', 'Reset', 'Clear', 'Resume', 'Suspend', 'Add'
+}
+
+Describe 'The module manifest' {
+    It 'exports exactly the cmdlets compiled into the module' {
+        $compiled = $Assembly.GetTypes() |
+            Where-Object { -not $_.IsAbstract -and $_.IsPublic } |
+            ForEach-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } |
+            ForEach-Object { "$($_.VerbName)-$($_.NounName)" }
+        @($Manifest.CmdletsToExport | Sort-Object) | Should -Be @($compiled | Sort-Object)
+        @((Get-Module OpenStackMigration).ExportedCmdlets.Keys | Sort-Object) | Should -Be @($compiled | Sort-Object)
+    }
+
+    It 'runs on Windows PowerShell 5.1 and PowerShell 7' {
+        $Manifest.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $Manifest.PowerShellVersion | Should -Be '5.1'
+    }
+
+    It 'exports no functions, aliases or variables' {
+        foreach ($key in 'FunctionsToExport', 'AliasesToExport', 'VariablesToExport') {
+            $Manifest.ContainsKey($key) | Should -BeTrue -Because "$key must be an explicit empty list"
+            @($Manifest[$key]).Count | Should -Be 0
+        }
+    }
+
+    It 'loads its format file' {
+        $Manifest.FormatsToProcess | Should -Not -BeNullOrEmpty
+        foreach ($f in $Manifest.FormatsToProcess) { Join-Path (Split-Path $ModulePath) $f | Should -Exist }
+    }
+
+    It 'keeps third-party assemblies in dependencies/' {
+        $root = Split-Path $ModulePath
+        Join-Path $root 'dependencies/RestSharp.dll' | Should -Exist
+        Join-Path $root 'dependencies/Newtonsoft.Json.dll' | Should -Exist
+        Join-Path $root 'RestSharp.dll' | Should -Not -Exist
+        Join-Path $root 'System.Management.Automation.dll' | Should -Not -Exist
+    }
+}
+
+Describe '<Name>' -ForEach $Cmdlets {
+    BeforeAll {
+        $help = Get-Help $Name -Full
+    }
+
+    It 'has a synopsis' {
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match "^\s*$Name\s"
+    }
+
+    It 'has a description' {
+        ($help.Description.Text -join '') | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has at least one example with code and an explanation' {
+        @($help.Examples.Example).Count | Should -BeGreaterThan 0
+        foreach ($ex in $help.Examples.Example) {
+            $ex.Code | Should -Match $Name -Because 'an example shows the cmdlet in use'
+            ($ex.Remarks.Text -join '') | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'documents every parameter' {
+        foreach ($p in @($help.Parameters.Parameter)) {
+            ($p.Description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$($p.Name) needs a <summary>"
+        }
+    }
+
+    It 'declares [OutputType]' {
+        @($Command.OutputType).Count | Should -BeGreaterThan 0
+    }
+
+    It 'supports ShouldProcess when it changes anything' {
+        if ($ChangingVerbs -contains $Command.Verb) {
+            $Command.Parameters.Keys | Should -Contain 'WhatIf'
+            $Command.Parameters.Keys | Should -Contain 'Confirm'
+        }
+    }
+
+    It 'uses an approved verb and the OS noun prefix' {
+        (Get-Verb).Verb | Should -Contain $Command.Verb
+        $Command.Noun | Should -BeLike 'OS*'
+    }
+}
