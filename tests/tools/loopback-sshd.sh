@@ -47,7 +47,7 @@ MaxSessions 64
 MaxStartups 64
 LogLevel ERROR
 CFG
-    /usr/sbin/sshd -D -f "$dir/sshd-$port.conf" -p "$port" -E "$dir/sshd-$port.log" &
+    /usr/sbin/sshd -D -f "$dir/sshd-$port.conf" -p "$port" -E "$dir/sshd-$port.log" </dev/null >/dev/null 2>&1 &
     echo $! > "$dir/sshd-$port.pid"
     echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" >> "$dir/known_hosts"
     echo "$port" >> "$dir/ports"
