@@ -183,10 +183,11 @@ Describe 'Remote nodes over a real sshd' -Tag 'Integration' {
         if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
         $path = Join-Path $Work 'multi.conf'
         Set-Content $path "[DEFAULT]`ndebug = false`n"
-        $nodes = $ports | ForEach-Object { '127.0.0.1' }
-        # Three distinct ports on one address are three nodes: pass them one by one.
-        $results = foreach ($p in $ports) { Get-OSRpcTimeout -Service cinder -ConfigFile $path -ComputerName 127.0.0.1 -Port $p @ssh }
+        # Three sshd on three ports of one address are three nodes ("host:port").
+        $nodes = $ports | ForEach-Object { "127.0.0.1:$_" }
+        $results = Get-OSRpcTimeout -Service cinder -ConfigFile $path -ComputerName $nodes @ssh
         @($results).Count | Should -Be 3
+        @($results.ComputerName | Sort-Object) | Should -Be @($nodes | Sort-Object)
         $results.Value | Should -Be @($null, $null, $null)
         $on = Set-OSDebugLogging -Enabled $true -Service cinder -Path $path -ConfigFile $path -ComputerName 127.0.0.1 -Port $ports[1] @ssh -Confirm:$false
         $on.NewValue | Should -Be 'true'

@@ -16,7 +16,7 @@ namespace OpenStackMigration.Commands
     {
         private readonly List<string> _names = new List<string>();
 
-        /// <summary>The nodes to work on, reached over SSH. Omit for this machine. Accepts HostName from the pipeline (Get-OSComputeService, Get-OSHypervisor).</summary>
+        /// <summary>The nodes to work on, reached over SSH ("host" or "host:port"). Omit for this machine. Accepts HostName from the pipeline (Get-OSComputeService, Get-OSHypervisor).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("HostName", "Host", "Cn")]
         public string[]? ComputerName { get; set; }
@@ -93,8 +93,8 @@ namespace OpenStackMigration.Commands
             var names = _names.Count == 0 ? new List<string?> { null } : _names.Distinct(StringComparer.OrdinalIgnoreCase).Select(n => (string?)n).ToList();
             return names.Select(n => new NodeTarget
             {
-                ComputerName = n,
-                Port = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null,
+                ComputerName = SplitPort(n).Host,
+                Port = SplitPort(n).Port ?? (MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null),
                 Credential = Credential?.GetNetworkCredential(),
                 KeyFilePath = KeyFilePath == null ? null : GetUnresolvedProviderPathFromPSPath(KeyFilePath),
                 UserName = UserName,
@@ -103,6 +103,14 @@ namespace OpenStackMigration.Commands
                 KnownHostsPath = KnownHostsPath == null ? null : GetUnresolvedProviderPathFromPSPath(KnownHostsPath),
                 ConnectTimeoutSec = TimeoutSec,
             }).ToList();
+        }
+
+        /// <summary>"host:port" or "[v6 address]:port" gives a node its own SSH port; anything else is a plain name.</summary>
+        internal static (string? Host, int? Port) SplitPort(string? name)
+        {
+            if (name == null) return (null, null);
+            var m = System.Text.RegularExpressions.Regex.Match(name, @"^(?:\[(?<h>[^\]]+)\]|(?<h>[^:\[\]]+)):(?<p>\d{1,5})$");
+            return m.Success && int.TryParse(m.Groups["p"].Value, out int port) && port > 0 && port < 65536 ? (m.Groups["h"].Value, port) : (name, null);
         }
 
         /// <summary>

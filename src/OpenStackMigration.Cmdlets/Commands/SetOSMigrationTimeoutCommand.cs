@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 using OpenStackMigration.Config;
 using OpenStackMigration.Model;
@@ -53,13 +54,17 @@ namespace OpenStackMigration.Commands
         protected override void Run(NodePool pool)
         {
             string s = Seconds.ToString(CultureInfo.InvariantCulture);
-            var plans = new List<FilePlan>();
-            plans.AddRange(RunEngine((sink, token) => OsloConfigEngine.PlanAsync(pool, "nova",
-                new[] { new OsloEdit(OsloServices.NovaRpcResponseTimeout, s), new OsloEdit(OsloServices.NovaLongRpcTimeout, s, raiseOnly: true) },
-                null, null, true, sink, token)));
-            plans.AddRange(RunEngine((sink, token) => OsloConfigEngine.PlanAsync(pool, "cinder",
-                new[] { new OsloEdit(OsloServices.CinderRpcResponseTimeout, s) }, null, null, true, sink, token)));
-            plans.AddRange(RunEngine((sink, token) => HAProxyEngine.PlanAsync(pool, HAProxyPath, Seconds, null, true, sink, token)));
+            // The three files of a node are planned at once (one SSH connection per node, several channels).
+            var plans = RunEngine(async (sink, token) =>
+            {
+                var nova = OsloConfigEngine.PlanAsync(pool, "nova",
+                    new[] { new OsloEdit(OsloServices.NovaRpcResponseTimeout, s), new OsloEdit(OsloServices.NovaLongRpcTimeout, s, raiseOnly: true) },
+                    null, null, true, sink, token);
+                var cinder = OsloConfigEngine.PlanAsync(pool, "cinder", new[] { new OsloEdit(OsloServices.CinderRpcResponseTimeout, s) }, null, null, true, sink, token);
+                var lb = HAProxyEngine.PlanAsync(pool, HAProxyPath, Seconds, null, true, sink, token);
+                await System.Threading.Tasks.Task.WhenAll(nova, cinder, lb).ConfigureAwait(false);
+                return nova.Result.Concat(cinder.Result).Concat(lb.Result).ToList();
+            });
             var haproxy = RestartPlan.ForHAProxy("haproxy", HAProxyManager, HAProxyPidFile, HAProxyPath);
             ApplyPlans(pool, plans, Restart ? plan => plan.Service == "haproxy" ? haproxy(plan) : RestartPlan.ForOslo(plan) : (System.Func<FilePlan, RestartRequest?>?)null);
         }

@@ -151,7 +151,9 @@ namespace OpenStackMigration.Config
                 {
                     string how = s.Source == option.EnvironmentVariable
                         ? $"the environment variable {s.Source} of the process, which beats every file"
-                        : $"{s.Source}:{s.LineNumber}, which is read after {read.File.Path} and wins";
+                        : s.Source == "default"
+                            ? $"its default, because it does not read {read.File.Path}"
+                            : $"{s.Source}:{s.LineNumber}, which is read after {read.File.Path} and wins";
                     sink.Warning($"{node.ComputerName}: {s.Service} will still see {option.Name} = {s.Value ?? option.Default} from {how}. Edit that instead (-Path).");
                 }
             }

@@ -29,6 +29,9 @@ namespace OpenStackMigration.Nodes
         /// <summary>Octal mode, owner and group ids.</summary>
         public string Mode { get; internal set; } = string.Empty;
 
+        /// <summary>True when the node has gzip: content travels compressed both ways (a 10,000-line nova.conf is mostly comments).</summary>
+        public bool Gzip { get; internal set; }
+
         /// <summary>Why the file could not be read, or null.</summary>
         public OpenStackMigrationException? Error { get; internal set; }
     }
@@ -55,8 +58,11 @@ osm_emit() {
   printf 'OSM-REAL %s\n' ""$r""
   stat -c 'OSM-STAT %a %u %g %.9Y' -- ""$r""
   printf 'OSM-SHA %s\n' ""$(sha256sum < ""$r"" | cut -c1-64)""
-  echo 'OSM-DATA'
-  base64 < ""$r"" || echo 'OSM-ERR unreadable'
+  if command -v gzip >/dev/null 2>&1; then
+    echo 'OSM-DATA-GZ'; gzip -c < ""$r"" | base64 || echo 'OSM-ERR unreadable'
+  else
+    echo 'OSM-DATA'; base64 < ""$r"" || echo 'OSM-ERR unreadable'
+  fi
   echo 'OSM-END'
 }
 ";
@@ -120,18 +126,45 @@ osm_emit() {
                 {
                     current.Sha256 = line.Substring(8);
                 }
-                else if (line == "OSM-DATA")
+                else if (line == "OSM-DATA" || line == "OSM-DATA-GZ")
                 {
                     data = new StringBuilder();
+                    current.Gzip = line == "OSM-DATA-GZ";
                 }
                 else if (line == "OSM-END" && data != null)
                 {
-                    current.Content = Convert.FromBase64String(data.ToString());
+                    var bytes = Convert.FromBase64String(data.ToString());
+                    current.Content = current.Gzip ? Gunzip(bytes) : bytes;
                     data = null;
                 }
             }
 
             return files;
+        }
+
+        private static string Sha256Hex(byte[] bytes)
+        {
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            return string.Concat(sha.ComputeHash(bytes).Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+        }
+
+        private static byte[] Gunzip(byte[] bytes)
+        {
+            using var input = new System.IO.Compression.GZipStream(new System.IO.MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+            using var output = new System.IO.MemoryStream();
+            input.CopyTo(output);
+            return output.ToArray();
+        }
+
+        private static byte[] Gzip(byte[] bytes)
+        {
+            using var output = new System.IO.MemoryStream();
+            using (var gz = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+            {
+                gz.Write(bytes, 0, bytes.Length);
+            }
+
+            return output.ToArray();
         }
 
         private static OpenStackMigrationException ReadError(string what, string path, string computerName)
@@ -157,6 +190,7 @@ osm_emit() {
             var s = new StringBuilder();
             s.Append("r=").Append(Quote(original.ResolvedPath)).Append('\n');
             s.Append("sha=").Append(Quote(original.Sha256)).Append("; mt=").Append(Quote(original.MTime)).Append('\n');
+            s.Append("newsha=").Append(Quote(Sha256Hex(content))).Append('\n');
             s.Append("bk=\"$r.osm-").Append(stamp).Append(".bak\"\n");
             s.Append(@"LC_ALL=C; export LC_ALL
 d=$(dirname -- ""$r""); b=$(basename -- ""$r"")
@@ -167,10 +201,11 @@ unchanged() { [ ""$(sha256sum < ""$r"" | cut -c1-64)"" = ""$sha"" ] && [ ""$(sta
 [ -w ""$d"" ] || fail dirreadonly
 tmp=$(mktemp -- ""$d/.$b.osm-XXXXXX"") || fail mktemp
 trap 'rm -f -- ""$tmp""' EXIT
-base64 -d > ""$tmp"" <<'OSM_CONTENT_EOF' || fail decode
 ");
-            s.Append(Convert.ToBase64String(content, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n")).Append('\n');
+            s.Append(original.Gzip ? "base64 -d <<'OSM_CONTENT_EOF' | gzip -dc > \"$tmp\" || fail decode\n" : "base64 -d > \"$tmp\" <<'OSM_CONTENT_EOF' || fail decode\n");
+            s.Append(Convert.ToBase64String(original.Gzip ? Gzip(content) : content, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n")).Append('\n');
             s.Append(@"OSM_CONTENT_EOF
+[ ""$(sha256sum < ""$tmp"" | cut -c1-64)"" = ""$newsha"" ] || fail decode
 chown ""$(stat -c %u:%g -- ""$r"")"" -- ""$tmp"" || fail chown
 chmod ""$(stat -c %a -- ""$r"")"" -- ""$tmp"" || fail chmod
 if command -v chcon >/dev/null 2>&1; then chcon --reference=""$r"" -- ""$tmp"" 2>/dev/null || true; fi
