@@ -24,7 +24,7 @@ namespace OpenStackMigration.Commands
     /// <code>Restart-OSService -Name haproxy -Reload -Manager Signal -PidFile /run/haproxy.pid</code>
     /// <para>Validates /etc/haproxy/haproxy.cfg and reloads a haproxy master-worker started by hand.</para>
     /// </example>
-    [Cmdlet(VerbsLifecycle.Restart, "OSService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [Cmdlet(VerbsLifecycle.Restart, "OSService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OSServiceRestart))]
     public sealed class RestartOSServiceCommand : OSNodeCmdletBase
     {
