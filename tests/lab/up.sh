@@ -333,7 +333,7 @@ ready_computes() {
     sleep 1
   done
   step "$want compute service(s) up"
-  local tmo=$((90 + hyps / 2))
+  local tmo=$((90 + hyps))   # about 0.5 s per fake node on 2 cores
   end=$((SECONDS + tmo))
   # (os-hypervisors also lists nodes not yet mapped to a cell, so always map
   # once, then again until every node is there.)
