@@ -13,6 +13,8 @@ LAB_T0=$(date +%s.%N)
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/configs.sh
 source "$LAB_LIB/configs.sh"
+# shellcheck source=lib/cinder.sh
+source "$LAB_LIB/cinder.sh"
 
 WITH_CINDER=0
 SCALE=0
@@ -64,6 +66,25 @@ install_packages() {
   ((made_policy)) && rm -f "$policy"
   if ((rc)); then tail -n 30 "$STATE/apt.log" >&2; die "apt-get failed (full log: $STATE/apt.log)"; fi
   step "packages installed"
+}
+
+# --- ports ---------------------------------------------------------------------------
+# Fail early, and clearly, when a port the lab needs is taken by something
+# that is not this lab's own (already running) service.
+check_ports() {
+  local spec name port who
+  local specs=(mariadb:3306 epmd:4369 rabbitmq:5672 rabbitmq:25672 keystone:5000
+               placement:8778 glance:9292 neutron:9696 nova-api:8774)
+  ((WITH_CINDER)) && specs+=(cinder-api:8776)
+  for spec in "${specs[@]}"; do
+    name="${spec%%:*}" port="${spec##*:}"
+    is_running "$name" && continue
+    who="$(ss -Hltnp "sport = :$port" 2>/dev/null | head -n 1)"
+    [[ -n "$who" ]] || continue
+    local pid; pid="$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$who")"
+    die "port $port (for $name) is already in use by pid ${pid:-?}: $(ps -o args= -p "${pid:-1}" 2>/dev/null | cut -c1-150)
+      Another lab (or a system MariaDB/RabbitMQ) is running on this machine; stop it first (its own tests/lab/down.sh)."
+  done
 }
 
 # --- secrets ------------------------------------------------------------------------
@@ -139,7 +160,9 @@ start_rabbitmq() {
 declare -A SYNC_PIDS=()
 start_syncs() {
   local svc
-  for svc in placement glance neutron nova; do
+  local all=(placement glance neutron nova)
+  ((WITH_CINDER)) && all+=(cinder)
+  for svc in "${all[@]}"; do
     [[ -f "$DONE/$svc" ]] && continue
     step "$svc db sync (background)"
     ( "sync_$svc" >>"$LOG/$svc-manage.log" 2>&1 && touch "$DONE/$svc" ) &
@@ -361,14 +384,25 @@ seed() {
 main() {
   mkdir -p "$STATE" "$ETC" "$LOG" "$RUN" "$DONE" "$CONTROL" "$STATE/lock"
   chmod 700 "$STATE"
-  ((WITH_CINDER)) && touch "$CONTROL/cinder"
+  if ((WITH_CINDER)) && [[ ! -f "$CONTROL/cinder" ]]; then
+    if is_running nova-api; then
+      # Nova reads its [cinder] settings at start: restart it with them.
+      step "adding cinder to a running lab: restarting nova"
+      mapfile -t novas < <(all_services | grep '^nova-')
+      stop_pids 20 "${novas[@]}"
+    fi
+    touch "$CONTROL/cinder"
+  fi
   [[ -f "$CONTROL/cinder" ]] && WITH_CINDER=1   # once a lab has cinder, keep it
   step "lab state in $STATE"
   install_packages
+  check_ports
   make_secrets
   load_secrets
   export LAB_SERVICE_PASSWORD="$SERVICE_PASSWORD"
+  if ((WITH_CINDER)); then fetch_cinder_common; fi
   write_placement_conf; write_glance_conf; write_neutron_conf; write_nova_conf
+  if ((WITH_CINDER)); then write_cinder_conf; fi
   start_mariadb
   start_syncs
   start_rabbitmq
@@ -390,11 +424,7 @@ main() {
   launch_glance
   launch_neutron
   launch_nova
-  if ((WITH_CINDER)); then
-    # shellcheck source=lib/cinder.sh
-    source "$LAB_LIB/cinder.sh"
-    launch_cinder
-  fi
+  ((WITH_CINDER)) && launch_cinder
   launch_computes
   ready_placement
   ready_glance
