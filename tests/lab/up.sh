@@ -337,7 +337,12 @@ compute_services_up() {   # all lab compute services report "up"
 launch_computes() {
   local h
   for h in "${BASE_COMPUTES[@]}"; do start_compute "$h"; done
-  ((SCALE > 0)) && echo "$SCALE" >"$CONTROL/scale_nodes"
+  if ((SCALE > 0)); then
+    if [[ -f "$CONTROL/scale_nodes" ]] && [[ "$(cat "$CONTROL/scale_nodes")" != "$SCALE" ]] && is_running nova-compute-scale; then
+      die "the scale host already runs with $(cat "$CONTROL/scale_nodes") nodes; run down.sh first to change it"
+    fi
+    echo "$SCALE" >"$CONTROL/scale_nodes"
+  fi
   [[ -f "$CONTROL/scale_nodes" ]] && start_compute scale "$(cat "$CONTROL/scale_nodes")"
   return 0
 }
