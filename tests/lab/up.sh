@@ -44,9 +44,9 @@ PKGS=(mariadb-server python3-pymysql rabbitmq-server uwsgi-core uwsgi-plugin-pyt
 CINDER_PKGS=(python3-cinder)
 
 install_packages() {
-  local want=("${PKGS[@]}") missing=() p
-  ((WITH_CINDER)) && want+=("${CINDER_PKGS[@]}")
-  for p in "${want[@]}"; do
+  local wanted=("${PKGS[@]}") missing=() p
+  ((WITH_CINDER)) && wanted+=("${CINDER_PKGS[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
@@ -73,9 +73,9 @@ install_packages() {
 # that is not this lab's own (already running) service.
 check_ports() {
   local spec name port who
-  local specs=(mariadb:${PORT_MYSQL} epmd:${PORT_EPMD} rabbitmq:${PORT_AMQP} rabbitmq:${PORT_ERLDIST} keystone:${PORT_KEYSTONE}
-               placement:${PORT_PLACEMENT} glance:${PORT_GLANCE} neutron:${PORT_NEUTRON} nova-api:${PORT_NOVA})
-  ((WITH_CINDER)) && specs+=(cinder-api:${PORT_CINDER})
+  local specs=("mariadb:${PORT_MYSQL}" "epmd:${PORT_EPMD}" "rabbitmq:${PORT_AMQP}" "rabbitmq:${PORT_ERLDIST}" "keystone:${PORT_KEYSTONE}"
+               "placement:${PORT_PLACEMENT}" "glance:${PORT_GLANCE}" "neutron:${PORT_NEUTRON}" "nova-api:${PORT_NOVA}")
+  ((WITH_CINDER)) && specs+=("cinder-api:${PORT_CINDER}")
   for spec in "${specs[@]}"; do
     name="${spec%%:*}" port="${spec##*:}"
     is_running "$name" && continue
@@ -90,7 +90,7 @@ check_ports() {
 # --- secrets ------------------------------------------------------------------------
 make_secrets() {
   [[ -f "$STATE/secrets.env" ]] && return 0
-  local gen; gen() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
+  gen() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
   ( umask 077
     { echo "ADMIN_PASSWORD=$(gen)"; echo "SERVICE_PASSWORD=$(gen)"
       echo "DB_PASSWORD=$(gen)"; echo "RABBIT_PASSWORD=$(gen)"; } >"$STATE/secrets.env" )
@@ -129,7 +129,7 @@ rabbit_env() {
     RABBITMQ_CONFIG_FILE="$ETC/rabbitmq/rabbitmq.conf"
     RABBITMQ_ENABLED_PLUGINS_FILE="$ETC/rabbitmq/enabled_plugins"
     RABBITMQ_MNESIA_BASE="$STATE/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$LOG/rabbitmq"
-    RABBITMQ_PID_FILE="$RUN/rabbitmq.beam.pid" RABBITMQ_DIST_PORT=${PORT_ERLDIST}
+    RABBITMQ_PID_FILE="$RUN/rabbitmq.beam.pid" RABBITMQ_DIST_PORT="${PORT_ERLDIST}"
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
     RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}")
 }
@@ -329,9 +329,9 @@ start_compute() {   # start_compute HOST [NODES]
   launch_compute "$@"
 }
 
-compute_services_up() {   # all lab compute services report "up"
-  local want="$1"
-  [[ "$(openstack compute service list --service nova-compute -f value -c State 2>/dev/null | grep -c '^up$')" -ge "$want" ]]
+compute_services_up() {   # at least $1 compute services report "up"
+  local count="$1"
+  [[ "$(openstack compute service list --service nova-compute -f value -c State 2>/dev/null | grep -c '^up$')" -ge "$count" ]]
 }
 
 launch_computes() {
@@ -418,7 +418,8 @@ main() {
   source "$STATE/openrc"
   # Keystone users, services and endpoints (once per lab, and again when
   # --cinder is added to an existing lab).
-  local seeded="$DONE/keystone-seed$( ((WITH_CINDER)) && echo -cinder)"
+  local seeded="$DONE/keystone-seed"
+  ((WITH_CINDER)) && seeded+="-cinder"
   if [[ ! -f "$seeded" ]]; then
     local c=(); ((WITH_CINDER)) && c=(--cinder)
     python_lab keystone-seed "${c[@]}"
