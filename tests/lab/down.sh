@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Stop every lab process (by the pids the lab recorded) and remove all lab state.
+#   bash tests/lab/down.sh
+# Safe when nothing runs.
+set -euo pipefail
+LAB_T0=$(date +%s.%N)
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+if [[ ! -d "$STATE" ]]; then
+  log "nothing to do: no lab in $STATE"
+  exit 0
+fi
+
+# Every pid file the lab wrote (one per service, see common.sh start_bg),
+# minus the daemons' own pid files, handled at the end.
+mapfile -t all < <(ls "$RUN" 2>/dev/null | sed -n 's/\.pid$//p' | grep -vx -e mysqld.real -e rabbitmq.beam)
+infra=(rabbitmq epmd mariadb)
+services=()
+for name in "${all[@]}"; do
+  [[ " ${infra[*]} " == *" $name "* ]] || services+=("$name")
+done
+
+# OpenStack services all at once (they only need RabbitMQ/MariaDB to say
+# goodbye), then RabbitMQ and epmd, then MariaDB.
+if ((${#services[@]})); then
+  stop_pids 20 "${services[@]}"
+  step "stopped ${services[*]}"
+fi
+for name in rabbitmq epmd mariadb; do
+  if [[ -f "$(pidfile "$name")" ]]; then
+    stop_pids 30 "$name"
+    step "stopped $name"
+  fi
+done
+# The real daemons' own pid files, in case a wrapper died before its daemon.
+for f in "$RUN/rabbitmq.beam.pid" "$RUN/mysqld.real.pid"; do
+  [[ -s "$f" ]] || continue
+  pid="$(cat "$f")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+done
+
+rm -rf "$STATE"
+step "lab stopped, $STATE removed"

@@ -1,0 +1,155 @@
+# shellcheck shell=bash
+# Shared helpers for the lab scripts (up.sh, down.sh, status.sh, scenario.sh).
+# Sourced, never executed. Callers have already done `set -euo pipefail`.
+
+LAB_LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LAB_HOME="$(cd "$LAB_LIB/.." && pwd)"                 # tests/lab
+LAB_REPO="$(cd "$LAB_HOME/../.." && pwd)"             # the checkout
+STATE="${OSM_LAB_DIR:-$LAB_REPO/.lab}"
+# Everything lives under $STATE; nothing is written anywhere else (except apt).
+ETC="$STATE/etc"
+LOG="$STATE/log"
+RUN="$STATE/run"          # pid files
+DONE="$STATE/done"        # markers of one-time set-up steps (db sync, bootstrap...)
+CONTROL="$STATE/control"  # files read by the fake computes at run time (hold, small host)
+
+LAB_T0=${LAB_T0:-$(date +%s.%N)}
+
+# The computes the lab always has; `--scale N` adds a host named "scale".
+BASE_COMPUTES=(compute1 compute2 compute3)
+
+log() { printf '[lab] %s\n' "$*"; }
+# Seconds since the script started, for the progress lines.
+elapsed() { awk -v a="$LAB_T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1fs", b-a}'; }
+step() { log "$* ($(elapsed))"; }
+die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- process bookkeeping -----------------------------------------------------
+# Every process is started in its own session (setsid), so its pid is also its
+# process-group id: stopping the group also stops the children it forked
+# (uwsgi workers, the Erlang VM under the rabbitmq wrapper, ...).
+
+pidfile() { echo "$RUN/$1.pid"; }
+
+is_running() {   # is_running NAME
+  local f pid; f="$(pidfile "$1")"
+  [[ -s "$f" ]] || return 1
+  pid="$(cat "$f")"
+  kill -0 "$pid" 2>/dev/null && [[ "$(ps --no-headers -o stat= -p "$pid")" != Z* ]]
+}
+
+# start_bg NAME CMD...   run CMD in the background, output to $LOG/NAME.log
+start_bg() {
+  local name="$1"; shift
+  mkdir -p "$LOG" "$RUN"
+  printf '\n===== %s start: %s\n' "$(date -Is)" "$*" >>"$LOG/$name.log"
+  setsid "$@" </dev/null >>"$LOG/$name.log" 2>&1 &
+  echo $! >"$(pidfile "$name")"
+}
+
+# group_alive PID: any non-zombie process left in the session PID started?
+# (Zombies are ignored: whether pid 1 reaps them quickly is not ours to decide.)
+group_alive() {
+  ps --no-headers -o stat= --sid "$1" 2>/dev/null | grep -qv '^Z'
+}
+
+# stop_pids TIMEOUT NAME...   TERM each group, wait for all, KILL what is left.
+stop_pids() {
+  local timeout="$1"; shift
+  local name f pid pids=() names=() i left
+  for name in "$@"; do
+    f="$(pidfile "$name")"
+    [[ -s "$f" ]] || continue
+    pid="$(cat "$f")"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    pids+=("$pid"); names+=("$name")
+  done
+  for ((i = 0; i < timeout * 5; i++)); do
+    left=0
+    for pid in "${pids[@]}"; do group_alive "$pid" && left=1; done
+    ((left)) || break
+    sleep 0.2
+  done
+  for i in "${!pids[@]}"; do
+    if group_alive "${pids[$i]}"; then
+      log "${names[$i]} did not stop after ${timeout}s, killing it"
+      kill -KILL -- "-${pids[$i]}" 2>/dev/null || kill -KILL "${pids[$i]}" 2>/dev/null || true
+    fi
+    rm -f "$(pidfile "${names[$i]}")"
+  done
+  return 0
+}
+stop_pid() { stop_pids "${2:-20}" "$1"; }
+
+log_tail() {     # log_tail NAME
+  local f="$LOG/$1.log"
+  if [[ -f "$f" ]]; then
+    printf -- '----- last lines of %s -----\n' "$f" >&2
+    tail -n 40 "$f" >&2
+    printf -- '-----\n' >&2
+  fi
+}
+
+fail_service() { # fail_service NAME MESSAGE
+  log_tail "$1"
+  die "$2"
+}
+
+# wait_until NAME TIMEOUT CMD...  poll CMD every 0.5 s; fail with NAME's log.
+wait_until() {
+  local name="$1" timeout="$2"; shift 2
+  local end=$((SECONDS + timeout))
+  while ((SECONDS < end)); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    if [[ -f "$(pidfile "$name")" ]] && ! is_running "$name"; then
+      fail_service "$name" "$name exited during start-up"
+    fi
+    sleep 0.5
+  done
+  fail_service "$name" "$name not ready after ${timeout}s"
+}
+
+# http_up URL: any HTTP answer below 500 means the server is serving.
+http_up() {
+  local code
+  code="$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1")" || return 1
+  [[ "$code" =~ ^[1-4][0-9][0-9]$ ]]
+}
+
+# --- secrets -------------------------------------------------------------------
+load_secrets() {
+  [[ -f "$STATE/secrets.env" ]] || return 1
+  # shellcheck disable=SC1091
+  source "$STATE/secrets.env"
+}
+
+# --- which services exist ----------------------------------------------------------
+# Order matters: down.sh stops them in reverse.
+core_services() {
+  printf '%s\n' mariadb epmd rabbitmq keystone placement glance neutron nova-conductor nova-scheduler nova-api
+}
+compute_services() {
+  local h
+  for h in "${BASE_COMPUTES[@]}"; do echo "nova-compute-$h"; done
+  [[ -f "$CONTROL/scale_nodes" ]] && echo nova-compute-scale
+  return 0
+}
+cinder_services() {
+  [[ -f "$CONTROL/cinder" ]] && printf '%s\n' cinder-api cinder-scheduler cinder-volume
+  return 0
+}
+all_services() { core_services; cinder_services; compute_services; }
+
+PY=/usr/bin/python3   # Debian's python: a pyenv/venv python3 on PATH lacks the OpenStack modules
+# launch_compute HOST [NODES]: one nova-compute process (config already written
+# by configs.sh write_compute_conf), through the lab's fake-driver launcher.
+launch_compute() {
+  local host="$1" nodes="${2:-0}" name="nova-compute-$1"
+  is_running "$name" && return 0
+  if ((nodes)); then step "starting $name ($nodes fake nodes)..."; else step "starting $name..."; fi
+  rm -f "$CONTROL/stopped.$name"
+  start_bg "$name" env OSM_LAB_STATE="$STATE" OSM_LAB_FAKE_NODES="$nodes" \
+    "$PY" "$LAB_LIB/fake_compute.py" --config-file "$ETC/nova/nova-compute-$host.conf"
+}
+
+python_lab() { "$PY" "$LAB_LIB/labctl.py" "$@"; }

@@ -1,0 +1,516 @@
+#!/usr/bin/python3
+"""The lab's set-up and scenario helper: plain REST calls through keystoneauth.
+
+One process and one token per command, which is much faster than dozens of
+`openstack` invocations. Every sub-command is idempotent and prints what it
+did. Credentials come from the OS_* environment (the lab's openrc).
+
+Sub-commands (see `labctl.py -h`): keystone-seed, compute-seed, image,
+boot, crowd, wait-hypervisors, neutron-warmup, placement-memory, cleanup,
+server-ids.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import session as ks_session
+from keystoneauth1.identity import v3
+
+BASE = 'http://127.0.0.1'
+ENDPOINTS = {
+    # type: (name, url)
+    'compute': ('nova', BASE + ':8774/v2.1'),
+    'placement': ('placement', BASE + ':8778'),
+    'image': ('glance', BASE + ':9292'),
+    'network': ('neutron', BASE + ':9696'),
+}
+CINDER_ENDPOINT = {'volumev3': ('cinderv3', BASE + ':8776/v3/%(project_id)s')}
+SERVICE_USERS = ['nova', 'placement', 'glance', 'neutron']
+FLAVORS = [  # name, ram MB, vcpus, disk GB
+    ('m1.tiny', 512, 1, 1),
+    ('m1.small', 2048, 1, 20),
+    ('m1.medium', 4096, 2, 40),
+    ('m1.large', 8192, 4, 80),
+]
+QUOTAS = {'instances': 2000, 'cores': 20000, 'ram': 20000000}  # RAM: ~19 TiB
+VOLUME_QUOTAS = {'volumes': 1000, 'gigabytes': 100000, 'snapshots': 1000}
+
+
+def say(msg):
+    print('[lab] ' + msg, flush=True)
+
+
+def session():
+    env = os.environ
+    auth = v3.Password(
+        auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
+        password=env['OS_PASSWORD'], project_name=env['OS_PROJECT_NAME'],
+        user_domain_name=env['OS_USER_DOMAIN_NAME'],
+        project_domain_name=env['OS_PROJECT_DOMAIN_NAME'])
+    return ks_session.Session(auth=auth)
+
+
+class Api:
+    """Tiny REST wrapper: api.get('compute', '/servers', mv='2.74')."""
+
+    def __init__(self):
+        self.s = session()
+
+    def call(self, method, service, path, body=None, mv=None, ok=None,
+             headers=None, data=None):
+        hdr = dict(headers or {})
+        if service == 'identity' and path.startswith('/v3/'):
+            path = path[3:]  # the catalog's identity URL already ends in /v3
+        if mv:
+            hdr['OpenStack-API-Version'] = '%s %s' % (service, mv)
+            hdr['X-OpenStack-Nova-API-Version'] = mv
+        kw = dict(endpoint_filter={'service_type': service,
+                                   'interface': 'public',
+                                   'region_name': 'RegionOne'},
+                  headers=hdr, raise_exc=False)
+        if body is not None:
+            kw['json'] = body
+        if data is not None:
+            kw['data'] = data
+        r = self.s.request(path, method, **kw)
+        if r.status_code >= 400 and r.status_code not in (ok or ()):
+            raise SystemExit('[lab] ERROR: %s %s %s -> %s %s' % (
+                method, service, path, r.status_code, r.text[:500]))
+        return r
+
+    def get(self, service, path, **kw):
+        return self.call('GET', service, path, **kw).json()
+
+    def post(self, service, path, body=None, **kw):
+        return self.call('POST', service, path, body=body, **kw)
+
+    def put(self, service, path, body=None, **kw):
+        return self.call('PUT', service, path, body=body, **kw)
+
+    def delete(self, service, path, **kw):
+        return self.call('DELETE', service, path, **kw)
+
+    @property
+    def project_id(self):
+        return self.s.get_project_id()
+
+
+# --- keystone ------------------------------------------------------------------
+
+def _find_or_create(api, collection, query, body, label):
+    key = collection[:-1]
+    found = api.get('identity', '/v3/%s?%s' % (collection, query))[collection]
+    if found:
+        return found[0]['id'], False
+    r = api.post('identity', '/v3/' + collection, {key: body}).json()[key]
+    say('created %s %s' % (key, label))
+    return r['id'], True
+
+
+def keystone_seed(args):
+    api = Api()
+    password = os.environ['LAB_SERVICE_PASSWORD']
+    project, _ = _find_or_create(api, 'projects', 'name=service&domain_id=default',
+                                 {'name': 'service', 'domain_id': 'default',
+                                  'description': 'lab service users'}, 'service')
+    roles = {}
+    for role in ('admin', 'service'):
+        roles[role], _ = _find_or_create(api, 'roles', 'name=' + role,
+                                         {'name': role}, role)
+    users = SERVICE_USERS + (['cinder'] if args.cinder else [])
+    for name in users:
+        uid, _ = _find_or_create(
+            api, 'users', 'name=%s&domain_id=default' % name,
+            {'name': name, 'password': password, 'domain_id': 'default'}, name)
+        for role in ('admin', 'service'):
+            api.put('identity', '/v3/projects/%s/users/%s/roles/%s'
+                    % (project, uid, roles[role]))
+    endpoints = dict(ENDPOINTS)
+    if args.cinder:
+        endpoints.update(CINDER_ENDPOINT)
+    for stype, (name, url) in endpoints.items():
+        sid, _ = _find_or_create(api, 'services', 'type=' + stype,
+                                 {'type': stype, 'name': name, 'enabled': True}, name)
+        for iface in ('public', 'internal', 'admin'):
+            _find_or_create(api, 'endpoints',
+                            'service_id=%s&interface=%s' % (sid, iface),
+                            {'service_id': sid, 'interface': iface, 'url': url,
+                             'region_id': 'RegionOne'}, '%s %s' % (name, iface))
+    say('keystone: service project, roles, %d service users, %d services ready'
+        % (len(users), len(endpoints)))
+
+
+# --- nova: flavors, quotas --------------------------------------------------------
+
+def compute_seed(args):
+    api = Api()
+    have = {f['name'] for f in api.get('compute', '/flavors?is_public=None')['flavors']}
+    for name, ram, vcpus, disk in FLAVORS:
+        if name not in have:
+            api.post('compute', '/flavors', {'flavor': {
+                'name': name, 'ram': ram, 'vcpus': vcpus, 'disk': disk,
+                'id': name}})
+            say('created flavor %s (%d MB, %d vCPU, %d GB)' % (name, ram, vcpus, disk))
+    api.put('compute', '/os-quota-sets/' + api.project_id, {'quota_set': QUOTAS})
+    say('compute quotas of project admin: %s' % QUOTAS)
+    if args.cinder:
+        api.put('volumev3', '/os-quota-sets/' + api.project_id,
+                {'quota_set': VOLUME_QUOTAS})
+        say('volume quotas of project admin: %s' % VOLUME_QUOTAS)
+
+
+# --- glance -------------------------------------------------------------------
+
+def image(args):
+    api = Api()
+    found = api.get('image', '/v2/images?name=' + args.name)['images']
+    if found and found[0]['status'] == 'active':
+        say('image %s already active (%s)' % (args.name, found[0]['id']))
+        return
+    for img in found:  # a half-uploaded left-over
+        api.delete('image', '/v2/images/' + img['id'])
+    img = api.post('image', '/v2/images', {
+        'name': args.name, 'disk_format': 'raw', 'container_format': 'bare',
+        'visibility': 'public'}).json()
+    with open(args.file, 'rb') as f:
+        api.put('image', '/v2/images/%s/file' % img['id'], data=f.read(),
+                headers={'Content-Type': 'application/octet-stream'})
+    say('uploaded image %s (%s, %d bytes)' % (args.name, img['id'],
+                                              os.path.getsize(args.file)))
+
+
+# --- servers --------------------------------------------------------------------
+
+def _servers(api, **filters):
+    q = '&'.join('%s=%s' % kv for kv in filters.items())
+    return api.get('compute', '/servers/detail?all_tenants=1&' + q, mv='2.74')['servers']
+
+
+def _image_id(api, name):
+    found = api.get('image', '/v2/images?name=' + name)['images']
+    if not found:
+        raise SystemExit('[lab] ERROR: no image named %s' % name)
+    return found[0]['id']
+
+
+def _create_server(api, name, host, flavor, image_name=None, bfv_gb=None):
+    server = {'name': name, 'flavorRef': flavor, 'networks': 'none', 'host': host}
+    img = _image_id(api, image_name or 'cirros')
+    if bfv_gb:
+        server['block_device_mapping_v2'] = [{
+            'boot_index': 0, 'uuid': img, 'source_type': 'image',
+            'destination_type': 'volume', 'volume_size': bfv_gb,
+            'delete_on_termination': True}]
+        server['imageRef'] = ''
+    else:
+        server['imageRef'] = img
+    return api.post('compute', '/servers', {'server': server}, mv='2.74').json()['server']['id']
+
+
+def _wait_active(api, ids, timeout):
+    end = time.time() + timeout
+    pending = set(ids)
+    while pending and time.time() < end:
+        for sid in list(pending):
+            s = api.get('compute', '/servers/' + sid, mv='2.74')['server']
+            if s['status'] == 'ACTIVE':
+                pending.discard(sid)
+            elif s['status'] == 'ERROR':
+                raise SystemExit('[lab] ERROR: server %s (%s) went to ERROR: %s'
+                                 % (s['name'], sid, s.get('fault', {}).get('message')))
+        if pending:
+            time.sleep(1)
+    if pending:
+        raise SystemExit('[lab] ERROR: servers not ACTIVE after %ds: %s'
+                         % (timeout, sorted(pending)))
+
+
+def boot(args):
+    """Boot one named server if it does not exist yet (the seed's instances)."""
+    api = Api()
+    existing = _servers(api, name='^%s$' % args.name)
+    if existing:
+        s = existing[0]
+        if s['status'] != 'ACTIVE':
+            _wait_active(api, [s['id']], args.timeout)
+        say('server %s already exists (%s on %s)' % (
+            args.name, s['id'], s['OS-EXT-SRV-ATTR:host']))
+        return s['id']
+    sid = _create_server(api, args.name, args.host, args.flavor,
+                         bfv_gb=args.boot_volume_gb)
+    _wait_active(api, [sid], args.timeout)
+    say('booted %s (%s) on %s' % (args.name, sid, args.host))
+    if args.data_volume_gb:
+        vol = api.post('volumev3', '/volumes', {'volume': {
+            'name': args.name + '-data', 'size': args.data_volume_gb}}).json()['volume']
+        _wait_volume(api, vol['id'], ('available',), args.timeout)
+        api.post('compute', '/servers/%s/os-volume_attachments' % sid,
+                 {'volumeAttachment': {'volumeId': vol['id']}})
+        _wait_volume(api, vol['id'], ('in-use',), args.timeout)
+        say('attached volume %s-data (%s, %d GB) to %s' % (
+            args.name, vol['id'], args.data_volume_gb, args.name))
+    return sid
+
+
+def _wait_volume(api, vid, statuses, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = api.get('volumev3', '/volumes/' + vid)['volume']
+        if v['status'] in statuses:
+            return
+        if v['status'].startswith('error'):
+            raise SystemExit('[lab] ERROR: volume %s is %s' % (vid, v['status']))
+        time.sleep(1)
+    raise SystemExit('[lab] ERROR: volume %s not %s after %ds' % (vid, statuses, timeout))
+
+
+def crowd(args):
+    api = Api()
+    ids = []
+    base = 'crowd-%s-' % args.host
+    taken = {s['name'] for s in _servers(api, name='^' + base)}
+    n = 0
+    while len(ids) < args.count:
+        n += 1
+        name = '%s%d' % (base, n)
+        if name in taken:
+            continue
+        ids.append(_create_server(api, name, args.host, args.flavor))
+    _wait_active(api, ids, args.timeout)
+    say('booted %d %s instance(s) on %s (names %s*)' % (len(ids), args.flavor,
+                                                        args.host, base))
+
+
+def cleanup(args):
+    api = Api()
+    keep = set(args.keep)
+    doomed = [s for s in _servers(api) if s['name'] not in keep]
+    for s in doomed:
+        api.delete('compute', '/servers/' + s['id'], ok=(404,))
+    end = time.time() + args.timeout
+    while doomed and time.time() < end:
+        left = {s['id'] for s in _servers(api)} & {s['id'] for s in doomed}
+        if not left:
+            break
+        time.sleep(1)
+    else:
+        if doomed:
+            raise SystemExit('[lab] ERROR: servers still there after %ds' % args.timeout)
+    say('deleted %d instance(s), kept %s' % (len(doomed), ', '.join(sorted(keep))))
+    if args.volumes:
+        attached_ok = {'in-use'}
+        vols = api.get('volumev3', '/volumes/detail?all_tenants=1')['volumes']
+        gone = 0
+        for v in vols:
+            if v['status'] not in attached_ok and not v['name'].startswith(tuple(keep)):
+                api.delete('volumev3', '/volumes/' + v['id'], ok=(400, 404))
+                gone += 1
+        say('deleted %d unattached volume(s)' % gone)
+
+
+# --- compute services -------------------------------------------------------------
+
+def _compute_service(api, host):
+    svcs = api.get('compute', '/os-services?binary=nova-compute&host=' + host,
+                   mv='2.53')['services']
+    if not svcs:
+        raise SystemExit('[lab] ERROR: no nova-compute service on host %s' % host)
+    return svcs[0]
+
+
+def service_set(args):
+    api = Api()
+    svc = _compute_service(api, args.host)
+    body = {'status': 'enabled' if args.action == 'enable' else 'disabled'}
+    if args.action == 'disable':
+        body['disabled_reason'] = args.reason
+    api.put('compute', '/os-services/' + svc['id'], body, mv='2.53')
+    say('nova-compute on %s %sd%s' % (args.host, args.action,
+        (' (reason: %s)' % args.reason) if args.action == 'disable' else ''))
+
+
+def service_wait(args):
+    """Wait until the compute service of HOST reports STATE (up/down)."""
+    api = Api()
+    t0 = time.time()
+    end = t0 + args.timeout
+    while time.time() < end:
+        svc = _compute_service(api, args.host)
+        if svc['state'] == args.state:
+            say('nova-compute on %s is %s (after %.0fs)' % (args.host, args.state,
+                                                             time.time() - t0))
+            return
+        time.sleep(1)
+    raise SystemExit('[lab] ERROR: nova-compute on %s not %s after %ds'
+                     % (args.host, args.state, args.timeout))
+
+
+def abort_migrations(args):
+    """Abort every running live migration (so held ones do not linger)."""
+    api = Api()
+    n = 0
+    migs = api.get('compute', '/os-migrations?migration_type=live-migration',
+                   mv='2.80')['migrations']
+    for m in migs:
+        if m['status'] in ('queued', 'preparing', 'running'):
+            api.delete('compute', '/servers/%s/migrations/%s'
+                       % (m['instance_uuid'], m['id']), mv='2.80', ok=(400, 404, 409))
+            n += 1
+    end = time.time() + args.timeout
+    while n and time.time() < end:
+        migs = api.get('compute', '/os-migrations?migration_type=live-migration',
+                       mv='2.80')['migrations']
+        if not [m for m in migs if m['status'] in ('queued', 'preparing', 'running')]:
+            break
+        time.sleep(1)
+    say('aborted %d running live migration(s)' % n)
+
+
+def send_home(args):
+    """Live-migrate the seed's instances back to the host they were booted on."""
+    api = Api()
+    for pair in args.pairs:
+        name, home = pair.split('=')
+        found = _servers(api, name='^%s$' % name)
+        if not found:
+            continue
+        s = found[0]
+        if s['OS-EXT-SRV-ATTR:host'] == home:
+            continue
+        api.post('compute', '/servers/%s/action' % s['id'],
+                 {'os-migrateLive': {'host': home, 'block_migration': 'auto'}}, mv='2.74')
+        end = time.time() + args.timeout
+        while time.time() < end:
+            time.sleep(1)
+            cur = api.get('compute', '/servers/' + s['id'], mv='2.74')['server']
+            if cur['OS-EXT-SRV-ATTR:host'] == home and cur['OS-EXT-STS:task_state'] is None:
+                break
+        else:
+            raise SystemExit('[lab] ERROR: %s did not move back to %s' % (name, home))
+        say('moved %s back to %s' % (name, home))
+
+
+# --- readiness ------------------------------------------------------------------
+
+def wait_hypervisors(args):
+    api = Api()
+    end = time.time() + args.timeout
+    n = -1
+    while time.time() < end:
+        hyps = api.get('compute', '/os-hypervisors', mv='2.53', ok=(500,)).get('hypervisors', [])
+        n = len(hyps)
+        if n >= args.count:
+            say('%d hypervisors visible' % n)
+            return
+        time.sleep(2)
+    raise SystemExit('[lab] ERROR: %d hypervisors after %ds, expected %d'
+                     % (n, args.timeout, args.count))
+
+
+def neutron_warmup(args):
+    # Debian's neutron 21 answers the very first GET /v2.0/ports with a 500
+    # until some other ORM query has run; do that query now, then check ports.
+    api = Api()
+    api.call('GET', 'network', '/v2.0/networks', ok=(500,))
+    for _ in range(20):
+        r = api.call('GET', 'network', '/v2.0/ports', ok=(500,))
+        if r.status_code == 200:
+            say('neutron answers /v2.0/ports')
+            return
+        time.sleep(0.5)
+    raise SystemExit('[lab] ERROR: neutron keeps failing GET /v2.0/ports')
+
+
+def placement_memory(args):
+    """Wait until the provider named NODE reports MEMORY_MB total == MB."""
+    api = Api()
+    end = time.time() + args.timeout
+    total = None
+    while time.time() < end:
+        rps = api.get('placement', '/resource_providers?name=' + args.node)['resource_providers']
+        if rps:
+            inv = api.get('placement', '/resource_providers/%s/inventories'
+                          % rps[0]['uuid'])['inventories']
+            total = inv.get('MEMORY_MB', {}).get('total')
+            if total == args.mb:
+                say('placement: %s MEMORY_MB total=%s max_unit=%s reserved=%s' % (
+                    args.node, total, inv['MEMORY_MB']['max_unit'],
+                    inv['MEMORY_MB']['reserved']))
+                return
+        time.sleep(1)
+    raise SystemExit('[lab] ERROR: %s MEMORY_MB is %s, not %d, after %ds'
+                     % (args.node, total, args.mb, args.timeout))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest='cmd', required=True)
+    c = sub.add_parser('keystone-seed')
+    c.add_argument('--cinder', action='store_true')
+    c.set_defaults(func=keystone_seed)
+    c = sub.add_parser('compute-seed')
+    c.add_argument('--cinder', action='store_true')
+    c.set_defaults(func=compute_seed)
+    c = sub.add_parser('image')
+    c.add_argument('name')
+    c.add_argument('file')
+    c.set_defaults(func=image)
+    c = sub.add_parser('boot')
+    c.add_argument('name')
+    c.add_argument('--host', required=True)
+    c.add_argument('--flavor', default='m1.tiny')
+    c.add_argument('--boot-volume-gb', type=int)
+    c.add_argument('--data-volume-gb', type=int)
+    c.add_argument('--timeout', type=int, default=120)
+    c.set_defaults(func=boot)
+    c = sub.add_parser('crowd')
+    c.add_argument('host')
+    c.add_argument('count', type=int)
+    c.add_argument('flavor', nargs='?', default='m1.tiny')
+    c.add_argument('--timeout', type=int, default=300)
+    c.set_defaults(func=crowd)
+    c = sub.add_parser('cleanup')
+    c.add_argument('--keep', action='append', default=[])
+    c.add_argument('--volumes', action='store_true')
+    c.add_argument('--timeout', type=int, default=180)
+    c.set_defaults(func=cleanup)
+    c = sub.add_parser('wait-hypervisors')
+    c.add_argument('count', type=int)
+    c.add_argument('--timeout', type=int, default=120)
+    c.set_defaults(func=wait_hypervisors)
+    c = sub.add_parser('neutron-warmup')
+    c.set_defaults(func=neutron_warmup)
+    c = sub.add_parser('placement-memory')
+    c.add_argument('node')
+    c.add_argument('mb', type=int)
+    c.add_argument('--timeout', type=int, default=90)
+    c.set_defaults(func=placement_memory)
+    c = sub.add_parser('service')
+    c.add_argument('action', choices=['enable', 'disable'])
+    c.add_argument('host')
+    c.add_argument('reason', nargs='?', default='disabled by the lab')
+    c.set_defaults(func=service_set)
+    c = sub.add_parser('service-wait')
+    c.add_argument('host')
+    c.add_argument('state', choices=['up', 'down'])
+    c.add_argument('--timeout', type=int, default=60)
+    c.set_defaults(func=service_wait)
+    c = sub.add_parser('abort-migrations')
+    c.add_argument('--timeout', type=int, default=60)
+    c.set_defaults(func=abort_migrations)
+    c = sub.add_parser('send-home')
+    c.add_argument('pairs', nargs='+', metavar='NAME=HOST')
+    c.add_argument('--timeout', type=int, default=60)
+    c.set_defaults(func=send_home)
+    args = p.parse_args()
+    try:
+        args.func(args)
+    except ks_exc.ClientException as e:
+        raise SystemExit('[lab] ERROR: %s: %s' % (args.cmd, e))
+
+
+if __name__ == '__main__':
+    main()

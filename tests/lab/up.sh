@@ -1,0 +1,368 @@
+#!/usr/bin/env bash
+# Bring up the OpenStackMigration lab: a small but real OpenStack Zed control
+# plane on 127.0.0.1 from Debian 12 packages, with fake-driver computes.
+#
+#   bash tests/lab/up.sh [--cinder] [--scale N]
+#
+# Idempotent: run it again and it starts only what is missing, then verifies.
+# All state lives in ${OSM_LAB_DIR:-<repo>/.lab}; `down.sh` removes it.
+set -euo pipefail
+
+LAB_T0=$(date +%s.%N)
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/configs.sh
+source "$LAB_LIB/configs.sh"
+
+WITH_CINDER=0
+SCALE=0
+usage() { echo "usage: $0 [--cinder] [--scale N]" >&2; exit 2; }
+while (($#)); do
+  case "$1" in
+    --cinder) WITH_CINDER=1 ;;
+    --scale) [[ "${2:-}" =~ ^[0-9]+$ ]] || usage; SCALE="$2"; shift ;;
+    --scale=*) SCALE="${1#--scale=}"; [[ "$SCALE" =~ ^[0-9]+$ ]] || usage ;;
+    -h|--help) usage ;;
+    *) usage ;;
+  esac
+  shift
+done
+LAB_DEBUG="${OSM_LAB_DEBUG:-false}"
+
+[[ $EUID -eq 0 ]] || die "run as root (the lab installs Debian packages and runs MariaDB/RabbitMQ as root)"
+
+# --- packages ---------------------------------------------------------------------
+# Only the python3-* libraries plus the *-common packages that carry the paste
+# files: the daemon packages (nova-compute, nova-api, glance-api, ...) pull in
+# libvirt/qemu/apache or start init scripts, and the lab starts everything itself.
+PKGS=(mariadb-server python3-pymysql rabbitmq-server uwsgi-core uwsgi-plugin-python3
+      python3-openstackclient python3-keystone python3-placement
+      python3-glance glance-common python3-neutron neutron-common
+      python3-nova nova-common curl)
+CINDER_PKGS=(python3-cinder)
+
+install_packages() {
+  local want=("${PKGS[@]}") missing=() p
+  ((WITH_CINDER)) && want+=("${CINDER_PKGS[@]}")
+  for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  step "installing ${#missing[@]} Debian package(s): ${missing[*]}"
+  # Package scripts must not start their own MariaDB/RabbitMQ on the lab's
+  # ports: a policy-rc.d that denies starts, only if the machine has none.
+  local policy=/usr/sbin/policy-rc.d made_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# temporary, from OpenStackMigration tests/lab/up.sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"; made_policy=1
+  fi
+  local rc=0
+  {
+    DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  } >"$STATE/apt.log" 2>&1 || rc=$?
+  ((made_policy)) && rm -f "$policy"
+  if ((rc)); then tail -n 30 "$STATE/apt.log" >&2; die "apt-get failed (full log: $STATE/apt.log)"; fi
+  step "packages installed"
+}
+
+# --- secrets ------------------------------------------------------------------------
+make_secrets() {
+  [[ -f "$STATE/secrets.env" ]] && return 0
+  local gen; gen() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
+  ( umask 077
+    { echo "ADMIN_PASSWORD=$(gen)"; echo "SERVICE_PASSWORD=$(gen)"
+      echo "DB_PASSWORD=$(gen)"; echo "RABBIT_PASSWORD=$(gen)"; } >"$STATE/secrets.env" )
+}
+
+# --- MariaDB --------------------------------------------------------------------------
+mysql_root() { mariadb --defaults-file="$ETC/mysql/my.cnf" -uroot "$@"; }
+
+start_mariadb() {
+  write_mariadb_conf
+  if ! is_running mariadb; then
+    if [[ ! -d "$STATE/mysql/mysql" ]]; then
+      step "initialising MariaDB data directory"
+      mariadb-install-db --defaults-file="$ETC/mysql/my.cnf" --auth-root-authentication-method=socket \
+        --skip-test-db >"$LOG/mariadb-install.log" 2>&1 || { log_tail mariadb-install; die "mariadb-install-db failed"; }
+    fi
+    step "starting mariadb..."
+    start_bg mariadb mariadbd --defaults-file="$ETC/mysql/my.cnf"
+  fi
+  wait_until mariadb 60 mariadb-admin --defaults-file="$ETC/mysql/my.cnf" -uroot ping
+  local db sql="" dbs=(keystone placement glance neutron nova_api nova_cell0 nova)
+  ((WITH_CINDER)) && dbs+=(cinder)
+  for db in "${dbs[@]}"; do sql+="CREATE DATABASE IF NOT EXISTS $db; "; done
+  sql+="CREATE USER IF NOT EXISTS 'osm'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}'; "
+  sql+="GRANT ALL PRIVILEGES ON *.* TO 'osm'@'127.0.0.1'; FLUSH PRIVILEGES;"
+  mysql_root -e "$sql"
+  step "mariadb up (127.0.0.1:3306)"
+}
+
+# --- RabbitMQ ------------------------------------------------------------------------------
+# RabbitMQ as root, with its own HOME (Erlang cookie) and everything under
+# $STATE; epmd and the Erlang distribution port bound to loopback.
+rabbit_env() {
+  RABBIT_ENV=(HOME="$STATE/rabbitmq/home" ERL_EPMD_ADDRESS=127.0.0.1
+    RABBITMQ_NODENAME=osmlab@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+    RABBITMQ_CONFIG_FILE="$ETC/rabbitmq/rabbitmq.conf"
+    RABBITMQ_ENABLED_PLUGINS_FILE="$ETC/rabbitmq/enabled_plugins"
+    RABBITMQ_MNESIA_BASE="$STATE/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$LOG/rabbitmq"
+    RABBITMQ_PID_FILE="$RUN/rabbitmq.beam.pid" RABBITMQ_DIST_PORT=25672
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}")
+}
+
+rabbit_ready() {
+  "$PY" -c 'import sys, kombu; c = kombu.Connection(sys.argv[1], connect_timeout=3); c.connect(); c.release()' \
+    "$(rabbit_url | sed s/^rabbit:/amqp:/)"
+}
+
+start_rabbitmq() {
+  write_rabbitmq_conf
+  mkdir -p "$LOG/rabbitmq" "$STATE/rabbitmq/mnesia"
+  if ! is_running epmd; then
+    start_bg epmd env ERL_EPMD_ADDRESS=127.0.0.1 epmd -address 127.0.0.1
+  fi
+  if ! is_running rabbitmq; then
+    step "starting rabbitmq..."
+    rabbit_env
+    start_bg rabbitmq env "${RABBIT_ENV[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server
+  fi
+  wait_until rabbitmq 90 rabbit_ready
+  step "rabbitmq up (127.0.0.1:5672)"
+}
+
+# --- uWSGI APIs ---------------------------------------------------------------------------------
+# start_uwsgi NAME PORT WSGI_FILE PROCESSES THREADS [extra uwsgi args...]
+start_uwsgi() {
+  local name="$1" port="$2" file="$3" procs="$4" threads="$5"; shift 5
+  is_running "$name" && return 0
+  step "starting $name..."
+  # --die-on-term: TERM stops uWSGI (its default is to reload).
+  # Connection: close: python clients reset on the second request of a
+  # keep-alive session with --http-socket.
+  start_bg "$name" uwsgi-core --plugin python3 --http-socket "127.0.0.1:$port" \
+    --wsgi-file "$file" --master --processes "$procs" --threads "$threads" \
+    --enable-threads --lazy-apps --die-on-term --need-app --buffer-size 65535 \
+    --add-header "Connection: close" --procname-prefix "osm-lab-$name " "$@"
+}
+
+# --- keystone --------------------------------------------------------------------------------------------
+start_keystone() {
+  write_keystone_conf
+  local conf="$ETC/keystone/keystone.conf"
+  if [[ ! -f "$DONE/keystone" ]]; then
+    step "keystone db sync + bootstrap"
+    { keystone-manage --config-file "$conf" db_sync &&
+      keystone-manage --config-file "$conf" fernet_setup --keystone-user root --keystone-group root &&
+      keystone-manage --config-file "$conf" credential_setup --keystone-user root --keystone-group root &&
+      keystone-manage --config-file "$conf" bootstrap --bootstrap-password "$ADMIN_PASSWORD" \
+        --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin \
+        --bootstrap-service-name keystone --bootstrap-region-id RegionOne \
+        --bootstrap-admin-url http://127.0.0.1:5000/v3 \
+        --bootstrap-internal-url http://127.0.0.1:5000/v3 \
+        --bootstrap-public-url http://127.0.0.1:5000/v3
+    } >>"$LOG/keystone-manage.log" 2>&1 || { log_tail keystone-manage; die "keystone set-up failed"; }
+    touch "$DONE/keystone"
+  fi
+  start_uwsgi keystone 5000 /usr/bin/keystone-wsgi-public 2 2 --env "OS_KEYSTONE_CONFIG_DIR=$ETC/keystone"
+  wait_until keystone 60 http_up http://127.0.0.1:5000/v3
+  step "keystone up (127.0.0.1:5000)"
+}
+
+# --- placement ------------------------------------------------------------------------------------
+start_placement() {
+  write_placement_conf
+  if [[ ! -f "$DONE/placement" ]]; then
+    step "placement db sync"
+    placement-manage --config-file "$ETC/placement/placement.conf" db sync >>"$LOG/placement-manage.log" 2>&1 \
+      || { log_tail placement-manage; die "placement db sync failed"; }
+    touch "$DONE/placement"
+  fi
+  start_uwsgi placement 8778 /usr/bin/placement-api 1 4 --env "OS_PLACEMENT_CONFIG_DIR=$ETC/placement"
+  wait_until placement 60 http_up http://127.0.0.1:8778/
+  step "placement up (127.0.0.1:8778)"
+}
+
+# --- glance ---------------------------------------------------------------------------------------
+make_cirros_image() {
+  # Not cirros (nothing can be downloaded): a tiny but valid raw disk image
+  # with an MBR partition table. The fake driver never boots it.
+  local f="$STATE/cirros.raw"
+  [[ -f "$f" ]] && return 0
+  "$PY" - "$f" <<'PYEOF'
+import struct, sys
+size = 1024 * 1024                      # 1 MiB raw disk
+disk = bytearray(size)
+# one Linux partition from sector 2048... would not fit; use sector 63..end
+start, count = 63, size // 512 - 63
+entry = struct.pack('<B3sB3sII', 0x80, b'\x00\x02\x00', 0x83, b'\xfe\xff\xff', start, count)
+disk[446:446 + 16] = entry
+disk[510:512] = b'\x55\xaa'
+open(sys.argv[1], 'wb').write(disk)
+PYEOF
+}
+
+start_glance() {
+  write_glance_conf
+  local conf="$ETC/glance/glance-api.conf"
+  if [[ ! -f "$DONE/glance" ]]; then
+    step "glance db sync"
+    glance-manage --config-file "$conf" db_sync >>"$LOG/glance-manage.log" 2>&1 \
+      || { log_tail glance-manage; die "glance db sync failed"; }
+    touch "$DONE/glance"
+  fi
+  if ! is_running glance; then
+    step "starting glance..."
+    start_bg glance "$PY" -c 'import sys; sys.argv[0] = "glance-api"; from glance.cmd.api import main; main()' \
+      --config-file "$conf"
+  fi
+  wait_until glance 60 http_up http://127.0.0.1:9292/
+  step "glance up (127.0.0.1:9292)"
+}
+
+# --- neutron ---------------------------------------------------------------------------------------
+start_neutron() {
+  write_neutron_conf
+  local confs=(--config-file "$ETC/neutron/neutron.conf" --config-file "$ETC/neutron/ml2_conf.ini")
+  if [[ ! -f "$DONE/neutron" ]]; then
+    step "neutron db sync"
+    neutron-db-manage "${confs[@]}" upgrade heads >>"$LOG/neutron-manage.log" 2>&1 \
+      || { log_tail neutron-manage; die "neutron db sync failed"; }
+    touch "$DONE/neutron"
+  fi
+  if ! is_running neutron; then
+    step "starting neutron..."
+    start_bg neutron neutron-server "${confs[@]}"
+  fi
+  wait_until neutron 90 http_up http://127.0.0.1:9696/
+  python_lab neutron-warmup
+  step "neutron up (127.0.0.1:9696)"
+}
+
+# --- nova control plane ---------------------------------------------------------------------
+nova_manage() { nova-manage --config-file "$ETC/nova/nova.conf" "$@"; }
+
+start_nova() {
+  write_nova_conf
+  local conf="$ETC/nova/nova.conf"
+  if [[ ! -f "$DONE/nova" ]]; then
+    step "nova db sync, cell0 and cell1"
+    { nova_manage api_db sync &&
+      nova_manage cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)" &&
+      { nova_manage cell_v2 list_cells | grep -q ' cell1 ' ||
+        nova_manage cell_v2 create_cell --name cell1 --transport-url "$(rabbit_url)" \
+          --database_connection "$(db_url nova)"; } &&
+      nova_manage db sync
+    } >>"$LOG/nova-manage.log" 2>&1 || { log_tail nova-manage; die "nova db set-up failed"; }
+    touch "$DONE/nova"
+  fi
+  local svc
+  for svc in conductor scheduler; do
+    if ! is_running "nova-$svc"; then
+      step "starting nova-$svc..."
+      start_bg "nova-$svc" "$PY" -c "import sys; sys.argv[0] = 'nova-$svc'; from nova.cmd.$svc import main; main()" \
+        --config-file "$conf"
+    fi
+  done
+  start_uwsgi nova-api 8774 /usr/bin/nova-api-wsgi 2 1 \
+    --env "OS_NOVA_CONFIG_DIR=$ETC/nova" --env "OS_NOVA_CONFIG_FILES=api-paste.ini;nova.conf"
+  wait_until nova-api 90 http_up http://127.0.0.1:8774/
+  step "nova api up (127.0.0.1:8774)"
+}
+
+# --- computes ---------------------------------------------------------------------------------------
+start_compute() {   # start_compute HOST [NODES]
+  write_compute_conf "$1"
+  launch_compute "$@"
+}
+
+compute_services_up() {   # all lab compute services report "up"
+  local want="$1"
+  [[ "$(openstack compute service list --service nova-compute -f value -c State 2>/dev/null | grep -c '^up$')" -ge "$want" ]]
+}
+
+start_computes() {
+  local h want=${#BASE_COMPUTES[@]} hyps=${#BASE_COMPUTES[@]}
+  for h in "${BASE_COMPUTES[@]}"; do start_compute "$h"; done
+  if ((SCALE > 0)); then
+    echo "$SCALE" >"$CONTROL/scale_nodes"
+  fi
+  if [[ -f "$CONTROL/scale_nodes" ]]; then
+    local n; n="$(cat "$CONTROL/scale_nodes")"
+    start_compute scale "$n"
+    want=$((want + 1)); hyps=$((hyps + n))
+  fi
+  # Wait for the services, map their nodes into cell1, then wait for the
+  # hypervisors (a 500-node host needs a while to create its providers).
+  local end=$((SECONDS + 120))
+  until compute_services_up "$want"; do
+    for h in $(compute_services); do is_running "$h" || fail_service "$h" "$h exited during start-up"; done
+    ((SECONDS < end)) || fail_service nova-compute-compute1 "compute services not up after 120s"
+    sleep 1
+  done
+  step "$want compute service(s) up"
+  local tmo=$((90 + hyps / 2))
+  end=$((SECONDS + tmo))
+  while true; do
+    nova_manage cell_v2 discover_hosts >>"$LOG/nova-manage.log" 2>&1 || true
+    if python_lab wait-hypervisors "$hyps" --timeout 3 >/dev/null 2>&1; then break; fi
+    if ((SECONDS >= end)); then
+      python_lab wait-hypervisors "$hyps" --timeout 1 || true
+      fail_service nova-compute-compute1 "hypervisors missing after ${tmo}s (see $LOG/nova-compute-*.log)"
+    fi
+    sleep 2
+  done
+  step "$hyps hypervisor(s) mapped"
+}
+
+# --- seed ----------------------------------------------------------------------------------------
+seed() {
+  local c=(); ((WITH_CINDER)) && c=(--cinder)
+  python_lab compute-seed "${c[@]}"
+  make_cirros_image
+  python_lab image cirros "$STATE/cirros.raw"
+  python_lab boot cirros_vm --host compute1 --flavor m1.tiny
+}
+
+main() {
+  mkdir -p "$STATE" "$ETC" "$LOG" "$RUN" "$DONE" "$CONTROL" "$STATE/lock"
+  chmod 700 "$STATE"
+  ((WITH_CINDER)) && touch "$CONTROL/cinder"
+  [[ -f "$CONTROL/cinder" ]] && WITH_CINDER=1   # once a lab has cinder, keep it
+  step "lab state in $STATE"
+  install_packages
+  make_secrets
+  load_secrets
+  export LAB_SERVICE_PASSWORD="$SERVICE_PASSWORD"
+  start_mariadb
+  start_rabbitmq
+  start_keystone
+  write_openrc
+  # shellcheck disable=SC1091
+  source "$STATE/openrc"
+  # Keystone users, services and endpoints (once per lab, and again when
+  # --cinder is added to an existing lab).
+  local seeded="$DONE/keystone-seed$( ((WITH_CINDER)) && echo -cinder)"
+  if [[ ! -f "$seeded" ]]; then
+    local c=(); ((WITH_CINDER)) && c=(--cinder)
+    python_lab keystone-seed "${c[@]}"
+    touch "$seeded"
+  fi
+  start_placement
+  start_glance
+  start_neutron
+  start_nova
+  if ((WITH_CINDER)); then
+    # shellcheck source=lib/cinder.sh
+    source "$LAB_LIB/cinder.sh"
+    start_cinder
+  fi
+  start_computes
+  seed
+  if ((WITH_CINDER)); then seed_cinder; fi
+  step "lab is up: source $STATE/openrc (or OS_CLOUD=osm-lab with $STATE/clouds.yaml)"
+}
+
+main
