@@ -151,7 +151,25 @@ namespace OpenStackMigration.Migration
 
             var result = await _runner.RunAsync(request, sink, cancellationToken).ConfigureAwait(false);
             result.Checks = report;
+            if (result.Verdict == MigrationVerdict.Failed && request.DestinationHost != null && NovaGaveNoReason(result))
+            {
+                // "No valid host was found" says nothing a person can act on: the checks usually can.
+                var diagnosis = await _reader.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
+                result.Checks ??= diagnosis;
+                var causes = diagnosis.Checks.Where(c => c.Result == MigrationCheckResult.Failed).Select(c => c.Reason).ToList();
+                if (causes.Count > 0)
+                {
+                    result.Reason += " Likely cause: " + string.Join("; ", causes);
+                }
+            }
+
             return result;
+        }
+
+        private static bool NovaGaveNoReason(MigrationResult result)
+        {
+            var said = result.FailedEventDetails ?? result.Reason;
+            return said.IndexOf("No valid host", StringComparison.OrdinalIgnoreCase) >= 0;
         }
     }
 }
