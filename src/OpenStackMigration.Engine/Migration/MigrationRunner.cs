@@ -143,6 +143,7 @@ namespace OpenStackMigration.Migration
 
                 Note(result, server, record);
                 var state = MigrationVerdicts.Decide(request.Kind, server, record, source);
+                sink.Debug($"{instance.Name}: {server.StatusText}/{server.TaskState ?? "-"} on {server.HostName}; migration {record?.Id.ToString() ?? "-"} {record?.Status ?? "-"} -> {state}");
                 switch (state)
                 {
                     case WatchState.Succeeded:

@@ -87,6 +87,12 @@ namespace OpenStackMigration.OpenStack
             var usagesTask = SendAsync($"/resource_providers/{providerUuid}/usages", sink, cancellationToken);
             var inventories = (await inventoriesTask.ConfigureAwait(false)).Object["inventories"] as JObject ?? new JObject();
             var usages = (await usagesTask.ConfigureAwait(false)).Object["usages"] as JObject ?? new JObject();
+            return ParseCapacity(inventories, usages);
+        }
+
+        /// <summary>Joins a provider's inventories and usages into one figure per resource class.</summary>
+        internal static IReadOnlyDictionary<string, ResourceCapacity> ParseCapacity(JObject inventories, JObject usages)
+        {
             var result = new Dictionary<string, ResourceCapacity>(StringComparer.Ordinal);
             foreach (var inventory in inventories.Properties())
             {
