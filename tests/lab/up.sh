@@ -13,6 +13,8 @@ LAB_T0=$(date +%s.%N)
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/configs.sh
 source "$LAB_LIB/configs.sh"
+# shellcheck source=lib/cinder.sh
+source "$LAB_LIB/cinder.sh"
 
 WITH_CINDER=0
 SCALE=0
@@ -64,6 +66,25 @@ install_packages() {
   ((made_policy)) && rm -f "$policy"
   if ((rc)); then tail -n 30 "$STATE/apt.log" >&2; die "apt-get failed (full log: $STATE/apt.log)"; fi
   step "packages installed"
+}
+
+# --- ports ---------------------------------------------------------------------------
+# Fail early, and clearly, when a port the lab needs is taken by something
+# that is not this lab's own (already running) service.
+check_ports() {
+  local spec name port who
+  local specs=(mariadb:3306 epmd:4369 rabbitmq:5672 rabbitmq:25672 keystone:5000
+               placement:8778 glance:9292 neutron:9696 nova-api:8774)
+  ((WITH_CINDER)) && specs+=(cinder-api:8776)
+  for spec in "${specs[@]}"; do
+    name="${spec%%:*}" port="${spec##*:}"
+    is_running "$name" && continue
+    who="$(ss -Hltnp "sport = :$port" 2>/dev/null | head -n 1)"
+    [[ -n "$who" ]] || continue
+    local pid; pid="$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$who")"
+    die "port $port (for $name) is already in use by pid ${pid:-?}: $(ps -o args= -p "${pid:-1}" 2>/dev/null | cut -c1-150)
+      Another lab (or a system MariaDB/RabbitMQ) is running on this machine; stop it first (its own tests/lab/down.sh)."
+  done
 }
 
 # --- secrets ------------------------------------------------------------------------
@@ -133,6 +154,27 @@ start_rabbitmq() {
   step "rabbitmq up (127.0.0.1:5672)"
 }
 
+# --- database schemas -------------------------------------------------------------
+# The schema syncs only need MariaDB, so they run in the background, side by
+# side, while RabbitMQ and Keystone start; each service waits for its own.
+declare -A SYNC_PIDS=()
+start_syncs() {
+  local svc
+  local all=(placement glance neutron nova)
+  ((WITH_CINDER)) && all+=(cinder)
+  for svc in "${all[@]}"; do
+    [[ -f "$DONE/$svc" ]] && continue
+    step "$svc db sync (background)"
+    ( "sync_$svc" >>"$LOG/$svc-manage.log" 2>&1 && touch "$DONE/$svc" ) &
+    SYNC_PIDS[$svc]=$!
+  done
+}
+wait_sync() {
+  local svc="$1"
+  [[ -n "${SYNC_PIDS[$svc]:-}" ]] && wait "${SYNC_PIDS[$svc]}" || true
+  [[ -f "$DONE/$svc" ]] || { log_tail "$svc-manage"; die "$svc db sync failed"; }
+}
+
 # --- uWSGI APIs ---------------------------------------------------------------------------------
 # start_uwsgi NAME PORT WSGI_FILE PROCESSES THREADS [extra uwsgi args...]
 start_uwsgi() {
@@ -172,15 +214,16 @@ start_keystone() {
 }
 
 # --- placement ------------------------------------------------------------------------------------
-start_placement() {
-  write_placement_conf
-  if [[ ! -f "$DONE/placement" ]]; then
-    step "placement db sync"
-    placement-manage --config-file "$ETC/placement/placement.conf" db sync >>"$LOG/placement-manage.log" 2>&1 \
-      || { log_tail placement-manage; die "placement db sync failed"; }
-    touch "$DONE/placement"
-  fi
+sync_placement() {
+  placement-manage --config-file "$ETC/placement/placement.conf" db sync
+}
+
+launch_placement() {
+  wait_sync placement
   start_uwsgi placement 8778 /usr/bin/placement-api 1 4 --env "OS_PLACEMENT_CONFIG_DIR=$ETC/placement"
+}
+
+ready_placement() {
   wait_until placement 60 http_up http://127.0.0.1:8778/
   step "placement up (127.0.0.1:8778)"
 }
@@ -204,38 +247,43 @@ open(sys.argv[1], 'wb').write(disk)
 PYEOF
 }
 
-start_glance() {
-  write_glance_conf
+sync_glance() {
+  glance-manage --config-file "$ETC/glance/glance-api.conf" db_sync
+}
+
+launch_glance() {
   local conf="$ETC/glance/glance-api.conf"
-  if [[ ! -f "$DONE/glance" ]]; then
-    step "glance db sync"
-    glance-manage --config-file "$conf" db_sync >>"$LOG/glance-manage.log" 2>&1 \
-      || { log_tail glance-manage; die "glance db sync failed"; }
-    touch "$DONE/glance"
-  fi
+  wait_sync glance
   if ! is_running glance; then
     step "starting glance..."
     start_bg glance "$PY" -c 'import sys; sys.argv[0] = "glance-api"; from glance.cmd.api import main; main()' \
       --config-file "$conf"
   fi
+}
+
+ready_glance() {
+  local conf="$ETC/glance/glance-api.conf"
   wait_until glance 60 http_up http://127.0.0.1:9292/
   step "glance up (127.0.0.1:9292)"
 }
 
 # --- neutron ---------------------------------------------------------------------------------------
-start_neutron() {
-  write_neutron_conf
-  local confs=(--config-file "$ETC/neutron/neutron.conf" --config-file "$ETC/neutron/ml2_conf.ini")
-  if [[ ! -f "$DONE/neutron" ]]; then
-    step "neutron db sync"
-    neutron-db-manage "${confs[@]}" upgrade heads >>"$LOG/neutron-manage.log" 2>&1 \
-      || { log_tail neutron-manage; die "neutron db sync failed"; }
-    touch "$DONE/neutron"
-  fi
+NEUTRON_CONFS=(--config-file "$ETC/neutron/neutron.conf" --config-file "$ETC/neutron/ml2_conf.ini")
+sync_neutron() {
+  neutron-db-manage "${NEUTRON_CONFS[@]}" upgrade heads
+}
+
+launch_neutron() {
+  local confs=("${NEUTRON_CONFS[@]}")
+  wait_sync neutron
   if ! is_running neutron; then
     step "starting neutron..."
     start_bg neutron neutron-server "${confs[@]}"
   fi
+}
+
+ready_neutron() {
+  local confs=("${NEUTRON_CONFS[@]}")
   wait_until neutron 90 http_up http://127.0.0.1:9696/
   python_lab neutron-warmup
   step "neutron up (127.0.0.1:9696)"
@@ -244,20 +292,18 @@ start_neutron() {
 # --- nova control plane ---------------------------------------------------------------------
 nova_manage() { nova-manage --config-file "$ETC/nova/nova.conf" "$@"; }
 
-start_nova() {
-  write_nova_conf
+sync_nova() {   # API and cell databases, cell0 and cell1
+  nova_manage api_db sync &&
+  nova_manage cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)" &&
+  { nova_manage cell_v2 list_cells | grep -q ' cell1 ' ||
+    nova_manage cell_v2 create_cell --name cell1 --transport-url "$(rabbit_url)" \
+      --database_connection "$(db_url nova)"; } &&
+  nova_manage db sync
+}
+
+launch_nova() {
   local conf="$ETC/nova/nova.conf"
-  if [[ ! -f "$DONE/nova" ]]; then
-    step "nova db sync, cell0 and cell1"
-    { nova_manage api_db sync &&
-      nova_manage cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)" &&
-      { nova_manage cell_v2 list_cells | grep -q ' cell1 ' ||
-        nova_manage cell_v2 create_cell --name cell1 --transport-url "$(rabbit_url)" \
-          --database_connection "$(db_url nova)"; } &&
-      nova_manage db sync
-    } >>"$LOG/nova-manage.log" 2>&1 || { log_tail nova-manage; die "nova db set-up failed"; }
-    touch "$DONE/nova"
-  fi
+  wait_sync nova
   local svc
   for svc in conductor scheduler; do
     if ! is_running "nova-$svc"; then
@@ -268,6 +314,11 @@ start_nova() {
   done
   start_uwsgi nova-api 8774 /usr/bin/nova-api-wsgi 2 1 \
     --env "OS_NOVA_CONFIG_DIR=$ETC/nova" --env "OS_NOVA_CONFIG_FILES=api-paste.ini;nova.conf"
+}
+
+ready_nova() {
+  local conf="$ETC/nova/nova.conf"
+  local svc
   wait_until nova-api 90 http_up http://127.0.0.1:8774/
   step "nova api up (127.0.0.1:8774)"
 }
@@ -283,16 +334,18 @@ compute_services_up() {   # all lab compute services report "up"
   [[ "$(openstack compute service list --service nova-compute -f value -c State 2>/dev/null | grep -c '^up$')" -ge "$want" ]]
 }
 
-start_computes() {
-  local h want=${#BASE_COMPUTES[@]} hyps=${#BASE_COMPUTES[@]}
+launch_computes() {
+  local h
   for h in "${BASE_COMPUTES[@]}"; do start_compute "$h"; done
-  if ((SCALE > 0)); then
-    echo "$SCALE" >"$CONTROL/scale_nodes"
-  fi
+  ((SCALE > 0)) && echo "$SCALE" >"$CONTROL/scale_nodes"
+  [[ -f "$CONTROL/scale_nodes" ]] && start_compute scale "$(cat "$CONTROL/scale_nodes")"
+  return 0
+}
+
+ready_computes() {
+  local h want=${#BASE_COMPUTES[@]} hyps=${#BASE_COMPUTES[@]}
   if [[ -f "$CONTROL/scale_nodes" ]]; then
-    local n; n="$(cat "$CONTROL/scale_nodes")"
-    start_compute scale "$n"
-    want=$((want + 1)); hyps=$((hyps + n))
+    want=$((want + 1)); hyps=$((hyps + $(cat "$CONTROL/scale_nodes")))
   fi
   # Wait for the services, map their nodes into cell1, then wait for the
   # hypervisors (a 500-node host needs a while to create its providers).
@@ -303,11 +356,13 @@ start_computes() {
     sleep 1
   done
   step "$want compute service(s) up"
-  local tmo=$((90 + hyps / 2))
+  local tmo=$((90 + hyps))   # about 0.5 s per fake node on 2 cores
   end=$((SECONDS + tmo))
+  # (os-hypervisors also lists nodes not yet mapped to a cell, so always map
+  # once, then again until every node is there.)
   while true; do
     nova_manage cell_v2 discover_hosts >>"$LOG/nova-manage.log" 2>&1 || true
-    if python_lab wait-hypervisors "$hyps" --timeout 3 >/dev/null 2>&1; then break; fi
+    python_lab wait-hypervisors "$hyps" --timeout 1 >/dev/null 2>&1 && break
     if ((SECONDS >= end)); then
       python_lab wait-hypervisors "$hyps" --timeout 1 || true
       fail_service nova-compute-compute1 "hypervisors missing after ${tmo}s (see $LOG/nova-compute-*.log)"
@@ -329,14 +384,27 @@ seed() {
 main() {
   mkdir -p "$STATE" "$ETC" "$LOG" "$RUN" "$DONE" "$CONTROL" "$STATE/lock"
   chmod 700 "$STATE"
-  ((WITH_CINDER)) && touch "$CONTROL/cinder"
+  if ((WITH_CINDER)) && [[ ! -f "$CONTROL/cinder" ]]; then
+    if is_running nova-api; then
+      # Nova reads its [cinder] settings at start: restart it with them.
+      step "adding cinder to a running lab: restarting nova"
+      mapfile -t novas < <(all_services | grep '^nova-')
+      stop_pids 20 "${novas[@]}"
+    fi
+    touch "$CONTROL/cinder"
+  fi
   [[ -f "$CONTROL/cinder" ]] && WITH_CINDER=1   # once a lab has cinder, keep it
   step "lab state in $STATE"
   install_packages
+  check_ports
   make_secrets
   load_secrets
   export LAB_SERVICE_PASSWORD="$SERVICE_PASSWORD"
+  if ((WITH_CINDER)); then fetch_cinder_common; fi
+  write_placement_conf; write_glance_conf; write_neutron_conf; write_nova_conf
+  if ((WITH_CINDER)); then write_cinder_conf; fi
   start_mariadb
+  start_syncs
   start_rabbitmq
   start_keystone
   write_openrc
@@ -350,16 +418,20 @@ main() {
     python_lab keystone-seed "${c[@]}"
     touch "$seeded"
   fi
-  start_placement
-  start_glance
-  start_neutron
-  start_nova
-  if ((WITH_CINDER)); then
-    # shellcheck source=lib/cinder.sh
-    source "$LAB_LIB/cinder.sh"
-    start_cinder
-  fi
-  start_computes
+  # Start every API and daemon at once (they only need Keystone, RabbitMQ and
+  # MariaDB), then wait for each: much faster than one after the other.
+  launch_placement
+  launch_glance
+  launch_neutron
+  launch_nova
+  ((WITH_CINDER)) && launch_cinder
+  launch_computes
+  ready_placement
+  ready_glance
+  ready_neutron
+  ready_nova
+  ((WITH_CINDER)) && ready_cinder
+  ready_computes
   seed
   if ((WITH_CINDER)); then seed_cinder; fi
   step "lab is up: source $STATE/openrc (or OS_CLOUD=osm-lab with $STATE/clouds.yaml)"
