@@ -34,24 +34,27 @@ namespace OpenStackMigration.Migration
     public sealed class ProgressTracker
     {
         private readonly List<(DateTimeOffset At, long Processed)> _samples = new List<(DateTimeOffset, long)>();
-        private long? _lowestRemaining;
-        private DateTimeOffset? _lowestAt;
-        private int _samplesSinceLow;
+        private readonly List<(DateTimeOffset At, long Remaining)> _memory = new List<(DateTimeOffset, long)>();
+        private DateTimeOffset? _firstAt;
 
         /// <summary>Creates a tracker.</summary>
-        /// <param name="stallWindow">How long memory_remaining may go without a new low before the migration is called not converging.</param>
+        /// <param name="stallWindow">How long memory_remaining is watched: if it did not shrink over that long, the migration is not converging.</param>
         public ProgressTracker(TimeSpan stallWindow)
         {
             StallWindow = stallWindow;
         }
 
-        /// <summary>How long memory_remaining may go without a new low.</summary>
+        /// <summary>How long memory_remaining is watched for shrinking.</summary>
         public TimeSpan StallWindow { get; }
 
-        /// <summary>A new low must beat the old one by this share of the total memory (noise is not progress).</summary>
-        public double MinimumImprovement { get; set; } = 0.01;
+        /// <summary>
+        /// By how much the average of memory_remaining over the second half of the window must be below the
+        /// first half's to count as converging. Averages, because a guest that dirties memory makes the
+        /// counter bounce: single new lows happen by chance and prove nothing.
+        /// </summary>
+        public double MinimumImprovement { get; set; } = 0.10;
 
-        /// <summary>Polls needed in the window before calling it stalled.</summary>
+        /// <summary>Readings needed in the window before calling it stalled.</summary>
         public int MinimumSamples { get; set; } = 4;
 
         /// <summary>Takes one reading.</summary>
@@ -87,24 +90,27 @@ namespace OpenStackMigration.Migration
 
             if (record.MemoryRemainingBytes.HasValue && memTotal > 0)
             {
-                var mem = record.MemoryRemainingBytes.Value;
-                if (_lowestRemaining == null || mem < _lowestRemaining.Value - (MinimumImprovement * memTotal))
-                {
-                    _lowestRemaining = mem;
-                    _lowestAt = at;
-                    _samplesSinceLow = 0;
-                }
-                else
-                {
-                    _lowestRemaining = Math.Min(_lowestRemaining.Value, mem);
-                    _samplesSinceLow++;
-                }
-
-                snapshot.NotConverging = mem > 0 && _lowestAt.HasValue && at - _lowestAt.Value >= StallWindow && _samplesSinceLow >= MinimumSamples;
+                _firstAt ??= at;
+                _memory.Add((at, record.MemoryRemainingBytes.Value));
+                _memory.RemoveAll(m => at - m.At > StallWindow);
+                snapshot.NotConverging = IsStalled(at);
             }
 
             snapshot.Status = Describe(record, snapshot);
             return snapshot;
+        }
+
+        private bool IsStalled(DateTimeOffset at)
+        {
+            if (_firstAt == null || at - _firstAt.Value < StallWindow || _memory.Count < MinimumSamples || _memory[_memory.Count - 1].Remaining == 0)
+            {
+                return false;
+            }
+
+            var middle = at - TimeSpan.FromTicks(StallWindow.Ticks / 2);
+            var first = _memory.Where(m => m.At < middle).Select(m => (double)m.Remaining).ToList();
+            var second = _memory.Where(m => m.At >= middle).Select(m => (double)m.Remaining).ToList();
+            return first.Count > 0 && second.Count > 0 && second.Average() >= (1 - MinimumImprovement) * first.Average();
         }
 
         /// <summary>Bytes as MiB/GiB for people.</summary>

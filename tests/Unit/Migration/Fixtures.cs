@@ -57,7 +57,13 @@ namespace OpenStackMigration.Tests.Migration
         public static IReadOnlyDictionary<string, ResourceCapacity> Capacity(string inventories, string usages) =>
             PlacementClient.ParseCapacity((JObject)Load(inventories)["inventories"]!, (JObject)Load(usages)["usages"]!);
 
-        public static List<MigrationRecord> History() => ((JArray)Load("migrations-history.json")["migrations"]!).Select(m => NovaClient.ParseMigration(m, null)).ToList();
+        /// <summary>os-migrations for one instance: two "error" live migrations (no valid host), then completed ones.</summary>
+        public static List<MigrationRecord> HistoryWithErrors() => History("migrations-history-errors.json");
+
+        /// <summary>os-migrations for one instance: a cold migration "finished" (VERIFY_RESIZE), two aborted ("cancelled") live migrations, one completed.</summary>
+        public static List<MigrationRecord> HistoryWithCancelled() => History("migrations-history-cancelled.json");
+
+        private static List<MigrationRecord> History(string name) => ((JArray)Load(name)["migrations"]!).Select(m => NovaClient.ParseMigration(m, null)).ToList();
 
         public static MigrationRecord RunningWithCounters() => NovaClient.ParseMigration(((JArray)Load("server-migrations-running.json")["migrations"]!)[0], "live-migration");
 

@@ -48,9 +48,8 @@ namespace OpenStackMigration.Tests.Migration
         [Fact]
         public void ErrorAndCancelledRecordsWithTheInstanceIdleOnItsSource()
         {
-            var history = Fixtures.History();
-            var error = history.First(m => m.Status == "error");
-            var cancelled = history.First(m => m.Status == "cancelled");
+            var error = Fixtures.HistoryWithErrors().First(m => m.Status == "error");
+            var cancelled = Fixtures.HistoryWithCancelled().First(m => m.Status == "cancelled");
             var active = Fixtures.ActiveOnCompute1();
 
             Assert.Equal(WatchState.Failed, MigrationVerdicts.Decide(MigrationKind.Live, active, error, "compute1"));
@@ -58,6 +57,17 @@ namespace OpenStackMigration.Tests.Migration
 
             // Nova resets the task state a moment before it writes the record: wait, do not guess.
             Assert.Equal(WatchState.SettlingOnSource, MigrationVerdicts.Decide(MigrationKind.Live, active, Record("running"), "compute1"));
+        }
+
+        [Fact]
+        public void AColdMigrationWaitingForConfirmation()
+        {
+            var server = Fixtures.Server("server-verify-resize.json");
+            var record = Fixtures.HistoryWithCancelled().First(m => m.MigrationType == "migration");
+
+            Assert.Equal("finished", record.Status);
+            Assert.Equal(WatchState.AwaitingConfirmation, MigrationVerdicts.Decide(MigrationKind.Cold, server, record, "compute2"));
+            Assert.Equal(MigrationCheckResult.Failed, MigrationPreflight.CheckState(server, MigrationKind.Cold).Result);
         }
 
         [Fact]

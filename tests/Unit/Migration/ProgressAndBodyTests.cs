@@ -1,5 +1,6 @@
 #nullable enable
 using System;
+using System.Linq;
 using Newtonsoft.Json.Linq;
 using OpenStackMigration.Migration;
 using OpenStackMigration.Model;
@@ -72,6 +73,21 @@ namespace OpenStackMigration.Tests.Migration
 
             Assert.True(last!.NotConverging);
             Assert.Contains("not converging", last.Status);
+        }
+
+        [Fact]
+        public void TheLabsHeldMigrationIsNotConverging()
+        {
+            // memory_remaining in MiB read every 0.5 s from the lab with hold-migrations on.
+            // It hovers like that for ever: the hover is replayed to cover more than one 10 s window.
+            var copied = new[] { 448.0, 384, 320, 256, 192, 128, 64 };
+            var hover = new[] { 31.9, 33.1, 12.2, 18.7, 15.7, 14.1, 21.7, 6.8, 7.5, 16.3, 6.5, 10.9, 24.9, 31, 25.5, 28.4, 30.1 };
+            var seen = copied.Concat(hover).Concat(hover).ToList();
+            var tracker = new ProgressTracker(TimeSpan.FromSeconds(10));
+            var verdicts = seen.Select((left, i) => tracker.Update(T0.AddSeconds(i * 0.5), Memory((i + 1) * 64 * MiB, (long)(left * MiB))).NotConverging).ToList();
+
+            Assert.DoesNotContain(true, verdicts.Take(copied.Length + hover.Length));
+            Assert.True(verdicts.Last());
         }
 
         [Fact]
