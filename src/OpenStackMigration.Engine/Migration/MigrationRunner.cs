@@ -212,7 +212,7 @@ namespace OpenStackMigration.Migration
                     if (snapshot.NotConverging && !warned)
                     {
                         warned = true;
-                        sink.Warning($"Migration {record!.Id} of {instance.Name} is not converging: {ProgressTracker.Size(snapshot.MemoryRemainingBytes ?? 0)} of memory still to copy and it has not shrunk over the last {Options.StallWindow.TotalSeconds:0} s (the guest writes memory as fast as it is copied). Complete-OSMigration pauses it briefly to finish; Stop-OSMigration aborts it.");
+                        sink.Warning($"Migration {record!.Id} of {instance.Name} is not converging: {ProgressTracker.Size(snapshot.MemoryRemainingBytes ?? 0)} of memory still to copy and over the last {Options.StallWindow.TotalSeconds:0} s almost none of what was copied came off it (the guest writes memory about as fast as it is copied). Complete-OSMigration pauses it briefly to finish; Stop-OSMigration aborts it.");
                     }
 
                     sink.Progress(new ProgressReport(key, activity, snapshot.Status) { PercentComplete = snapshot.Percent, SecondsRemaining = snapshot.SecondsRemaining, ParentKey = ParentProgressKey, CurrentOperation = $"migration {record!.Id}" });

@@ -34,7 +34,7 @@ namespace OpenStackMigration.Migration
     public sealed class ProgressTracker
     {
         private readonly List<(DateTimeOffset At, long Processed)> _samples = new List<(DateTimeOffset, long)>();
-        private readonly List<(DateTimeOffset At, long Remaining)> _memory = new List<(DateTimeOffset, long)>();
+        private readonly List<(DateTimeOffset At, double Remaining, double Processed)> _window = new List<(DateTimeOffset, double, double)>();
         private DateTimeOffset? _firstAt;
 
         /// <summary>Creates a tracker.</summary>
@@ -48,11 +48,12 @@ namespace OpenStackMigration.Migration
         public TimeSpan StallWindow { get; }
 
         /// <summary>
-        /// By how much the average of memory_remaining over the second half of the window must be below the
-        /// first half's to count as converging. Averages, because a guest that dirties memory makes the
-        /// counter bounce: single new lows happen by chance and prove nothing.
+        /// The least share of the bytes copied that must come off what remains for the migration to count as
+        /// converging. When the guest writes memory about as fast as it is copied, almost nothing comes off:
+        /// the bytes copied are re-dirtied pages. Compared on the averages of each half of the window, because
+        /// the remaining counter bounces and single readings prove nothing.
         /// </summary>
-        public double MinimumImprovement { get; set; } = 0.10;
+        public double MinimumEfficiency { get; set; } = 0.10;
 
         /// <summary>Readings needed in the window before calling it stalled.</summary>
         public int MinimumSamples { get; set; } = 4;
@@ -91,8 +92,8 @@ namespace OpenStackMigration.Migration
             if (record.MemoryRemainingBytes.HasValue && memTotal > 0)
             {
                 _firstAt ??= at;
-                _memory.Add((at, record.MemoryRemainingBytes.Value));
-                _memory.RemoveAll(m => at - m.At > StallWindow);
+                _window.Add((at, remaining, processed));
+                _window.RemoveAll(m => at - m.At > StallWindow);
                 snapshot.NotConverging = IsStalled(at);
             }
 
@@ -102,15 +103,22 @@ namespace OpenStackMigration.Migration
 
         private bool IsStalled(DateTimeOffset at)
         {
-            if (_firstAt == null || at - _firstAt.Value < StallWindow || _memory.Count < MinimumSamples || _memory[_memory.Count - 1].Remaining == 0)
+            if (_firstAt == null || at - _firstAt.Value < StallWindow || _window.Count < MinimumSamples || _window[_window.Count - 1].Remaining <= 0)
             {
                 return false;
             }
 
             var middle = at - TimeSpan.FromTicks(StallWindow.Ticks / 2);
-            var first = _memory.Where(m => m.At < middle).Select(m => (double)m.Remaining).ToList();
-            var second = _memory.Where(m => m.At >= middle).Select(m => (double)m.Remaining).ToList();
-            return first.Count > 0 && second.Count > 0 && second.Average() >= (1 - MinimumImprovement) * first.Average();
+            var first = _window.Where(m => m.At < middle).ToList();
+            var second = _window.Where(m => m.At >= middle).ToList();
+            if (first.Count == 0 || second.Count == 0)
+            {
+                return false;
+            }
+
+            var shrunk = first.Average(m => m.Remaining) - second.Average(m => m.Remaining);
+            var copied = second.Average(m => m.Processed) - first.Average(m => m.Processed);
+            return copied <= 0 ? shrunk <= 0 : shrunk < MinimumEfficiency * copied;
         }
 
         /// <summary>Bytes as MiB/GiB for people.</summary>
