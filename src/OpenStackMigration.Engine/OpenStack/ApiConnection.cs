@@ -109,8 +109,7 @@ namespace OpenStackMigration.OpenStack
             var version = headers.TryGetValue("OpenStack-API-Version", out var v) ? " [" + v + "]" : string.Empty;
             sink.Debug($"{method} {url}{version}{(redactBody && body != null ? " (body redacted)" : string.Empty)} -> {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId != null ? " req " + requestId : string.Empty)}");
 
-            // RestSharp reports an HTTP error status (4xx, 5xx) as ResponseStatus.Error too: only a missing
-            // status code means that no answer came.
+            // RestSharp marks HTTP error statuses as ResponseStatus.Error too; only a missing status means no answer.
             if (response.StatusCode == 0)
             {
                 if (response.ResponseStatus == ResponseStatus.TimedOut)

@@ -55,7 +55,7 @@ namespace OpenStackMigration.Tests.Migration
         }
 
         public static IReadOnlyDictionary<string, ResourceCapacity> Capacity(string inventories, string usages) =>
-            PlacementClient.ParseCapacity((JObject)Load(inventories)["inventories"]!, (JObject)Load(usages)["usages"]!);
+            PlacementClient.ParseCapacity(Load(inventories), Load(usages));
 
         /// <summary>os-migrations for one instance: two "error" live migrations (no valid host), then completed ones.</summary>
         public static List<MigrationRecord> HistoryWithErrors() => History("migrations-history-errors.json");
