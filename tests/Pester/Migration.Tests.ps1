@@ -89,6 +89,24 @@ Describe 'A live migration that succeeds' -Tag Integration -Skip:$SkipLab {
         Get-VmHost | Should -Be 'compute1'
     }
 
+    It 'moves several instances from the pipeline at once, with one progress bar each under an overall one' {
+        $names = @($Vm, 'cirros_bfv') | Where-Object { Get-OSInstance -Name $_ -AllProjects -ErrorAction SilentlyContinue }
+        if ($names.Count -lt 2) { Set-ItResult -Skipped -Because 'the lab has no cirros_bfv (it was started without --cinder)'; return }
+        $run = Invoke-Captured { 'cirros_vm', 'cirros_bfv' | ForEach-Object { Get-OSInstance -Name $_ -AllProjects } | Move-OSInstance -DestinationHost compute3 -Wait -ThrottleLimit 2 -Confirm:$false }
+        $run.Output.Count | Should -Be 2
+        $run.Output.Verdict | Sort-Object -Unique | Should -Be 'Succeeded'
+        $run.Output.DestinationHost | Sort-Object -Unique | Should -Be 'compute3'
+        $first, $second = $run.Output | Sort-Object StartedAt
+        $second.StartedAt | Should -BeLessThan $first.FinishedAt -Because 'the two migrations overlap'
+        $children = @($run.Progress | Where-Object ParentActivityId -gt 0)
+        @($children.ActivityId | Sort-Object -Unique).Count | Should -Be 2
+        @($run.Progress | Where-Object { $_.Activity -like 'Moving 2 instances*' }).Count | Should -BeGreaterThan 0
+        (Test-OSMigrationTarget -Name cirros_bfv -DestinationHost compute1).GetCheck('Storage').Reason | Should -Be 'Volume-backed: nothing on local disk to copy.'
+        Get-VmHost | Should -Be 'compute3'
+        Get-VmHost cirros_bfv | Should -Be 'compute3'
+        Invoke-LabScenario cleanup
+    }
+
     It 'changes nothing with -WhatIf' {
         $before = Get-VmHost
         $r = Move-OSInstance -Name $Vm -DestinationHost compute3 -Wait -WhatIf
