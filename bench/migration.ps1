@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-    One live migration with -Wait, whole process: Move-OSInstance versus `openstack server migrate --live-migration
+    One live migration with -Wait, whole process: Move-OSInstance versus `openstack --os-compute-api-version 2.30 server migrate --live-migration --host
     --wait`, side by side on the same lab; and how long after Nova finishes the verdict is printed.
 .DESCRIPTION
     Each run is a new process, as a runbook would start it. The lab's cirros_vm goes back and forth between
@@ -80,7 +80,7 @@ foreach ($i in 1..$Runs) {
             $waitedFor += $parts[2]
         }
         else {
-            $run = Invoke-Timed openstack @('server', 'migrate', '--live-migration', '--host', $to, '--wait', $Instance) $labEnv
+            $run = Invoke-Timed openstack @('--os-compute-api-version', '2.30', 'server', 'migrate', '--live-migration', '--host', $to, '--wait', $Instance) $labEnv
             $printed = $run.Ended
             $theirs += $run.Seconds
         }

@@ -114,6 +114,7 @@ namespace OpenStackMigration.Commands
                     OnTimeout = OnTimeout,
                     VerifyResize = VerifyResize,
                     SkipPreflight = SkipPreflight,
+                    InstanceIsFresh = ParameterSetName != InputObjectSet,
                 });
             }
         }

@@ -116,7 +116,12 @@ namespace OpenStackMigration.Migration
 
         private async Task<MigrationResult> RunOneAsync(MigrationRequest request, IEngineSink sink, CancellationToken cancellationToken)
         {
-            request.Instance = await _reader.GetInstanceAsync(request.Instance.Id, sink, cancellationToken).ConfigureAwait(false);
+            // Independent reads go out together: the verdict on a quick migration is mostly these round trips.
+            var refresh = request.InstanceIsFresh ? Task.FromResult(request.Instance) : _reader.GetInstanceAsync(request.Instance.Id, sink, cancellationToken);
+            var preload = request.SkipPreflight ? Task.CompletedTask : _reader.PreloadAsync(sink, cancellationToken);
+            var known = _runner.ReadKnownMigrationsAsync(request.Instance.Id, request.Kind, sink, cancellationToken);
+            request.Instance = await refresh.ConfigureAwait(false);
+            await preload.ConfigureAwait(false);
             MigrationCheckReport? report = null;
             if (!request.SkipPreflight)
             {
@@ -149,7 +154,7 @@ namespace OpenStackMigration.Migration
                 }
             }
 
-            var result = await _runner.RunAsync(request, sink, cancellationToken).ConfigureAwait(false);
+            var result = await _runner.RunAsync(request, sink, cancellationToken, await known.ConfigureAwait(false)).ConfigureAwait(false);
             result.Checks = report;
             if (result.Verdict == MigrationVerdict.Failed && request.DestinationHost != null && NovaGaveNoReason(result))
             {

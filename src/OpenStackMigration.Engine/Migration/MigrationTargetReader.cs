@@ -127,6 +127,9 @@ namespace OpenStackMigration.Migration
             return report;
         }
 
+        /// <summary>Reads hypervisors, compute services and server groups now (once per reader), so later checks only read Placement.</summary>
+        public Task PreloadAsync(IEngineSink sink, CancellationToken cancellationToken) => LoadAsync(sink, cancellationToken);
+
         private async Task LoadAsync(IEngineSink sink, CancellationToken cancellationToken)
         {
             if (_hypervisors != null)
