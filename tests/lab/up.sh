@@ -44,9 +44,9 @@ PKGS=(mariadb-server python3-pymysql rabbitmq-server uwsgi-core uwsgi-plugin-pyt
 CINDER_PKGS=(python3-cinder)
 
 install_packages() {
-  local want=("${PKGS[@]}") missing=() p
-  ((WITH_CINDER)) && want+=("${CINDER_PKGS[@]}")
-  for p in "${want[@]}"; do
+  local wanted=("${PKGS[@]}") missing=() p
+  ((WITH_CINDER)) && wanted+=("${CINDER_PKGS[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
@@ -73,9 +73,9 @@ install_packages() {
 # that is not this lab's own (already running) service.
 check_ports() {
   local spec name port who
-  local specs=(mariadb:3306 epmd:4369 rabbitmq:5672 rabbitmq:25672 keystone:5000
-               placement:8778 glance:9292 neutron:9696 nova-api:8774)
-  ((WITH_CINDER)) && specs+=(cinder-api:8776)
+  local specs=("mariadb:${PORT_MYSQL}" "epmd:${PORT_EPMD}" "rabbitmq:${PORT_AMQP}" "rabbitmq:${PORT_ERLDIST}" "keystone:${PORT_KEYSTONE}"
+               "placement:${PORT_PLACEMENT}" "glance:${PORT_GLANCE}" "neutron:${PORT_NEUTRON}" "nova-api:${PORT_NOVA}")
+  ((WITH_CINDER)) && specs+=("cinder-api:${PORT_CINDER}")
   for spec in "${specs[@]}"; do
     name="${spec%%:*}" port="${spec##*:}"
     is_running "$name" && continue
@@ -90,7 +90,7 @@ check_ports() {
 # --- secrets ------------------------------------------------------------------------
 make_secrets() {
   [[ -f "$STATE/secrets.env" ]] && return 0
-  local gen; gen() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
+  gen() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
   ( umask 077
     { echo "ADMIN_PASSWORD=$(gen)"; echo "SERVICE_PASSWORD=$(gen)"
       echo "DB_PASSWORD=$(gen)"; echo "RABBIT_PASSWORD=$(gen)"; } >"$STATE/secrets.env" )
@@ -117,19 +117,19 @@ start_mariadb() {
   sql+="CREATE USER IF NOT EXISTS 'osm'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}'; "
   sql+="GRANT ALL PRIVILEGES ON *.* TO 'osm'@'127.0.0.1'; FLUSH PRIVILEGES;"
   mysql_root -e "$sql"
-  step "mariadb up (127.0.0.1:3306)"
+  step "mariadb up (127.0.0.1:${PORT_MYSQL})"
 }
 
 # --- RabbitMQ ------------------------------------------------------------------------------
 # RabbitMQ as root, with its own HOME (Erlang cookie) and everything under
 # $STATE; epmd and the Erlang distribution port bound to loopback.
 rabbit_env() {
-  RABBIT_ENV=(HOME="$STATE/rabbitmq/home" ERL_EPMD_ADDRESS=127.0.0.1
+  RABBIT_ENV=(HOME="$STATE/rabbitmq/home" ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT="$PORT_EPMD"
     RABBITMQ_NODENAME=osmlab@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
     RABBITMQ_CONFIG_FILE="$ETC/rabbitmq/rabbitmq.conf"
     RABBITMQ_ENABLED_PLUGINS_FILE="$ETC/rabbitmq/enabled_plugins"
     RABBITMQ_MNESIA_BASE="$STATE/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$LOG/rabbitmq"
-    RABBITMQ_PID_FILE="$RUN/rabbitmq.beam.pid" RABBITMQ_DIST_PORT=25672
+    RABBITMQ_PID_FILE="$RUN/rabbitmq.beam.pid" RABBITMQ_DIST_PORT="${PORT_ERLDIST}"
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
     RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}")
 }
@@ -143,7 +143,7 @@ start_rabbitmq() {
   write_rabbitmq_conf
   mkdir -p "$LOG/rabbitmq" "$STATE/rabbitmq/mnesia"
   if ! is_running epmd; then
-    start_bg epmd env ERL_EPMD_ADDRESS=127.0.0.1 epmd -address 127.0.0.1
+    start_bg epmd env ERL_EPMD_ADDRESS=127.0.0.1 epmd -address 127.0.0.1 -port "$PORT_EPMD"
   fi
   if ! is_running rabbitmq; then
     step "starting rabbitmq..."
@@ -151,7 +151,7 @@ start_rabbitmq() {
     start_bg rabbitmq env "${RABBIT_ENV[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server
   fi
   wait_until rabbitmq 90 rabbit_ready
-  step "rabbitmq up (127.0.0.1:5672)"
+  step "rabbitmq up (127.0.0.1:${PORT_AMQP})"
 }
 
 # --- database schemas -------------------------------------------------------------
@@ -202,15 +202,15 @@ start_keystone() {
       keystone-manage --config-file "$conf" bootstrap --bootstrap-password "$ADMIN_PASSWORD" \
         --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin \
         --bootstrap-service-name keystone --bootstrap-region-id RegionOne \
-        --bootstrap-admin-url http://127.0.0.1:5000/v3 \
-        --bootstrap-internal-url http://127.0.0.1:5000/v3 \
-        --bootstrap-public-url http://127.0.0.1:5000/v3
+        --bootstrap-admin-url http://127.0.0.1:${PORT_KEYSTONE}/v3 \
+        --bootstrap-internal-url http://127.0.0.1:${PORT_KEYSTONE}/v3 \
+        --bootstrap-public-url http://127.0.0.1:${PORT_KEYSTONE}/v3
     } >>"$LOG/keystone-manage.log" 2>&1 || { log_tail keystone-manage; die "keystone set-up failed"; }
     touch "$DONE/keystone"
   fi
-  start_uwsgi keystone 5000 /usr/bin/keystone-wsgi-public 2 2 --env "OS_KEYSTONE_CONFIG_DIR=$ETC/keystone"
-  wait_until keystone 60 http_up http://127.0.0.1:5000/v3
-  step "keystone up (127.0.0.1:5000)"
+  start_uwsgi keystone ${PORT_KEYSTONE} /usr/bin/keystone-wsgi-public 2 2 --env "OS_KEYSTONE_CONFIG_DIR=$ETC/keystone"
+  wait_until keystone 60 http_up http://127.0.0.1:${PORT_KEYSTONE}/v3
+  step "keystone up (127.0.0.1:${PORT_KEYSTONE})"
 }
 
 # --- placement ------------------------------------------------------------------------------------
@@ -220,12 +220,12 @@ sync_placement() {
 
 launch_placement() {
   wait_sync placement
-  start_uwsgi placement 8778 /usr/bin/placement-api 1 4 --env "OS_PLACEMENT_CONFIG_DIR=$ETC/placement"
+  start_uwsgi placement ${PORT_PLACEMENT} /usr/bin/placement-api 1 4 --env "OS_PLACEMENT_CONFIG_DIR=$ETC/placement"
 }
 
 ready_placement() {
-  wait_until placement 60 http_up http://127.0.0.1:8778/
-  step "placement up (127.0.0.1:8778)"
+  wait_until placement 60 http_up http://127.0.0.1:${PORT_PLACEMENT}/
+  step "placement up (127.0.0.1:${PORT_PLACEMENT})"
 }
 
 # --- glance ---------------------------------------------------------------------------------------
@@ -263,8 +263,8 @@ launch_glance() {
 
 ready_glance() {
   local conf="$ETC/glance/glance-api.conf"
-  wait_until glance 60 http_up http://127.0.0.1:9292/
-  step "glance up (127.0.0.1:9292)"
+  wait_until glance 60 http_up http://127.0.0.1:${PORT_GLANCE}/
+  step "glance up (127.0.0.1:${PORT_GLANCE})"
 }
 
 # --- neutron ---------------------------------------------------------------------------------------
@@ -284,9 +284,9 @@ launch_neutron() {
 
 ready_neutron() {
   local confs=("${NEUTRON_CONFS[@]}")
-  wait_until neutron 90 http_up http://127.0.0.1:9696/
+  wait_until neutron 90 http_up http://127.0.0.1:${PORT_NEUTRON}/
   python_lab neutron-warmup
-  step "neutron up (127.0.0.1:9696)"
+  step "neutron up (127.0.0.1:${PORT_NEUTRON})"
 }
 
 # --- nova control plane ---------------------------------------------------------------------
@@ -312,15 +312,15 @@ launch_nova() {
         --config-file "$conf"
     fi
   done
-  start_uwsgi nova-api 8774 /usr/bin/nova-api-wsgi 2 1 \
+  start_uwsgi nova-api ${PORT_NOVA} /usr/bin/nova-api-wsgi 2 1 \
     --env "OS_NOVA_CONFIG_DIR=$ETC/nova" --env "OS_NOVA_CONFIG_FILES=api-paste.ini;nova.conf"
 }
 
 ready_nova() {
   local conf="$ETC/nova/nova.conf"
   local svc
-  wait_until nova-api 90 http_up http://127.0.0.1:8774/
-  step "nova api up (127.0.0.1:8774)"
+  wait_until nova-api 90 http_up http://127.0.0.1:${PORT_NOVA}/
+  step "nova api up (127.0.0.1:${PORT_NOVA})"
 }
 
 # --- computes ---------------------------------------------------------------------------------------
@@ -329,15 +329,20 @@ start_compute() {   # start_compute HOST [NODES]
   launch_compute "$@"
 }
 
-compute_services_up() {   # all lab compute services report "up"
-  local want="$1"
-  [[ "$(openstack compute service list --service nova-compute -f value -c State 2>/dev/null | grep -c '^up$')" -ge "$want" ]]
+compute_services_up() {   # at least $1 compute services report "up"
+  local count="$1"
+  [[ "$(openstack compute service list --service nova-compute -f value -c State 2>/dev/null | grep -c '^up$')" -ge "$count" ]]
 }
 
 launch_computes() {
   local h
   for h in "${BASE_COMPUTES[@]}"; do start_compute "$h"; done
-  ((SCALE > 0)) && echo "$SCALE" >"$CONTROL/scale_nodes"
+  if ((SCALE > 0)); then
+    if [[ -f "$CONTROL/scale_nodes" ]] && [[ "$(cat "$CONTROL/scale_nodes")" != "$SCALE" ]] && is_running nova-compute-scale; then
+      die "the scale host already runs with $(cat "$CONTROL/scale_nodes") nodes; run down.sh first to change it"
+    fi
+    echo "$SCALE" >"$CONTROL/scale_nodes"
+  fi
   [[ -f "$CONTROL/scale_nodes" ]] && start_compute scale "$(cat "$CONTROL/scale_nodes")"
   return 0
 }
@@ -394,7 +399,8 @@ main() {
     touch "$CONTROL/cinder"
   fi
   [[ -f "$CONTROL/cinder" ]] && WITH_CINDER=1   # once a lab has cinder, keep it
-  step "lab state in $STATE"
+  echo "$P_OFF" >"$STATE/port_offset"
+  step "lab state in $STATE (ports offset by $P_OFF)"
   install_packages
   check_ports
   make_secrets
@@ -412,7 +418,8 @@ main() {
   source "$STATE/openrc"
   # Keystone users, services and endpoints (once per lab, and again when
   # --cinder is added to an existing lab).
-  local seeded="$DONE/keystone-seed$( ((WITH_CINDER)) && echo -cinder)"
+  local seeded="$DONE/keystone-seed"
+  ((WITH_CINDER)) && seeded+="-cinder"
   if [[ ! -f "$seeded" ]]; then
     local c=(); ((WITH_CINDER)) && c=(--cinder)
     python_lab keystone-seed "${c[@]}"

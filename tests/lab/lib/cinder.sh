@@ -56,13 +56,13 @@ EOT
 }
 
 sync_cinder() {
-  cinder-manage --config-file "$ETC/cinder/cinder.conf" db sync
+  "$PY" "$CINDER_PKG/usr/bin/cinder-manage" --config-file "$ETC/cinder/cinder.conf" db sync
 }
 
 launch_cinder() {
   wait_sync cinder
   # The WSGI entry point reads --config-file from its own argv: --pyargv.
-  start_uwsgi cinder-api 8776 "$CINDER_PKG/usr/bin/cinder-wsgi" 1 4 \
+  start_uwsgi cinder-api ${PORT_CINDER} "$CINDER_PKG/usr/bin/cinder-wsgi" 1 4 \
     --pyargv "--config-file $ETC/cinder/cinder.conf"
   local svc
   for svc in scheduler volume; do
@@ -79,9 +79,9 @@ cinder_volume_service_up() {
 }
 
 ready_cinder() {
-  wait_until cinder-api 90 http_up http://127.0.0.1:8776/
+  wait_until cinder-api 90 http_up http://127.0.0.1:${PORT_CINDER}/
   wait_until cinder-volume 90 cinder_volume_service_up
-  step "cinder up (127.0.0.1:8776, volume backend 'fake')"
+  step "cinder up (127.0.0.1:${PORT_CINDER}, volume backend 'fake')"
 }
 
 seed_cinder() {
