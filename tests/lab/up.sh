@@ -399,6 +399,9 @@ main() {
     touch "$CONTROL/cinder"
   fi
   [[ -f "$CONTROL/cinder" ]] && WITH_CINDER=1   # once a lab has cinder, keep it
+  if [[ -s "$STATE/port_offset" && "$(cat "$STATE/port_offset")" != "$P_OFF" ]] && is_running mariadb; then
+    die "this lab runs with OSM_LAB_PORT_OFFSET=$(cat "$STATE/port_offset"), not $P_OFF; run down.sh first to change it"
+  fi
   echo "$P_OFF" >"$STATE/port_offset"
   step "lab state in $STATE (ports offset by $P_OFF)"
   install_packages

@@ -12,8 +12,10 @@ fetch_cinder_common() {
   [[ -f "$CINDER_PKG/usr/bin/cinder-wsgi" ]] && return 0
   step "extracting cinder-common's paste/filter files"
   mkdir -p "$STATE/pkg"
+  # (apt-get update first if the package lists do not know the file.)
   ( cd "$STATE/pkg" && rm -f cinder-common_*.deb &&
-    apt-get download -q cinder-common ) >>"$STATE/apt.log" 2>&1 \
+    { apt-get download -q cinder-common || { apt-get update -q && apt-get download -q cinder-common; }; }
+  ) >>"$STATE/apt.log" 2>&1 \
     || { tail -n 20 "$STATE/apt.log" >&2; die "apt-get download cinder-common failed"; }
   dpkg-deb -x "$STATE"/pkg/cinder-common_*.deb "$CINDER_PKG"
 }
