@@ -72,6 +72,17 @@ namespace OpenStackMigration.OpenStack
         public async Task<string?> LiveMigrateAsync(string instanceId, string? host, BlockMigrationMode mode, bool localDisks, IEngineSink sink, CancellationToken cancellationToken)
         {
             var version = At(AsyncLiveMigrationVersion);
+            var response = await SendAsync("POST", $"/servers/{Uri.EscapeDataString(instanceId)}/action", version, sink, cancellationToken, LiveMigrateBody(version, host, mode, localDisks), $"live-migrating instance {instanceId}" + (host != null ? $" to {host}" : string.Empty)).ConfigureAwait(false);
+            return response.RequestId;
+        }
+
+        /// <summary>
+        /// The os-migrateLive body for a microversion: before 2.25 block_migration is a boolean (decided
+        /// here from the storage) with disk_over_commit; from 2.25 "auto" is allowed and disk_over_commit
+        /// is gone; "force" (2.30-2.67) is never sent, so Nova's scheduler still checks the destination.
+        /// </summary>
+        internal static JObject LiveMigrateBody(Microversion version, string? host, BlockMigrationMode mode, bool localDisks)
+        {
             var body = new JObject { ["host"] = host == null ? JValue.CreateNull() : (JToken)host };
             if (version >= new Microversion(2, 25))
             {
@@ -84,29 +95,28 @@ namespace OpenStackMigration.OpenStack
             }
             else
             {
-                // Before 2.25 there is no "auto": decide from the storage ourselves.
                 body["block_migration"] = mode == BlockMigrationMode.Always || (mode == BlockMigrationMode.Auto && localDisks);
                 body["disk_over_commit"] = false;
             }
 
-            var response = await SendAsync("POST", $"/servers/{Uri.EscapeDataString(instanceId)}/action", version, sink, cancellationToken, new JObject { ["os-migrateLive"] = body }, $"live-migrating instance {instanceId}" + (host != null ? $" to {host}" : string.Empty)).ConfigureAwait(false);
-            return response.RequestId;
+            return new JObject { ["os-migrateLive"] = body };
         }
 
         /// <summary>Starts a cold migration (the host may be named from 2.56); returns the request id.</summary>
         public async Task<string?> MigrateAsync(string instanceId, string? host, IEngineSink sink, CancellationToken cancellationToken)
         {
-            JToken body = JValue.CreateNull();
             var version = At(new Microversion(2, 56));
             if (host != null)
             {
                 Require(new Microversion(2, 56), "Cold migration to a named host");
-                body = new JObject { ["host"] = host };
             }
 
-            var response = await SendAsync("POST", $"/servers/{Uri.EscapeDataString(instanceId)}/action", version, sink, cancellationToken, new JObject { ["migrate"] = body }, $"cold-migrating instance {instanceId}" + (host != null ? $" to {host}" : string.Empty)).ConfigureAwait(false);
+            var response = await SendAsync("POST", $"/servers/{Uri.EscapeDataString(instanceId)}/action", version, sink, cancellationToken, MigrateBody(host), $"cold-migrating instance {instanceId}" + (host != null ? $" to {host}" : string.Empty)).ConfigureAwait(false);
             return response.RequestId;
         }
+
+        /// <summary>The migrate body: null, or the host (2.56+).</summary>
+        internal static JObject MigrateBody(string? host) => new JObject { ["migrate"] = host == null ? JValue.CreateNull() : new JObject { ["host"] = host } };
 
         /// <summary>Confirms (keeps) or reverts a cold migration waiting in VERIFY_RESIZE.</summary>
         public async Task<string?> ConfirmOrRevertAsync(string instanceId, bool confirm, IEngineSink sink, CancellationToken cancellationToken)

@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenStackMigration.Model;
+using OpenStackMigration.OpenStack;
+
+namespace OpenStackMigration.Migration
+{
+    /// <summary>One instance's outcome in a batch: a verdict, or an error that kept it from being tried.</summary>
+    public sealed class MigrationOutcome
+    {
+        internal MigrationOutcome(MigrationRequest request, MigrationResult? result, Exception? error)
+        {
+            Request = request;
+            Result = result;
+            Error = error;
+        }
+
+        /// <summary>What was asked.</summary>
+        public MigrationRequest Request { get; }
+
+        /// <summary>The verdict, when there is one.</summary>
+        public MigrationResult? Result { get; }
+
+        /// <summary>Why there is no verdict (instance not found, Nova unreachable...).</summary>
+        public Exception? Error { get; }
+    }
+
+    /// <summary>
+    /// Moves many instances at once, at most <see cref="ThrottleLimit"/> at a time: each is re-read,
+    /// checked (unless skipped), started and watched; outcomes are handed over as they come, with one
+    /// progress activity for the batch and one child per migration.
+    /// </summary>
+    public sealed class MigrationBatch
+    {
+        private const string BatchKey = "migration-batch";
+        private readonly MigrationTargetReader _reader;
+        private readonly MigrationRunner _runner;
+
+        /// <summary>Creates a batch over a session.</summary>
+        public MigrationBatch(CloudSession session, MigrationWatchOptions? options = null)
+        {
+            _reader = new MigrationTargetReader(session);
+            _runner = new MigrationRunner(session, options);
+        }
+
+        /// <summary>How many migrations run at once.</summary>
+        public int ThrottleLimit { get; set; } = 4;
+
+        /// <summary>Runs every request; <paramref name="onOutcome"/> is called (from any thread) as each ends.</summary>
+        public async Task RunAsync(IReadOnlyList<MigrationRequest> requests, Action<MigrationOutcome> onOutcome, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            if (requests.Count == 0)
+            {
+                return;
+            }
+
+            var waiting = requests.Any(r => r.Wait);
+            var nested = waiting && requests.Count > 1;
+            _runner.ParentProgressKey = nested ? BatchKey : null;
+            var activity = $"Moving {requests.Count} instances ({Math.Min(ThrottleLimit, requests.Count)} at a time)";
+            var done = 0;
+            var failed = 0;
+            var gate = new SemaphoreSlim(Math.Max(1, ThrottleLimit));
+            void ReportBatch()
+            {
+                if (nested)
+                {
+                    sink.Progress(new ProgressReport(BatchKey, activity, $"{done} of {requests.Count} done, {failed} not succeeded") { PercentComplete = 100 * done / requests.Count });
+                }
+            }
+
+            ReportBatch();
+            try
+            {
+                var tasks = requests.Select(async request =>
+                {
+                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    MigrationOutcome outcome;
+                    try
+                    {
+                        outcome = new MigrationOutcome(request, await RunOneAsync(request, sink, cancellationToken).ConfigureAwait(false), null);
+                    }
+                    catch (Exception e) when (!(e is OperationCanceledException))
+                    {
+                        outcome = new MigrationOutcome(request, null, e);
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+
+                    Interlocked.Increment(ref done);
+                    if (outcome.Result == null || !outcome.Result.IsSuccess)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+
+                    onOutcome(outcome);
+                    ReportBatch();
+                }).ToList();
+                await Task.WhenAll(tasks).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (nested)
+                {
+                    sink.Progress(new ProgressReport(BatchKey, activity, "done") { Completed = true });
+                }
+
+                gate.Dispose();
+            }
+        }
+
+        private async Task<MigrationResult> RunOneAsync(MigrationRequest request, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            // Independent reads go out together: the verdict on a quick migration is mostly these round trips.
+            var refresh = request.InstanceIsFresh ? Task.FromResult(request.Instance) : _reader.GetInstanceAsync(request.Instance.Id, sink, cancellationToken);
+            var preload = request.SkipPreflight ? Task.CompletedTask : _reader.PreloadAsync(sink, cancellationToken);
+            var known = _runner.ReadKnownMigrationsAsync(request.Instance.Id, request.Kind, sink, cancellationToken);
+            request.Instance = await refresh.ConfigureAwait(false);
+            await preload.ConfigureAwait(false);
+            MigrationCheckReport? report = null;
+            if (!request.SkipPreflight)
+            {
+                report = await _reader.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
+                if (!report.CanMigrate)
+                {
+                    var now = DateTimeOffset.UtcNow;
+                    return new MigrationResult
+                    {
+                        InstanceId = request.Instance.Id,
+                        InstanceName = request.Instance.Name,
+                        Verdict = MigrationVerdict.Refused,
+                        Kind = request.Kind,
+                        SourceHost = request.Instance.HostName,
+                        DestinationHost = request.Instance.HostName,
+                        RequestedHost = request.DestinationHost,
+                        BlockMigration = request.Kind == MigrationKind.Live ? request.BlockMigration.ToString() : null,
+                        InstanceStatus = request.Instance.StatusText,
+                        StartedAt = now,
+                        FinishedAt = now,
+                        WaitedFor = CompletionSignal.None,
+                        Checks = report,
+                        Reason = $"Not moving {request.Instance.Name} to {request.DestinationHost ?? "another host"}: {report.Reason} Nothing was asked of Nova.",
+                    };
+                }
+
+                foreach (var warning in report.Checks.Where(c => c.Result == MigrationCheckResult.Warning))
+                {
+                    sink.Warning($"{request.Instance.Name}: {warning.Reason}");
+                }
+            }
+
+            var result = await _runner.RunAsync(request, sink, cancellationToken, await known.ConfigureAwait(false)).ConfigureAwait(false);
+            result.Checks = report;
+            if (result.Verdict == MigrationVerdict.Failed && request.DestinationHost != null && NovaGaveNoReason(result))
+            {
+                // "No valid host was found" says nothing a person can act on: the checks usually can.
+                var diagnosis = await _reader.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
+                result.Checks ??= diagnosis;
+                var causes = diagnosis.Checks.Where(c => c.Result == MigrationCheckResult.Failed).Select(c => c.Reason).ToList();
+                if (causes.Count > 0)
+                {
+                    result.Reason += " Likely cause: " + string.Join("; ", causes);
+                }
+            }
+
+            return result;
+        }
+
+        private static bool NovaGaveNoReason(MigrationResult result)
+        {
+            var said = result.FailedEventDetails ?? result.Reason;
+            return said.IndexOf("No valid host", StringComparison.OrdinalIgnoreCase) >= 0;
+        }
+    }
+}
