@@ -14,6 +14,11 @@
     CmdletsToExport      = @(
         'Connect-OSCloud'
         'Disconnect-OSCloud'
+        'Get-OSHypervisor'
+        'Get-OSInstance'
+        'Get-OSComputeService'
+        'Disable-OSComputeService'
+        'Enable-OSComputeService'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -106,7 +106,17 @@ namespace OpenStackMigration.Commands
         protected override void EndProcessing()
         {
             var options = BuildOptions();
-            var session = RunEngine((sink, token) => CloudSession.ConnectAsync(options, sink, token));
+            CloudSession session;
+            try
+            {
+                session = RunEngine((sink, token) => CloudSession.ConnectAsync(options, sink, token));
+            }
+            catch (OpenStackMigrationException e)
+            {
+                ThrowFailure(e, options.AuthUrl);
+                throw;
+            }
+
             SessionStore.Default = session;
             WriteObject(session);
             base.EndProcessing();

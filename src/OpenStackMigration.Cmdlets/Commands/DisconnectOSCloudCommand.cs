@@ -24,11 +24,19 @@ namespace OpenStackMigration.Commands
             var session = ResolveSession();
             if (ShouldProcess(session.ToString(), "Revoke the token"))
             {
-                RunEngine(async (sink, token) =>
+                try
                 {
-                    await session.CloseAsync(sink, token).ConfigureAwait(false);
-                    return true;
-                });
+                    RunEngine(async (sink, token) =>
+                    {
+                        await session.CloseAsync(sink, token).ConfigureAwait(false);
+                        return true;
+                    });
+                }
+                catch (OpenStackMigrationException e)
+                {
+                    ThrowFailure(e, session.Name);
+                }
+
                 if (ReferenceEquals(SessionStore.Default, session))
                 {
                     SessionStore.Default = null;

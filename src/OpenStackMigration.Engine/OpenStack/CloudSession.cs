@@ -213,6 +213,14 @@ namespace OpenStackMigration.OpenStack
                     return _token; // another thread renewed it meanwhile
                 }
 
+                if (_options.Method == AuthMethod.Token && force)
+                {
+                    throw new OpenStackMigrationException("OSTokenRejected", FailureKind.Authentication, "The cloud no longer accepts the token this session was made with (revoked or expired); a token cannot renew itself.")
+                    {
+                        RecommendedAction = "Run Connect-OSCloud with a new token, a password or an application credential.",
+                    };
+                }
+
                 if (_options.Method == AuthMethod.Token && _token.ExpiresAt <= DateTimeOffset.UtcNow)
                 {
                     throw new OpenStackMigrationException("OSTokenExpired", FailureKind.Authentication, $"The token this session was made with expired at {_token.ExpiresAt:u}; a token cannot renew itself.")

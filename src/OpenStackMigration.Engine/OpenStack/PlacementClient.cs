@@ -85,8 +85,16 @@ namespace OpenStackMigration.OpenStack
         {
             var inventoriesTask = SendAsync($"/resource_providers/{providerUuid}/inventories", sink, cancellationToken);
             var usagesTask = SendAsync($"/resource_providers/{providerUuid}/usages", sink, cancellationToken);
-            var inventories = (await inventoriesTask.ConfigureAwait(false)).Object["inventories"] as JObject ?? new JObject();
-            var usages = (await usagesTask.ConfigureAwait(false)).Object["usages"] as JObject ?? new JObject();
+            var inventories = (await inventoriesTask.ConfigureAwait(false)).Object;
+            var usages = (await usagesTask.ConfigureAwait(false)).Object;
+            return ParseCapacity(inventories, usages);
+        }
+
+        /// <summary>Joins a provider's inventories and usages answers.</summary>
+        internal static IReadOnlyDictionary<string, ResourceCapacity> ParseCapacity(JObject inventoriesBody, JObject usagesBody)
+        {
+            var inventories = inventoriesBody["inventories"] as JObject ?? new JObject();
+            var usages = usagesBody["usages"] as JObject ?? new JObject();
             var result = new Dictionary<string, ResourceCapacity>(StringComparer.Ordinal);
             foreach (var inventory in inventories.Properties())
             {

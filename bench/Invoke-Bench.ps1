@@ -1,0 +1,24 @@
+<#
+.SYNOPSIS
+    Runs the benchmarks against the local lab and prints their figures. Nothing here asserts a time:
+    the figures are for people to read (and to quote in notes), not for tests to pass or fail.
+.PARAMETER Name
+    Which benchmarks (file names under bench/ without .ps1); all when omitted.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $LabDir,
+    [string[]] $Name,
+    [int] $Runs = 5,
+    # Extra fake hypervisors for the scale round of the read-side benchmark (0: none).
+    [int] $Scale = 0
+)
+$ErrorActionPreference = 'Stop'
+$scripts = Get-ChildItem $PSScriptRoot -Filter *.ps1 | Where-Object { $_.Name -notin 'Invoke-Bench.ps1', 'BenchCommon.ps1' }
+if ($Name) { $scripts = $scripts | Where-Object { $Name -contains $_.BaseName } }
+foreach ($s in $scripts) {
+    Write-Host "`n=== bench: $($s.BaseName) ===" -ForegroundColor Cyan
+    $extra = @{}
+    if ((Get-Command $s.FullName).Parameters.ContainsKey('Scale')) { $extra.Scale = $Scale }
+    & $s.FullName -ModulePath $ModulePath -LabDir $LabDir -Runs $Runs @extra
+}

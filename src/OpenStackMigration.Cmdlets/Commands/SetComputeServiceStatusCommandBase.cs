@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using OpenStackMigration.Inventory;
+using OpenStackMigration.Model;
+
+namespace OpenStackMigration.Commands
+{
+    /// <summary>Shared by Enable- and Disable-OSComputeService: find each host's nova-compute service and change its status.</summary>
+    public abstract class SetComputeServiceStatusCommandBase : OSCloudCmdletBase
+    {
+        /// <summary>The compute hosts.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        public string[] HostName { get; set; } = new string[0];
+
+        /// <summary>Write the updated service objects.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <summary>True to enable, false to disable.</summary>
+        protected abstract bool Enable { get; }
+
+        /// <summary>The reason recorded when disabling.</summary>
+        protected virtual string? ReasonForChange => null;
+
+        /// <inheritdoc/>
+        protected override void ProcessRecord()
+        {
+            var inventory = new CloudInventory(ResolveSession());
+            foreach (var host in HostName)
+            {
+                try
+                {
+                    var service = RunEngine((sink, token) => inventory.GetComputeServiceAsync(host, sink, token));
+                    var action = Enable ? "Enable the compute service" : "Disable the compute service" + (ReasonForChange != null ? $" (reason: {ReasonForChange})" : string.Empty);
+                    if (!ShouldProcess(host, action))
+                    {
+                        continue;
+                    }
+
+                    var updated = RunEngine((sink, token) => inventory.Nova.SetServiceStatusAsync(service, Enable, ReasonForChange, sink, token));
+                    WriteVerbose($"{updated.Binary} on {host} is now {updated.Status}{(updated.DisabledReason != null ? $" ({updated.DisabledReason})" : string.Empty)}.");
+                    if (PassThru)
+                    {
+                        WriteObject(updated);
+                    }
+                }
+                catch (OpenStackMigrationException e)
+                {
+                    WriteFailure(e, host);
+                }
+            }
+        }
+    }
+}

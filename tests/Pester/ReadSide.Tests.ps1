@@ -1,0 +1,176 @@
+# The read side against the real OpenStack of the lab: connect, hosts and capacity, instances, services.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Lab.ps1')
+    Import-Module $ModulePath -Force
+    if (-not (Test-LabUp)) { throw "The lab is not up ($LabDir/clouds.yaml is missing): run build.ps1 Lab." }
+    $Session = Connect-Lab
+}
+
+Describe 'Connect-OSCloud against the lab' -Tag Integration {
+    It 'connects from clouds.yaml and negotiates the compute microversion' {
+        $Session.ProjectName | Should -Be 'admin'
+        $Session.ComputeMaxMicroversion.ToString() | Should -Be '2.93'
+        $Session.ComputeMicroversion.ToString() | Should -Be '2.93'
+        $Session.TokenExpiresAt | Should -BeGreaterThan ([DateTimeOffset]::UtcNow)
+    }
+
+    It 'connects from the OS_* variables of the openrc' {
+        $saved = @{}
+        Get-Content (Join-Path $LabDir 'openrc') | Where-Object { $_ -match '^export (OS_\w+)=(.*)$' } | ForEach-Object {
+            $saved[$Matches[1]] = [Environment]::GetEnvironmentVariable($Matches[1])
+            [Environment]::SetEnvironmentVariable($Matches[1], $Matches[2].Trim("'", '"'))
+        }
+        try {
+            $s = Connect-OSCloud
+            $s.UserName | Should -Be 'admin'
+            $s.Source | Should -Match 'environment'
+        }
+        finally {
+            foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+            $null = Connect-Lab
+        }
+    }
+
+    It 'refuses a wrong password with OSAuthenticationFailed' {
+        $cred = [pscredential]::new('admin', (ConvertTo-SecureString 'wrong-password' -AsPlainText -Force))
+        { Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Credential $cred -ProjectName admin -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OSAuthenticationFailed,OpenStackMigration.Commands.ConnectOSCloudCommand'
+    }
+
+    It 'names the clouds that exist when the cloud name is wrong' {
+        { Connect-OSCloud -Cloud no-such-cloud -ErrorAction Stop } | Should -Throw -ErrorId 'OSCloudNotFound,OpenStackMigration.Commands.ConnectOSCloudCommand'
+    }
+
+    It 'says the endpoint is unreachable' {
+        $cred = [pscredential]::new('admin', (ConvertTo-SecureString 'x' -AsPlainText -Force))
+        { Connect-OSCloud -AuthUrl http://127.0.0.1:9/v3 -Credential $cred -ProjectName admin -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OSEndpointUnreachable,OpenStackMigration.Commands.ConnectOSCloudCommand'
+    }
+
+    It 'gives a clear error for a revoked token and for a session used after Disconnect-OSCloud' {
+        $s = Connect-Lab
+        Disconnect-OSCloud -Session $s -Confirm:$false
+        $s.IsClosed | Should -BeTrue
+        { Get-OSHypervisor -Session $s -ErrorAction Stop } | Should -Throw -ErrorId 'OSSessionClosed,OpenStackMigration.Commands.GetOSHypervisorCommand'
+        $null = Connect-Lab
+    }
+
+    It 'refuses a token that Keystone no longer honours' {
+        $token = & bash -c "set -a; . '$LabDir/openrc'; openstack token issue -f value -c id"
+        $s = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token (ConvertTo-SecureString $token -AsPlainText -Force) -ProjectName admin
+        & bash -c "set -a; . '$LabDir/openrc'; openstack token revoke '$token'"
+        { Get-OSHypervisor -Session $s -ErrorAction Stop } | Should -Throw -ErrorId 'OSTokenRejected,OpenStackMigration.Commands.GetOSHypervisorCommand'
+    }
+}
+
+Describe 'Get-OSHypervisor on the lab' -Tag Integration {
+    It 'lists the three computes with Placement capacity' {
+        $h = Get-OSHypervisor -Name compute*
+        @($h).Count | Should -BeGreaterOrEqual 3
+        $c1 = $h | Where-Object Name -eq 'compute1'
+        $c1.State | Should -Be 'Up'
+        $c1.HypervisorType | Should -Be 'fake'
+        $c1.MemoryMB.Total | Should -Be 800000
+        $c1.MemoryMB.AllocationRatio | Should -Be 1.5
+        $c1.Vcpu.Total | Should -Be 1000
+        # Free = (total - reserved) * ratio - used, as Placement counts it.
+        $c1.MemoryMB.Free | Should -Be ([long][Math]::Floor(($c1.MemoryMB.Total - $c1.MemoryMB.Reserved) * $c1.MemoryMB.AllocationRatio) - $c1.MemoryMB.Used)
+        $c1.MemoryMB.Used | Should -BeGreaterThan 0 -Because 'cirros_vm runs on compute1'
+    }
+
+    It 'agrees with Placement as the openstack client reads it' {
+        $c1 = Get-OSHypervisor compute1
+        $usage = & bash -c "set -a; . '$LabDir/openrc'; openstack resource provider usage show $($c1.Id) -f json" | ConvertFrom-Json
+        $c1.MemoryMB.Used | Should -Be (($usage | Where-Object resource_class -eq 'MEMORY_MB').usage)
+        $c1.Vcpu.Used | Should -Be (($usage | Where-Object resource_class -eq 'VCPU').usage)
+    }
+
+    It 'has a table view an admin reads at a glance' {
+        $text = Get-OSHypervisor | Format-Table | Out-String -Width 200
+        $text | Should -Match 'Name\s+State\s+Status\s+VMs'
+        $text | Should -Match 'compute1\s+Up\s+Enabled'
+    }
+
+    It 'says so when a named hypervisor does not exist' {
+        { Get-OSHypervisor -Name no-such-host -ErrorAction Stop } | Should -Throw -ErrorId 'OSHypervisorNotFound,OpenStackMigration.Commands.GetOSHypervisorCommand'
+    }
+}
+
+Describe 'Get-OSInstance on the lab' -Tag Integration {
+    It 'finds cirros_vm with its host, flavor and storage' {
+        $vm = Get-OSInstance -Name cirros_vm
+        $vm.Status | Should -Be 'Active'
+        $vm.HostName | Should -BeLike 'compute*'
+        $vm.PowerState | Should -Be 'Running'
+        $vm.Flavor.RamMB | Should -BeGreaterThan 0
+        $vm.IsVolumeBacked | Should -BeFalse
+    }
+
+    It 'finds by id, by wildcard and by host, and pipes from a hypervisor' {
+        $vm = Get-OSInstance -Name cirros_vm
+        (Get-OSInstance -Id $vm.Id).Name | Should -Be 'cirros_vm'
+        (Get-OSInstance -Name 'cirros_v*').Id | Should -Contain $vm.Id
+        (Get-OSInstance -HostName $vm.HostName).Id | Should -Contain $vm.Id
+        (Get-OSHypervisor $vm.HostName | Get-OSInstance).Id | Should -Contain $vm.Id
+    }
+
+    It 'says which id was not found, and goes on with the others' {
+        $vm = Get-OSInstance -Name cirros_vm
+        $found = Get-OSInstance -Id '00000000-0000-0000-0000-000000000000', $vm.Id -ErrorVariable errs -ErrorAction SilentlyContinue
+        $found.Id | Should -Be $vm.Id
+        $errs[0].FullyQualifiedErrorId | Should -Be 'OSInstanceNotFound,OpenStackMigration.Commands.GetOSInstanceCommand'
+    }
+}
+
+Describe 'Compute services on the lab' -Tag Integration {
+    AfterAll { Enable-OSComputeService -HostName compute3 -Confirm:$false }
+
+    It 'disables with a reason and enables again' {
+        Disable-OSComputeService -HostName compute3 -Reason 'pester maintenance' -Confirm:$false
+        $s = Get-OSComputeService compute3
+        $s.Status | Should -Be 'Disabled'
+        $s.DisabledReason | Should -Be 'pester maintenance'
+        (Get-OSHypervisor compute3).DisabledReason | Should -Be 'pester maintenance'
+        Enable-OSComputeService -HostName compute3 -Confirm:$false
+        (Get-OSComputeService compute3).Status | Should -Be 'Enabled'
+    }
+
+    It 'changes nothing under -WhatIf' {
+        Disable-OSComputeService -HostName compute3 -Reason x -WhatIf
+        (Get-OSComputeService compute3).Status | Should -Be 'Enabled'
+    }
+
+    It 'names the hosts that exist when a host is wrong' {
+        { Disable-OSComputeService -HostName nohost -Reason x -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OSComputeHostNotFound,OpenStackMigration.Commands.DisableOSComputeServiceCommand'
+    }
+}
+
+Describe 'No secret in any output stream' -Tag Integration {
+    It 'never shows the password or the token in objects, verbose, debug, warnings or errors' {
+        $password = Get-LabPassword
+        $password | Should -Not -BeNullOrEmpty
+        $token = & bash -c "set -a; . '$LabDir/openrc'; openstack token issue -f value -c id"
+        $DebugPreference = 'Continue'
+        $all = & {
+            $s = Connect-Lab -Verbose -Debug
+            $s
+            $t = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token (ConvertTo-SecureString $token -AsPlainText -Force) -ProjectName admin -Verbose -Debug
+            $t
+            Get-OSHypervisor -Verbose -Debug
+            Get-OSInstance -AllProjects -Verbose -Debug
+            Get-OSComputeService -Verbose -Debug
+            $bad = [pscredential]::new('admin', (ConvertTo-SecureString "$password-x" -AsPlainText -Force))
+            Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Credential $bad -ProjectName admin -Verbose -Debug -ErrorAction Continue
+            Get-OSInstance -Id nope -Verbose -Debug -ErrorAction Continue
+        } *>&1
+        $text = ($all | ForEach-Object {
+                if ($_ -is [System.Management.Automation.ErrorRecord]) { $_.ToString(); $_.Exception.ToString(); $_.ErrorDetails } 
+                elseif ($_ -is [string] -or $_ -is [System.Management.Automation.InformationalRecord]) { "$_" }
+                else { $_ | Format-List * -Force | Out-String; $_ | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue }
+            }) -join "`n"
+        $text.Length | Should -BeGreaterThan 1000
+        $text | Should -Match 'POST http://127.0.0.1:5000/v3/auth/tokens' -Because 'Debug shows the requests'
+        $text.Contains($password) | Should -BeFalse
+        $text.Contains($token) | Should -BeFalse
+    }
+}
