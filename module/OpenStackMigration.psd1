@@ -9,7 +9,7 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml')
+    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml', 'OpenStackMigration.Migration.Format.ps1xml')
     TypesToProcess       = @('OpenStackMigration.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-OSCloud'
@@ -19,6 +19,11 @@
         'Get-OSComputeService'
         'Disable-OSComputeService'
         'Enable-OSComputeService'
+        'Test-OSMigrationTarget'
+        'Move-OSInstance'
+        'Get-OSMigration'
+        'Stop-OSMigration'
+        'Complete-OSMigration'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

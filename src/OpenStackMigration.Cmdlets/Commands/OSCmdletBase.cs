@@ -49,6 +49,12 @@ namespace OpenStackMigration.Commands
             {
                 throw new PipelineStoppedException();
             }
+            catch (Exception) when (!task.IsCompleted)
+            {
+                // A Write* on this thread threw (-ErrorAction Stop, a stopped pipeline): stop the engine work too.
+                _stopping.Cancel();
+                throw;
+            }
             finally
             {
                 CompleteAllProgress();
@@ -62,6 +68,20 @@ namespace OpenStackMigration.Commands
             {
                 var pump = (PipelinePump)sink;
                 await work(item => pump.Post(cmdlet => cmdlet.WriteObject(item)), sink, token).ConfigureAwait(false);
+                return true;
+            });
+        }
+
+        /// <summary>
+        /// Runs engine work that produces items as it goes; <paramref name="onItem"/> handles each one on the
+        /// pipeline thread as it arrives (so it may WriteObject, WriteError, WriteWarning).
+        /// </summary>
+        protected void RunEngineStreaming<T>(Func<Action<T>, IEngineSink, CancellationToken, Task> work, Action<T> onItem)
+        {
+            RunEngine<bool>(async (sink, token) =>
+            {
+                var pump = (PipelinePump)sink;
+                await work(item => pump.Post(_ => onItem(item)), sink, token).ConfigureAwait(false);
                 return true;
             });
         }

@@ -15,6 +15,7 @@ namespace OpenStackMigration.Migration
     /// </summary>
     public sealed class MigrationTargetReader
     {
+        private readonly CloudSession _session;
         private readonly NovaClient _nova;
         private readonly PlacementClient _placement;
         private readonly SemaphoreSlim _loadLock = new SemaphoreSlim(1, 1);
@@ -27,12 +28,21 @@ namespace OpenStackMigration.Migration
         /// <summary>Creates a reader over a session.</summary>
         public MigrationTargetReader(CloudSession session)
         {
+            _session = session;
             _nova = new NovaClient(session);
             _placement = new PlacementClient(session);
         }
 
         /// <summary>The instance as Nova has it now; OSInstanceNotFound when it does not exist.</summary>
         public Task<Instance> GetInstanceAsync(string id, IEngineSink sink, CancellationToken cancellationToken) => _nova.GetServerAsync(id, sink, cancellationToken);
+
+        /// <summary>Instances of every project whose names match the wildcard patterns; OSInstanceNotFound for a literal name that matches none.</summary>
+        public async Task<IReadOnlyList<Instance>> FindByNameAsync(IReadOnlyCollection<string> patterns, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var found = new List<Instance>();
+            await new Inventory.CloudInventory(_session).GetInstancesAsync(patterns, null, true, i => found.Add(i), sink, cancellationToken).ConfigureAwait(false);
+            return found;
+        }
 
         /// <summary>The enabled, up compute hosts other than <paramref name="exceptHost"/>.</summary>
         public async Task<IReadOnlyList<string>> GetCandidateHostsAsync(string? exceptHost, IEngineSink sink, CancellationToken cancellationToken)

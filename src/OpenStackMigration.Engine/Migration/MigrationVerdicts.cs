@@ -35,9 +35,9 @@ namespace OpenStackMigration.Migration
     /// (a record can say completed while the instance stays, and on multi-node hosts it stays
     /// "running" long after the instance moved).
     /// </summary>
-    internal static class MigrationVerdicts
+    public static class MigrationVerdicts
     {
-        public static WatchState Decide(MigrationKind kind, Instance server, MigrationRecord? record, string? sourceHost)
+        internal static WatchState Decide(MigrationKind kind, Instance server, MigrationRecord? record, string? sourceHost)
         {
             var idle = string.IsNullOrEmpty(server.TaskState);
             var moved = !string.IsNullOrEmpty(server.HostName) && !string.Equals(server.HostName, sourceHost, StringComparison.Ordinal);
@@ -103,7 +103,7 @@ namespace OpenStackMigration.Migration
         }
 
         /// <summary>The event that explains a failure: one with a result of Error, preferring one with details and the compute-side cause over the conductor's summary.</summary>
-        public static InstanceActionEvent? FailedEvent(InstanceActionRecord? action)
+        internal static InstanceActionEvent? FailedEvent(InstanceActionRecord? action)
         {
             if (action == null)
             {

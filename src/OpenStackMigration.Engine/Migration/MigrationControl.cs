@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenStackMigration.Model;
+using OpenStackMigration.OpenStack;
+
+namespace OpenStackMigration.Migration
+{
+    /// <summary>Finds, aborts and force-completes migrations in progress, and lists the history.</summary>
+    public sealed class MigrationControl
+    {
+        private static readonly string[] InProgressStatuses = { "accepted", "queued", "preparing", "running", "post-migrating", "migrating", "pre-migrating", "confirming", "reverting" };
+        private readonly NovaClient _nova;
+
+        /// <summary>Creates the control over a session.</summary>
+        public MigrationControl(CloudSession session)
+        {
+            _nova = new NovaClient(session);
+        }
+
+        /// <summary>Maps Live, Cold, Resize, Evacuation to Nova's migration_type.</summary>
+        public static string? NovaType(string? type) => type?.ToLowerInvariant() switch
+        {
+            null => null,
+            "live" => "live-migration",
+            "cold" => "migration",
+            "resize" => "resize",
+            "evacuation" => "evacuation",
+            _ => type,
+        };
+
+        /// <summary>True for a status of a migration that is not over.</summary>
+        public static bool IsInProgress(string status) => InProgressStatuses.Contains(status);
+
+        /// <summary>An instance's live migrations in progress, with byte counters.</summary>
+        public Task<IReadOnlyList<MigrationRecord>> GetInProgressAsync(string instanceId, IEngineSink sink, CancellationToken cancellationToken) => _nova.ListServerMigrationsAsync(instanceId, sink, cancellationToken);
+
+        /// <summary>The history, newest first, page by page.</summary>
+        public Task GetHistoryAsync(MigrationQuery query, Action<IReadOnlyList<MigrationRecord>> onPage, IEngineSink sink, CancellationToken cancellationToken) => _nova.ListMigrationsAsync(query, onPage, sink, cancellationToken);
+
+        /// <summary>Aborts (or force-completes) a live migration in progress; with no id, the instance's one. Returns the record, final when <paramref name="wait"/>.</summary>
+        public async Task<MigrationRecord> ActAsync(string instanceId, long? migrationId, bool abort, bool wait, TimeSpan waitLimit, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var inProgress = await _nova.ListServerMigrationsAsync(instanceId, sink, cancellationToken).ConfigureAwait(false);
+            var record = migrationId.HasValue ? inProgress.FirstOrDefault(m => m.Id == migrationId.Value) : inProgress.FirstOrDefault();
+            if (record == null)
+            {
+                var history = await HistoryOfAsync(instanceId, sink, cancellationToken).ConfigureAwait(false);
+                var known = migrationId.HasValue ? history.FirstOrDefault(m => m.Id == migrationId.Value) : null;
+                var what = migrationId.HasValue ? $"Migration {migrationId}" : $"Instance {instanceId}";
+                throw new OpenStackMigrationException(
+                    "OSMigrationNotInProgress",
+                    known == null && migrationId.HasValue ? FailureKind.NotFound : FailureKind.InvalidState,
+                    known != null
+                        ? $"Migration {known.Id} of instance {instanceId} is not in progress: it is '{known.Status}'."
+                        : migrationId.HasValue ? $"{what} of instance {instanceId} does not exist." : $"{what} has no live migration in progress.")
+                { Target = instanceId };
+            }
+
+            if (abort)
+            {
+                sink.Verbose($"Aborting migration {record.Id} of {instanceId} ({record.Status}).");
+                await _nova.AbortMigrationAsync(instanceId, record.Id, sink, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                if (record.Status != "running")
+                {
+                    throw new OpenStackMigrationException("OSMigrationNotRunning", FailureKind.InvalidState, $"Migration {record.Id} of instance {instanceId} is '{record.Status}'; only a running live migration can be forced to complete.") { Target = instanceId };
+                }
+
+                sink.Verbose($"Forcing migration {record.Id} of {instanceId} to complete (the instance is paused briefly).");
+                await _nova.ForceCompleteMigrationAsync(instanceId, record.Id, sink, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!wait)
+            {
+                return record;
+            }
+
+            var until = DateTimeOffset.UtcNow + waitLimit;
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+                var current = (await HistoryOfAsync(instanceId, sink, cancellationToken).ConfigureAwait(false)).FirstOrDefault(m => m.Id == record.Id) ?? record;
+                if (current.IsFinished)
+                {
+                    return current;
+                }
+
+                if (DateTimeOffset.UtcNow >= until)
+                {
+                    throw new OpenStackMigrationException("OSMigrationTimedOut", FailureKind.Timeout, $"Migration {record.Id} of instance {instanceId} is still '{current.Status}' {waitLimit.TotalSeconds:0} s after the {(abort ? "abort" : "force-complete")}.") { Target = instanceId };
+                }
+            }
+        }
+
+        private async Task<List<MigrationRecord>> HistoryOfAsync(string instanceId, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var all = new List<MigrationRecord>();
+            await _nova.ListMigrationsAsync(new MigrationQuery { InstanceId = instanceId, MigrationType = "live-migration" }, all.AddRange, sink, cancellationToken).ConfigureAwait(false);
+            return all;
+        }
+    }
+}
