@@ -109,7 +109,8 @@ namespace OpenStackMigration.OpenStack
             var version = headers.TryGetValue("OpenStack-API-Version", out var v) ? " [" + v + "]" : string.Empty;
             sink.Debug($"{method} {url}{version}{(redactBody && body != null ? " (body redacted)" : string.Empty)} -> {(int)response.StatusCode} in {watch.ElapsedMilliseconds} ms{(requestId != null ? " req " + requestId : string.Empty)}");
 
-            if (response.ResponseStatus != ResponseStatus.Completed || response.StatusCode == 0)
+            // RestSharp marks HTTP error statuses as ResponseStatus.Error too; only a missing status means no answer.
+            if (response.StatusCode == 0)
             {
                 if (response.ResponseStatus == ResponseStatus.TimedOut)
                 {
