@@ -9,7 +9,7 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml', 'OpenStackMigration.Migration.Format.ps1xml')
+    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml', 'OpenStackMigration.Migration.Format.ps1xml', 'OpenStackMigration.Maintenance.Format.ps1xml')
     TypesToProcess       = @('OpenStackMigration.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-OSCloud'
@@ -24,6 +24,9 @@
         'Get-OSMigration'
         'Stop-OSMigration'
         'Complete-OSMigration'
+        'Get-OSMigrationPlan'
+        'Start-OSHostMaintenance'
+        'Stop-OSHostMaintenance'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
