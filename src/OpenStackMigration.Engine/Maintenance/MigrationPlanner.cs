@@ -57,7 +57,7 @@ namespace OpenStackMigration.Maintenance
     /// of their capacity together (what each host would carry if the load were spread evenly). A source is balanced
     /// when its use is at most mean x (1 + tolerance/100) for both. Until it is, the planner takes the move (instance,
     /// destination) that brings the source closest to the mean (the sum over RAM and vCPU of the distance to the mean),
-    /// among moves that pass the checks and leave the destination at or below the mean; it stops when no move helps.
+    /// among moves that pass the checks and leave the destination within the same tolerance of the mean; it stops when no move helps.
     /// </remarks>
     public static class MigrationPlanner
     {
@@ -88,8 +88,8 @@ namespace OpenStackMigration.Maintenance
                 DestinationHosts = destinations,
                 Items = items.Where(i => i.CanMigrate).Concat(items.Where(i => !i.CanMigrate)).ToList(),
                 Hosts = state.Usage(items),
-                MeanMemoryPercent = state.MeanPercent(Resource.Memory),
-                MeanVcpuPercent = state.MeanPercent(Resource.Vcpu),
+                MeanMemoryPercent = Math.Round(state.MeanPercent(Resource.Memory), 4),
+                MeanVcpuPercent = Math.Round(state.MeanPercent(Resource.Vcpu), 4),
                 TolerancePercent = input.TolerancePercent,
                 Notes = notes,
             };
@@ -148,7 +148,7 @@ namespace OpenStackMigration.Maintenance
                     foreach (var instance in remaining)
                     {
                         var options = state.Evaluate(instance);
-                        foreach (var candidate in options.Candidates.Where(c => c.MemoryAfter <= meanMemory + 1e-9 && c.VcpuAfter <= meanVcpu + 1e-9))
+                        foreach (var candidate in options.Candidates.Where(c => c.MemoryAfter <= (meanMemory * factor) + 1e-9 && c.VcpuAfter <= (meanVcpu * factor) + 1e-9))
                         {
                             var after = Distance(
                                 state.HostPercent(source, Resource.Memory, -instance.Flavor.RamMB),
@@ -165,14 +165,14 @@ namespace OpenStackMigration.Maintenance
 
                     if (best == null)
                     {
-                        notes.Add($"{source} stays above the mean (RAM {Pct(memory)} vs {Pct(meanMemory)}, vCPU {Pct(vcpu)} vs {Pct(meanVcpu)}, tolerance {state.Input.TolerancePercent}%): no further move passes the checks without pushing a destination above the mean or bringing {source} further from it.");
+                        notes.Add($"{source} stays above the mean (RAM {Pct(memory)} vs {Pct(meanMemory)}, vCPU {Pct(vcpu)} vs {Pct(meanVcpu)}, tolerance {state.Input.TolerancePercent}%): no further move passes the checks without pushing a destination above the mean's tolerance or bringing {source} further from it.");
                         break;
                     }
 
                     var (chosen, evaluation, target, _) = best.Value;
                     var why = $"Balance: {source} uses RAM {Pct(memory)} and vCPU {Pct(vcpu)} against a mean of {Pct(meanMemory)} and {Pct(meanVcpu)} (tolerance {state.Input.TolerancePercent}%); "
                         + $"moving {chosen.Name} ({chosen.Flavor.RamMB} MB, {chosen.Flavor.Vcpus} vCPU) to {target.Host} brings {source} to RAM {Pct(state.HostPercent(source, Resource.Memory, -chosen.Flavor.RamMB))}, vCPU {Pct(state.HostPercent(source, Resource.Vcpu, -chosen.Flavor.Vcpus))}, "
-                        + $"and leaves {target.Host} at RAM {Pct(target.MemoryAfter)}, vCPU {Pct(target.VcpuAfter)}, not above the mean.";
+                        + $"and leaves {target.Host} at RAM {Pct(target.MemoryAfter)}, vCPU {Pct(target.VcpuAfter)}, within the tolerance of the mean.";
                     items.Add(state.Place(chosen, evaluation, target, why));
                     remaining.Remove(chosen);
                 }
@@ -183,7 +183,7 @@ namespace OpenStackMigration.Maintenance
 
         private static double Distance(double memory, double vcpu, double meanMemory, double meanVcpu) => Math.Abs(memory - meanMemory) + Math.Abs(vcpu - meanVcpu);
 
-        internal static string Pct(double value) => value.ToString("0.###", Invariant) + "%";
+        internal static string Pct(double value) => value.ToString(value != 0 && Math.Abs(value) < 1 ? "0.####" : "0.##", Invariant) + "%";
 
         internal enum Resource
         {

@@ -62,14 +62,14 @@ namespace OpenStackMigration.Maintenance
                 }
             }
 
-            return HostUsage.Percent(used, capacity);
+            return Exact(used, capacity);
         }
 
         /// <summary>A host's use in percent as the plan leaves it, optionally with <paramref name="delta"/> more.</summary>
         public double HostPercent(string host, Resource resource, long delta = 0)
         {
             var figures = Figures(host, resource).ToList();
-            return HostUsage.Percent(figures.Sum(f => f.Used) + delta, figures.Sum(f => f.Capacity));
+            return Exact(figures.Sum(f => f.Used) + delta, figures.Sum(f => f.Capacity));
         }
 
         /// <summary>Which destinations pass every check for the instance, as the plan stands now.</summary>
@@ -174,6 +174,9 @@ namespace OpenStackMigration.Maintenance
                 InstancesIn = items.Count(i => i.CanMigrate && i.DestinationHost == h),
             }).ToList();
         }
+
+        // Unrounded: on big hosts one small instance is a few thousandths of a percent.
+        private static double Exact(long used, long capacity) => capacity <= 0 ? 0 : 100.0 * used / capacity;
 
         private static MigrationPlanItem NewItem(Instance instance, Evaluation evaluation) => new MigrationPlanItem
         {
