@@ -36,7 +36,7 @@ namespace OpenStackMigration.Commands
     /// <code>Move-OSInstance -Name web01 -DestinationHost compute2 | Stop-OSMigration</code>
     /// <para>Starts a migration without waiting, then aborts it.</para>
     /// </example>
-    [Cmdlet(VerbsCommon.Move, "OSInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = InputObjectSet)]
+    [Cmdlet(VerbsCommon.Move, "OSInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdSet)]
     [OutputType(typeof(MigrationResult))]
     public sealed class MoveOSInstanceCommand : OSInstanceCmdletBase
     {

@@ -102,7 +102,7 @@ namespace OpenStackMigration.Maintenance
             await DisableAsync(request, state, sink, cancellationToken).ConfigureAwait(false);
             await ReconcileAsync(request, state, sink, cancellationToken).ConfigureAwait(false);
 
-            var batch = new MigrationBatch(_session, _watch) { ThrottleLimit = request.ThrottleLimit };
+            var batch = new MigrationBatch(_session, _watch) { ThrottleLimit = 1 };
             var tried = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             try
             {
@@ -130,28 +130,51 @@ namespace OpenStackMigration.Maintenance
                     foreach (var item in moves)
                     {
                         var record = RecordFor(state, item.InstanceId, item.InstanceName, host);
-                        record.Outcome = MaintenanceOutcome.InFlight;
+                        record.Outcome = MaintenanceOutcome.Pending;
                         record.PlannedHost = item.DestinationHost;
                         record.Kind = item.Kind;
                         record.Reason = item.Reason;
-                        record.Attempts++;
-                        record.StartedAt = DateTimeOffset.UtcNow;
-                        record.FinishedAt = null;
                     }
 
                     Save(request, state);
                     Report(state, sink);
-                    var requests = moves.Select(i => new MigrationRequest(new Instance { Id = i.InstanceId, Name = i.InstanceName, HostName = host })
+
+                    // The throttle is kept here, not in MigrationBatch, so the state file says exactly which migrations were started.
+                    using var gate = new SemaphoreSlim(request.ThrottleLimit);
+                    var running = moves.Select(async item =>
                     {
-                        Kind = i.Kind,
-                        DestinationHost = i.DestinationHost,
-                        BlockMigration = request.BlockMigration,
-                        Wait = true,
-                        Timeout = request.MigrationTimeout,
-                        OnTimeout = request.OnTimeout,
-                        VerifyResize = VerifyResizeAction.Confirm,
+                        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            lock (_lock)
+                            {
+                                var record = RecordFor(state, item.InstanceId, item.InstanceName, host);
+                                record.Outcome = MaintenanceOutcome.InFlight;
+                                record.Attempts++;
+                                record.StartedAt = DateTimeOffset.UtcNow;
+                                record.FinishedAt = null;
+                                Save(request, state);
+                                Report(state, sink);
+                            }
+
+                            var migration = new MigrationRequest(new Instance { Id = item.InstanceId, Name = item.InstanceName, HostName = host })
+                            {
+                                Kind = item.Kind,
+                                DestinationHost = item.DestinationHost,
+                                BlockMigration = request.BlockMigration,
+                                Wait = true,
+                                Timeout = request.MigrationTimeout,
+                                OnTimeout = request.OnTimeout,
+                                VerifyResize = VerifyResizeAction.Confirm,
+                            };
+                            await batch.RunAsync(new[] { migration }, outcome => Settle(request, state, outcome, onSettled, sink), sink, cancellationToken).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            gate.Release();
+                        }
                     }).ToList();
-                    await batch.RunAsync(requests, outcome => Settle(request, state, outcome, onSettled, sink), sink, cancellationToken).ConfigureAwait(false);
+                    await Task.WhenAll(running).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException)
