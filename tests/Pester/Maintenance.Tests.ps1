@@ -73,7 +73,7 @@ Describe 'Get-OSMigrationPlan on the lab' -Tag Integration {
         $script = "Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Start-OSHostMaintenance compute2 -Reason 'maint-pester whatif' -StatePath '$state' -WhatIf"
         # This pwsh again, as a new process (the pinned one runs as `dotnet pwsh.dll`): -WhatIf writes to the host.
         $exe = (Get-Process -Id $PID).Path
-        $lead = if ($exe -match 'dotnet(\.exe)?$') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+        $lead = @(if ($exe -match 'dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' })
         $out = (& $exe @lead -NoProfile -Command $script) -join "`n"
         $out | Should -Match 'What if: Disable the compute service on compute2 \(reason: maint-pester whatif\) and move 4 instance\(s\)'
         $out | Should -Match 'crowd-compute2-1 \(.*m1\.tiny\) live -> compute[13]'
@@ -195,7 +195,13 @@ Describe 'Balancing a crowded host on the lab' -Tag Integration {
         $plan = Get-OSMigrationPlan -SourceHost compute2 -DestinationHost compute1, compute3 -Goal Balance -TolerancePercent 20 -Summary
         $before = Get-OSHypervisor compute1, compute2, compute3
         $plan.Items | Where-Object CanMigrate | Move-OSInstance -Wait -ThrottleLimit 3 -Confirm:$false | ForEach-Object { $_.Verdict | Should -Be 'Succeeded' }
-        $after = Get-OSHypervisor compute1, compute2, compute3
+        # Placement releases a source's allocation when Nova's source host has finished cleaning up: wait for it to agree with the plan.
+        $deadline = (Get-Date).AddSeconds(90)
+        do {
+            $after = Get-OSHypervisor compute1, compute2, compute3
+            $settled = @($after | Where-Object { $_.MemoryMB.Used -ne ($plan.Hosts | Where-Object HostName -eq $_.HostName).MemoryUsedMBAfter }).Count -eq 0
+            if (-not $settled) { Start-Sleep -Seconds 2 }
+        } until ($settled -or (Get-Date) -gt $deadline)
         Write-Host '  RAM used (MB) per host, before -> after:'
         foreach ($h in $before) {
             $a = $after | Where-Object Name -eq $h.Name

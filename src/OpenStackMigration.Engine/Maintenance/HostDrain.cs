@@ -263,8 +263,17 @@ namespace OpenStackMigration.Maintenance
                 }
                 else
                 {
+                    // Stopped between marking it and Nova's answer: if Nova has no migration action since, nothing was asked of it.
+                    var asked = record.Outcome == MaintenanceOutcome.InFlight && record.StartedAt.HasValue
+                        && (await _nova.ListInstanceActionsAsync(record.InstanceId, sink, cancellationToken).ConfigureAwait(false))
+                            .Any(a => (a.Action == "live-migration" || a.Action == "migrate") && a.StartTime >= record.StartedAt.Value.AddSeconds(-2));
+                    if (record.Outcome == MaintenanceOutcome.InFlight && !asked)
+                    {
+                        record.Attempts = Math.Max(0, record.Attempts - 1);
+                    }
+
                     record.Outcome = MaintenanceOutcome.Pending;
-                    record.Reason = $"Still on {instance.HostName} ({instance.StatusText}) when resuming; planned again.";
+                    record.Reason = $"Still on {instance.HostName} ({instance.StatusText}) when resuming{(asked ? " after a migration that did not complete" : string.Empty)}; planned again.";
                 }
 
                 sink.Verbose($"Resume: {record.InstanceName}: {record.Reason}");
