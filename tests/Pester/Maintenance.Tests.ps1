@@ -164,8 +164,11 @@ Describe 'An interrupted drain resumes on the lab' -Tag Integration {
             $moved = 0
             if (Test-Path $StatePath) { try { $moved = @((Get-Content $StatePath -Raw | ConvertFrom-Json).Instances | Where-Object Outcome -eq 'Moved').Count } catch { } }
         } until ($moved -ge 3 -or $async.IsCompleted -or (Get-Date) -gt $deadline)
+        $finishedEarly = $async.IsCompleted
         $ps.Stop()
+        $ps.Streams.Error | ForEach-Object { Write-Host "  interrupted run: $_" }
         $ps.Dispose()
+        $finishedEarly | Should -BeFalse -Because 'the drain of 10 cannot finish before 3 have moved'
 
         $moved | Should -BeGreaterOrEqual 3
         $interrupted = Get-Content $StatePath -Raw | ConvertFrom-Json

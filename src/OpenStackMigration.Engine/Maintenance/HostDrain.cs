@@ -146,6 +146,8 @@ namespace OpenStackMigration.Maintenance
                         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                         try
                         {
+                            // A waiter can be handed the gate in the instant Ctrl+C cancels it: start nothing then.
+                            cancellationToken.ThrowIfCancellationRequested();
                             lock (_lock)
                             {
                                 var record = RecordFor(state, item.InstanceId, item.InstanceName, host);
