@@ -22,6 +22,8 @@ param(
     [string] $HostName = 'compute2'
 )
 $ErrorActionPreference = 'Stop'
+$ModulePath = (Resolve-Path $ModulePath).Path
+$LabDir = (Resolve-Path $LabDir).Path
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 $scenario = Join-Path $PSScriptRoot '../tests/lab/scenario.sh'
 $labEnv = Get-LabEnvironment $LabDir
