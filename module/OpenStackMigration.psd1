@@ -9,7 +9,7 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml', 'OpenStackMigration.Migration.Format.ps1xml', 'OpenStackMigration.Config.Format.ps1xml')
+    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml', 'OpenStackMigration.Migration.Format.ps1xml', 'OpenStackMigration.Config.Format.ps1xml', 'OpenStackMigration.Maintenance.Format.ps1xml')
     TypesToProcess       = @('OpenStackMigration.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-OSCloud'
@@ -32,6 +32,9 @@
         'Restart-OSService'
         'Find-OSLogEntry'
         'Set-OSMigrationTimeout'
+        'Get-OSMigrationPlan'
+        'Start-OSHostMaintenance'
+        'Stop-OSHostMaintenance'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

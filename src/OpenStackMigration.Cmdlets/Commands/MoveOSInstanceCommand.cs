@@ -36,7 +36,7 @@ namespace OpenStackMigration.Commands
     /// <code>Move-OSInstance -Name web01 -DestinationHost compute2 | Stop-OSMigration</code>
     /// <para>Starts a migration without waiting, then aborts it.</para>
     /// </example>
-    [Cmdlet(VerbsCommon.Move, "OSInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = InputObjectSet)]
+    [Cmdlet(VerbsCommon.Move, "OSInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdSet)]
     [OutputType(typeof(MigrationResult))]
     public sealed class MoveOSInstanceCommand : OSInstanceCmdletBase
     {
@@ -85,9 +85,19 @@ namespace OpenStackMigration.Commands
         [ValidateRange(1, 64)]
         public int ThrottleLimit { get; set; } = 4;
 
+        /// <summary>Bound from Get-OSMigrationPlan's items: an Unplaceable item (no destination) is refused, never handed to the scheduler.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public PlanPlacement? Placement { get; set; }
+
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
+            if (Placement == PlanPlacement.Unplaceable)
+            {
+                WriteFailure(new OpenStackMigrationException("OSPlanItemUnplaceable", FailureKind.InvalidState, $"The plan found no destination for {string.Join(", ", Id)}; it is not moved (see the plan item's Reason).") { Target = string.Join(", ", Id) }, string.Join(", ", Id));
+                return;
+            }
+
             var kind = Cold ? MigrationKind.Cold : MigrationKind.Live;
             foreach (var instance in ReadInputInstances())
             {

@@ -1,0 +1,79 @@
+using System.Management.Automation;
+using OpenStackMigration.Inventory;
+using OpenStackMigration.Maintenance;
+using OpenStackMigration.Model;
+
+namespace OpenStackMigration.Commands
+{
+    /// <summary>Ends a host maintenance: re-enables the host's compute service and sets the maintenance's state file aside.</summary>
+    /// <remarks>
+    /// <para>Enables the nova-compute service so the scheduler places instances on the host again. Instances moved off it stay where they are (move them back with Get-OSMigrationPlan -Goal Balance if wanted). The state file of Start-OSHostMaintenance is renamed to ...-ended-&lt;time&gt;.json beside it, so the next maintenance of the host starts afresh and the record of this one is kept.</para>
+    /// <para>Use -Confirm:$false in runbooks when $ConfirmPreference is Medium or lower.</para>
+    /// </remarks>
+    /// <example>
+    /// <code>Stop-OSHostMaintenance -HostName compute2</code>
+    /// <para>Re-enables compute2 after its maintenance.</para>
+    /// </example>
+    /// <example>
+    /// <code>Stop-OSHostMaintenance compute2 -PassThru | Format-List HostName, Status, DisabledReason</code>
+    /// <para>Re-enables compute2 and shows its compute service.</para>
+    /// </example>
+    [Cmdlet(VerbsLifecycle.Stop, "OSHostMaintenance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(ComputeService))]
+    public sealed class StopOSHostMaintenanceCommand : OSCloudCmdletBase
+    {
+        /// <summary>The host under maintenance. Binds HostName from the pipeline (Start-OSHostMaintenance's report, Get-OSComputeService).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string HostName { get; set; } = string.Empty;
+
+        /// <summary>The state file Start-OSHostMaintenance used, when it was not the default one.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? StatePath { get; set; }
+
+        /// <summary>Writes the compute service after the change.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <inheritdoc/>
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            var inventory = new CloudInventory(session);
+            try
+            {
+                var service = RunEngine((sink, token) => inventory.GetComputeServiceAsync(HostName, sink, token));
+                if (!ShouldProcess(HostName, "End the maintenance: enable the compute service" + (service.DisabledReason != null ? $" (disabled: {service.DisabledReason})" : string.Empty)))
+                {
+                    return;
+                }
+
+                if (service.Status != ServiceStatus.Enabled)
+                {
+                    service = RunEngine((sink, token) => inventory.Nova.SetServiceStatusAsync(service, true, null, sink, token));
+                }
+
+                WriteVerbose($"The compute service on {HostName} is {service.Status}.");
+                var path = string.IsNullOrEmpty(StatePath) ? MaintenanceStateStore.DefaultPath(session.Name, HostName) : GetUnresolvedProviderPathFromPSPath(StatePath);
+                var archived = MaintenanceStateStore.Archive(path);
+                if (archived != null)
+                {
+                    WriteVerbose($"The maintenance state file is kept as {archived}.");
+                }
+
+                if (PassThru)
+                {
+                    WriteObject(service);
+                }
+            }
+            catch (OpenStackMigrationException e)
+            {
+                WriteFailure(e, HostName);
+            }
+            catch (System.IO.IOException e)
+            {
+                WriteFailure(new OpenStackMigrationException("OSMaintenanceStateUnwritable", FailureKind.Configuration, $"The state file could not be set aside: {e.Message}", e), HostName);
+            }
+        }
+    }
+}

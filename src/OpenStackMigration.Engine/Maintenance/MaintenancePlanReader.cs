@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenStackMigration.Model;
+using OpenStackMigration.OpenStack;
+
+namespace OpenStackMigration.Maintenance
+{
+    /// <summary>What a plan is asked for.</summary>
+    public sealed class PlanRequest
+    {
+        /// <summary>The hosts to take instances from.</summary>
+        public IReadOnlyList<string> SourceHosts { get; set; } = Array.Empty<string>();
+
+        /// <summary>The hosts that may receive them; null for every compute host that is up and enabled.</summary>
+        public IReadOnlyList<string>? DestinationHosts { get; set; }
+
+        /// <summary>Drain or Balance.</summary>
+        public MaintenanceGoal Goal { get; set; }
+
+        /// <summary>How local disks are treated by live migrations.</summary>
+        public BlockMigrationMode BlockMigration { get; set; }
+
+        /// <summary>Plan cold migrations for instances that cannot move live.</summary>
+        public bool AllowCold { get; set; }
+
+        /// <summary>Balance: how far above the mean, in percent of the mean, a source may stay.</summary>
+        public double TolerancePercent { get; set; } = 10;
+    }
+
+    /// <summary>Reads from Nova and Placement what the planner needs, then plans.</summary>
+    public sealed class MaintenancePlanReader
+    {
+        private readonly NovaClient _nova;
+        private readonly PlacementClient _placement;
+
+        /// <summary>Creates a reader over a session.</summary>
+        public MaintenancePlanReader(CloudSession session)
+        {
+            _nova = new NovaClient(session);
+            _placement = new PlacementClient(session);
+        }
+
+        /// <summary>Reads the cloud as it is now and makes the plan.</summary>
+        public async Task<MigrationPlan> PlanAsync(PlanRequest request, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var input = await ReadAsync(request, sink, cancellationToken).ConfigureAwait(false);
+            var plan = MigrationPlanner.Plan(input);
+            sink.Verbose($"{plan.Goal} plan for {string.Join(", ", plan.SourceHosts)}: {plan.PlacedCount} move(s), {plan.UnplaceableCount} instance(s) without a destination, destinations considered: {string.Join(", ", plan.DestinationHosts)}.");
+            foreach (var host in plan.Hosts)
+            {
+                sink.Verbose($"  {host.Role} {host}");
+            }
+
+            foreach (var note in plan.Notes)
+            {
+                sink.Verbose("  " + note);
+            }
+
+            return plan;
+        }
+
+        /// <summary>Reads the planner's input: services, hypervisors with capacity, the sources' instances, server groups.</summary>
+        public async Task<PlannerInput> ReadAsync(PlanRequest request, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var servicesTask = _nova.ListServicesAsync("nova-compute", null, sink, cancellationToken);
+            var hypervisorsTask = _nova.ListHypervisorsAsync(sink, cancellationToken);
+            var groupsTask = _nova.ListServerGroupsAsync(sink, cancellationToken);
+            var services = await servicesTask.ConfigureAwait(false);
+            var known = new HashSet<string>(services.Select(s => s.HostName), StringComparer.Ordinal);
+            foreach (var host in request.SourceHosts.Concat(request.DestinationHosts ?? Array.Empty<string>()).Where(h => !known.Contains(h)))
+            {
+                throw new OpenStackMigrationException(
+                    "OSComputeHostNotFound",
+                    FailureKind.NotFound,
+                    $"There is no compute host '{host}'. Compute hosts: {string.Join(", ", known.OrderBy(h => h, StringComparer.Ordinal))}.")
+                { Target = host };
+            }
+
+            var involved = new HashSet<string>(request.SourceHosts.Concat(request.DestinationHosts ?? (IEnumerable<string>)known), StringComparer.Ordinal);
+            var hypervisors = (await hypervisorsTask.ConfigureAwait(false)).Where(h => involved.Contains(h.HostName)).ToList();
+            var capacity = _placement.FillCapacityAsync(hypervisors, PlacementClient.DefaultParallelism, sink, cancellationToken);
+
+            var instances = new List<Instance>();
+            foreach (var host in request.SourceHosts)
+            {
+                await _nova.ListServersAsync(new ServerQuery { AllProjects = true, Host = host }, page => instances.AddRange(page), sink, cancellationToken).ConfigureAwait(false);
+            }
+
+            var groups = await groupsTask.ConfigureAwait(false);
+            var ids = new HashSet<string>(instances.Select(i => i.Id), StringComparer.OrdinalIgnoreCase);
+            var memberHosts = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var member in groups.Where(g => g.Members.Any(ids.Contains)).SelectMany(g => g.Members).Where(m => !ids.Contains(m)).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    memberHosts[member] = (await _nova.GetServerAsync(member, sink, cancellationToken).ConfigureAwait(false)).HostName;
+                }
+                catch (OpenStackMigrationException e) when (e.Kind == FailureKind.NotFound)
+                {
+                    // A deleted member no longer constrains anything.
+                }
+            }
+
+            await capacity.ConfigureAwait(false);
+            sink.Verbose($"Planning over {instances.Count} instance(s) on {string.Join(", ", request.SourceHosts)} and {hypervisors.Count} node(s).");
+            return new PlannerInput
+            {
+                Goal = request.Goal,
+                SourceHosts = request.SourceHosts,
+                DestinationHosts = request.DestinationHosts,
+                Instances = instances,
+                Hypervisors = hypervisors,
+                ComputeServices = services,
+                ServerGroups = groups,
+                MemberHosts = memberHosts,
+                BlockMigration = request.BlockMigration,
+                AllowCold = request.AllowCold,
+                TolerancePercent = request.TolerancePercent,
+            };
+        }
+    }
+}

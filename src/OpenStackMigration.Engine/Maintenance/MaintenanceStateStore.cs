@@ -1,0 +1,106 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Converters;
+using OpenStackMigration.Model;
+
+namespace OpenStackMigration.Maintenance
+{
+    /// <summary>
+    /// The state file of a host maintenance: JSON, written whole to a temporary file beside it and renamed over it,
+    /// so a crash leaves either the old or the new state, never half of one.
+    /// </summary>
+    public static class MaintenanceStateStore
+    {
+        private static readonly JsonSerializerSettings Settings = new JsonSerializerSettings
+        {
+            Formatting = Formatting.Indented,
+            Converters = { new StringEnumConverter() },
+            DateParseHandling = DateParseHandling.DateTimeOffset,
+            NullValueHandling = NullValueHandling.Ignore,
+        };
+
+        /// <summary>
+        /// The default path: OpenStackMigration/maintenance/&lt;cloud&gt;-&lt;host&gt;.json under the user's local
+        /// application data (~/.local/share on Linux, %LOCALAPPDATA% on Windows).
+        /// </summary>
+        public static string DefaultPath(string cloudName, string hostName)
+        {
+            var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+            if (string.IsNullOrEmpty(root))
+            {
+                root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+            }
+
+            return Path.Combine(root, "OpenStackMigration", "maintenance", Safe(cloudName) + "-" + Safe(hostName) + ".json");
+        }
+
+        /// <summary>The state in the file, or null when there is no file.</summary>
+        public static HostMaintenanceReport? Load(string path)
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            try
+            {
+                return JsonConvert.DeserializeObject<HostMaintenanceReport>(File.ReadAllText(path, Encoding.UTF8), Settings)
+                    ?? throw new JsonException("The file is empty.");
+            }
+            catch (Exception e) when (e is JsonException || e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OpenStackMigrationException("OSMaintenanceStateUnreadable", FailureKind.Configuration, $"The maintenance state file '{path}' cannot be read: {e.Message}", e)
+                {
+                    Target = path,
+                    RecommendedAction = "Move the file aside (Nova is asked for the real state anyway) or pass another -StatePath.",
+                };
+            }
+        }
+
+        /// <summary>Writes the state atomically (temporary file, then rename).</summary>
+        public static void Save(string path, HostMaintenanceReport state)
+        {
+            try
+            {
+                var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+                if (!string.IsNullOrEmpty(folder))
+                {
+                    Directory.CreateDirectory(folder);
+                }
+
+                var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
+                File.WriteAllText(temporary, JsonConvert.SerializeObject(state, Settings), new UTF8Encoding(false));
+                if (File.Exists(path))
+                {
+                    File.Replace(temporary, path, null);
+                }
+                else
+                {
+                    File.Move(temporary, path);
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new OpenStackMigrationException("OSMaintenanceStateUnwritable", FailureKind.Configuration, $"The maintenance state file '{path}' cannot be written: {e.Message}", e) { Target = path };
+            }
+        }
+
+        /// <summary>Renames the state file aside (…-ended-&lt;time&gt;.json) so the next maintenance of the host starts afresh; returns the new path.</summary>
+        public static string? Archive(string path)
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            var archived = Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path) + "-ended-" + DateTimeOffset.UtcNow.ToString("yyyyMMddTHHmmssZ") + ".json");
+            File.Move(path, archived);
+            return archived;
+        }
+
+        private static string Safe(string name) => new string(name.Select(c => char.IsLetterOrDigit(c) || c == '-' || c == '_' || c == '.' ? c : '_').ToArray());
+    }
+}
