@@ -33,18 +33,23 @@ namespace OpenStackMigration.Migration
         Task AbortAsync(string id, long migrationId, IEngineSink sink, CancellationToken cancellationToken);
 
         Task ForceCompleteAsync(string id, long migrationId, IEngineSink sink, CancellationToken cancellationToken);
+
+        /// <summary>Each volume's status and attachment hosts as Cinder sees them; null when the cloud has no Cinder endpoint.</summary>
+        Task<IReadOnlyList<VolumeAttachmentCheck>?> CheckVolumesAsync(string id, IReadOnlyList<string> volumeIds, string expectedHost, IEngineSink sink, CancellationToken cancellationToken);
     }
 
     /// <summary>The real thing: Nova through a session.</summary>
     internal sealed class NovaMigrationApi : IMigrationApi
     {
         private readonly NovaClient _nova;
+        private readonly CinderClient _cinder;
         private readonly CloudSession _session;
 
         public NovaMigrationApi(CloudSession session)
         {
             _session = session;
             _nova = new NovaClient(session);
+            _cinder = new CinderClient(session);
         }
 
         public Microversion ComputeMicroversion => _session.ComputeMicroversion;
@@ -73,5 +78,15 @@ namespace OpenStackMigration.Migration
         public Task AbortAsync(string id, long migrationId, IEngineSink sink, CancellationToken cancellationToken) => _nova.AbortMigrationAsync(id, migrationId, sink, cancellationToken);
 
         public Task ForceCompleteAsync(string id, long migrationId, IEngineSink sink, CancellationToken cancellationToken) => _nova.ForceCompleteMigrationAsync(id, migrationId, sink, cancellationToken);
+
+        public async Task<IReadOnlyList<VolumeAttachmentCheck>?> CheckVolumesAsync(string id, IReadOnlyList<string> volumeIds, string expectedHost, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            if (!_cinder.IsAvailable)
+            {
+                return null;
+            }
+
+            return await _cinder.VerifyAttachmentsAsync(id, volumeIds, expectedHost, sink, cancellationToken).ConfigureAwait(false);
+        }
     }
 }

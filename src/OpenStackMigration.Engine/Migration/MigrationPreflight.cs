@@ -227,14 +227,22 @@ namespace OpenStackMigration.Migration
             }
 
             var local = instance.HasLocalDisks;
-            return (local, mode) switch
+            var check = (local, mode) switch
             {
                 (false, BlockMigrationMode.Always) => Warn(StorageCheck, "Volume-backed with no local disk, yet -BlockMigration Always: Nova may refuse block migration with only shared storage; use Auto."),
-                (false, _) => Pass(StorageCheck, "Volume-backed: nothing on local disk to copy."),
+                (false, _) => Pass(StorageCheck, $"Volume-backed ({instance.Volumes.Count} volume(s)): nothing on local disk to copy; Cinder moves the attachments to the destination."),
                 (true, BlockMigrationMode.Never) => Warn(StorageCheck, "The instance has local disks and -BlockMigration Never: this works only if the instances directory is on storage shared by both hosts."),
                 (true, BlockMigrationMode.Always) => Pass(StorageCheck, $"Local disks ({DiskGBNeeded(instance)} GB) will be copied (block migration)."),
                 _ => Pass(StorageCheck, $"Local disks ({DiskGBNeeded(instance)} GB): Nova decides between block migration and shared storage (auto)."),
             };
+
+            // Mixed: an image-booted instance with data volumes copies its local disks and re-attaches the volumes.
+            if (local && instance.Volumes.Count > 0)
+            {
+                return new MigrationCheck(check.Name, check.Result, $"Mixed: {check.Reason} Its {instance.Volumes.Count} volume(s) are not copied; Cinder moves their attachments.");
+            }
+
+            return check;
         }
 
         internal static MigrationCheck CheckServerGroups(Instance instance, string host, IReadOnlyList<ServerGroupInfo> groups, IReadOnlyDictionary<string, string?> memberHosts)

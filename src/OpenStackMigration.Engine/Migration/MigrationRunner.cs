@@ -112,6 +112,11 @@ namespace OpenStackMigration.Migration
                 sink.Progress(new ProgressReport(key, activity, result.Verdict.ToString()) { Completed = true, ParentKey = ParentProgressKey });
             }
 
+            if (result.Verdict == MigrationVerdict.Succeeded && instance.Volumes.Count > 0 && result.DestinationHost != null)
+            {
+                await VolumeVerification.VerifyAsync(_api, instance, result, _delay, sink, cancellationToken).ConfigureAwait(false);
+            }
+
             sink.Verbose($"{instance.Name}: {result.Verdict} after {result.Duration?.TotalSeconds:0.0} s. {result.Reason}");
             return result;
         }

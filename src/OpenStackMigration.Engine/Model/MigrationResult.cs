@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 
 namespace OpenStackMigration.Model
@@ -130,6 +131,15 @@ namespace OpenStackMigration.Model
 
         /// <summary>The pre-flight checks made before asking Nova, if any.</summary>
         public MigrationCheckReport? Checks { get; set; }
+
+        /// <summary>
+        /// For an instance with volumes: true when, after the move, every volume was in-use and attached
+        /// on the destination host only (as Cinder reports it); false when one was not; null when not checked.
+        /// </summary>
+        public bool? VolumesVerified { get; set; }
+
+        /// <summary>What Cinder showed for each volume after the move.</summary>
+        public IReadOnlyList<VolumeAttachmentCheck> VolumeChecks { get; set; } = Array.Empty<VolumeAttachmentCheck>();
 
         /// <summary>True for Succeeded (and Accepted, which is not a failure yet).</summary>
         public bool IsSuccess => Verdict == MigrationVerdict.Succeeded || Verdict == MigrationVerdict.Accepted;

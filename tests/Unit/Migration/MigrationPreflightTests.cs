@@ -156,6 +156,24 @@ namespace OpenStackMigration.Tests.Migration
         }
 
         [Fact]
+        public void StorageCheckNamesTheThreeCases()
+        {
+            var local = Fixtures.ActiveOnCompute1();
+            var volume = Fixtures.ActiveOnCompute1();
+            volume.IsVolumeBacked = true;
+            volume.ImageId = null;
+            volume.Volumes = new[] { new AttachedVolume { VolumeId = "root" } };
+            var mixed = Fixtures.ActiveOnCompute1();
+            mixed.Volumes = new[] { new AttachedVolume { VolumeId = "data" } };
+
+            Assert.StartsWith("Local disks", MigrationPreflight.CheckStorage(local, MigrationKind.Live, BlockMigrationMode.Auto).Reason);
+            Assert.StartsWith("Volume-backed (1 volume(s))", MigrationPreflight.CheckStorage(volume, MigrationKind.Live, BlockMigrationMode.Auto).Reason);
+            var check = MigrationPreflight.CheckStorage(mixed, MigrationKind.Live, BlockMigrationMode.Auto);
+            Assert.StartsWith("Mixed: Local disks", check.Reason);
+            Assert.Contains("1 volume(s) are not copied", check.Reason);
+        }
+
+        [Fact]
         public void StorageChecksFollowTheBlockMigrationMode()
         {
             var local = Fixtures.ActiveOnCompute1();

@@ -38,6 +38,57 @@ namespace OpenStackMigration.Tests.Migration
         }
 
         [Fact]
+        public async Task VolumesAreVerifiedOnTheDestinationOnceCinderHasSettled()
+        {
+            var api = new ScriptedNova();
+            api.Poll(On("compute2"), Final("completed"));
+            var moved = new VolumeAttachmentCheck { VolumeId = "vol1", Status = "in-use", AttachedHosts = new[] { "compute2" }, Passed = true, Reason = "in-use, attached on compute2" };
+            var lagging = new VolumeAttachmentCheck { VolumeId = "vol1", Status = "in-use", AttachedHosts = new[] { "compute1", "compute2" }, Reason = "attached on compute1, compute2, expected only compute2" };
+            api.Volumes = n => n == 1 ? new[] { lagging } : new[] { moved };
+            var instance = Fixtures.ActiveOnCompute1();
+            instance.Volumes = new[] { new AttachedVolume { VolumeId = "vol1" } };
+
+            var result = await Run(api, new CollectingSink(), new MigrationRequest(instance) { DestinationHost = "compute2", Wait = true });
+
+            Assert.Equal(MigrationVerdict.Succeeded, result.Verdict);
+            Assert.True(result.VolumesVerified);
+            Assert.Equal(2, api.VolumeChecks);
+            Assert.Contains("verified in-use and attached on compute2", result.Reason);
+        }
+
+        [Fact]
+        public async Task AVolumeLeftOnTheSourceTurnsTheVerdictIntoAFailure()
+        {
+            var api = new ScriptedNova();
+            api.Poll(On("compute2"), Final("completed"));
+            api.Volumes = _ => new[] { new VolumeAttachmentCheck { VolumeId = "vol1", Status = "in-use", AttachedHosts = new[] { "compute1" }, Reason = "attached on compute1, expected only compute2" } };
+            var instance = Fixtures.ActiveOnCompute1();
+            instance.Volumes = new[] { new AttachedVolume { VolumeId = "vol1" } };
+
+            var result = await Run(api, new CollectingSink(), new MigrationRequest(instance) { DestinationHost = "compute2", Wait = true });
+
+            Assert.Equal(MigrationVerdict.Failed, result.Verdict);
+            Assert.False(result.VolumesVerified);
+            Assert.Contains("vol1: attached on compute1", result.Reason);
+            Assert.True(api.VolumeChecks > 1, "the check is repeated while Cinder may still be settling");
+        }
+
+        [Fact]
+        public async Task WithoutCinderTheVolumesAreNotClaimedVerified()
+        {
+            var api = new ScriptedNova();
+            api.Poll(On("compute2"), Final("completed"));
+            var instance = Fixtures.ActiveOnCompute1();
+            instance.Volumes = new[] { new AttachedVolume { VolumeId = "vol1" } };
+            var sink = new CollectingSink();
+
+            var result = await Run(api, sink, new MigrationRequest(instance) { DestinationHost = "compute2", Wait = true });
+
+            Assert.Equal(MigrationVerdict.Succeeded, result.Verdict);
+            Assert.Null(result.VolumesVerified);
+        }
+
+        [Fact]
         public async Task AnAsyncFailureGivesTheFailedEventAndTheInstanceStays()
         {
             var api = new ScriptedNova { Action = Fixtures.NoValidHostAction() };
@@ -280,6 +331,14 @@ namespace OpenStackMigration.Tests.Migration
             public List<bool> Confirmations { get; } = new List<bool>();
 
             public Microversion ComputeMicroversion => new Microversion(2, 93);
+
+            /// <summary>What Cinder answers on the n-th volume check (null: no Cinder in the catalog).</summary>
+            public Func<int, IReadOnlyList<VolumeAttachmentCheck>?> Volumes { get; set; } = _ => null;
+
+            public int VolumeChecks { get; private set; }
+
+            public Task<IReadOnlyList<VolumeAttachmentCheck>?> CheckVolumesAsync(string id, IReadOnlyList<string> volumeIds, string expectedHost, IEngineSink sink, CancellationToken cancellationToken) =>
+                Task.FromResult(Volumes(++VolumeChecks));
 
             public void Poll(Instance server, MigrationRecord? record) => _script.Enqueue((server, record));
 
