@@ -15,10 +15,13 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $scripts = Get-ChildItem $PSScriptRoot -Filter *.ps1 | Where-Object { $_.Name -notin 'Invoke-Bench.ps1', 'BenchCommon.ps1' }
-if ($Name) { $scripts = $scripts | Where-Object { $Name -contains $_.BaseName } }
+if ($Name) { $Name = $Name -split ','; $scripts = $scripts | Where-Object { $Name -contains $_.BaseName } }
 foreach ($s in $scripts) {
     Write-Host "`n=== bench: $($s.BaseName) ===" -ForegroundColor Cyan
-    $extra = @{}
-    if ((Get-Command $s.FullName).Parameters.ContainsKey('Scale')) { $extra.Scale = $Scale }
-    & $s.FullName -ModulePath $ModulePath -LabDir $LabDir -Runs $Runs @extra
+    # Each benchmark gets the arguments it declares.
+    $declared = (Get-Command $s.FullName).Parameters
+    $offer = @{ ModulePath = $ModulePath; LabDir = $LabDir; Runs = $Runs; Repeat = $Runs; Scale = $Scale }
+    $arguments = @{}
+    foreach ($k in $offer.Keys) { if ($declared.ContainsKey($k)) { $arguments[$k] = $offer[$k] } }
+    & $s.FullName @arguments
 }

@@ -9,7 +9,7 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml', 'OpenStackMigration.Migration.Format.ps1xml', 'OpenStackMigration.Maintenance.Format.ps1xml')
+    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml', 'OpenStackMigration.Migration.Format.ps1xml', 'OpenStackMigration.Config.Format.ps1xml', 'OpenStackMigration.Maintenance.Format.ps1xml')
     TypesToProcess       = @('OpenStackMigration.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-OSCloud'
@@ -27,6 +27,14 @@
         'Get-OSMigrationPlan'
         'Start-OSHostMaintenance'
         'Stop-OSHostMaintenance'
+        'Get-OSRpcTimeout'
+        'Set-OSRpcTimeout'
+        'Get-OSHAProxyTimeout'
+        'Set-OSHAProxyTimeout'
+        'Set-OSDebugLogging'
+        'Restart-OSService'
+        'Find-OSLogEntry'
+        'Set-OSMigrationTimeout'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

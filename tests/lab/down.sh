@@ -15,6 +15,10 @@ fi
 # Every pid file the lab wrote (one per service, see common.sh start_bg),
 # minus the daemons' own pid files, handled at the end.
 mapfile -t all < <(ls "$RUN" 2>/dev/null | sed -n 's/\.pid$//p' | grep -vx -e mysqld.real -e rabbitmq.beam)
+# Remember every session id: at the end we wait until the processes are gone
+# from the process table (an exited daemon stays a zombie until pid 1 reaps it).
+sids=()
+for name in "${all[@]}"; do sids+=("$(cat "$(pidfile "$name")" 2>/dev/null || true)"); done
 infra=(rabbitmq epmd mariadb)
 services=()
 for name in "${all[@]}"; do
@@ -42,6 +46,15 @@ for f in "$RUN/rabbitmq.beam.pid" "$RUN/mysqld.real.pid"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
+done
+
+for _ in $(seq 75); do
+  left=0
+  for sid in "${sids[@]}"; do
+    [[ -n "$sid" ]] && ps --no-headers -o pid= --sid "$sid" >/dev/null 2>&1 && left=1
+  done
+  ((left)) || break
+  sleep 0.2
 done
 
 rm -rf "$STATE"

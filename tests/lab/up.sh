@@ -13,6 +13,8 @@ LAB_T0=$(date +%s.%N)
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/configs.sh
 source "$LAB_LIB/configs.sh"
+# shellcheck source=lib/cinder.sh
+source "$LAB_LIB/cinder.sh"
 
 WITH_CINDER=0
 SCALE=0
@@ -42,9 +44,9 @@ PKGS=(mariadb-server python3-pymysql rabbitmq-server uwsgi-core uwsgi-plugin-pyt
 CINDER_PKGS=(python3-cinder)
 
 install_packages() {
-  local want=("${PKGS[@]}") missing=() p
-  ((WITH_CINDER)) && want+=("${CINDER_PKGS[@]}")
-  for p in "${want[@]}"; do
+  local wanted=("${PKGS[@]}") missing=() p
+  ((WITH_CINDER)) && wanted+=("${CINDER_PKGS[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   ((${#missing[@]})) || return 0
@@ -66,10 +68,29 @@ install_packages() {
   step "packages installed"
 }
 
+# --- ports ---------------------------------------------------------------------------
+# Fail early, and clearly, when a port the lab needs is taken by something
+# that is not this lab's own (already running) service.
+check_ports() {
+  local spec name port who
+  local specs=("mariadb:${PORT_MYSQL}" "epmd:${PORT_EPMD}" "rabbitmq:${PORT_AMQP}" "rabbitmq:${PORT_ERLDIST}" "keystone:${PORT_KEYSTONE}"
+               "placement:${PORT_PLACEMENT}" "glance:${PORT_GLANCE}" "neutron:${PORT_NEUTRON}" "nova-api:${PORT_NOVA}")
+  ((WITH_CINDER)) && specs+=("cinder-api:${PORT_CINDER}")
+  for spec in "${specs[@]}"; do
+    name="${spec%%:*}" port="${spec##*:}"
+    is_running "$name" && continue
+    who="$(ss -Hltnp "sport = :$port" 2>/dev/null | head -n 1)"
+    [[ -n "$who" ]] || continue
+    local pid; pid="$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$who")"
+    die "port $port (for $name) is already in use by pid ${pid:-?}: $(ps -o args= -p "${pid:-1}" 2>/dev/null | cut -c1-150)
+      Another lab (or a system MariaDB/RabbitMQ) is running on this machine; stop it first (its own tests/lab/down.sh)."
+  done
+}
+
 # --- secrets ------------------------------------------------------------------------
 make_secrets() {
   [[ -f "$STATE/secrets.env" ]] && return 0
-  local gen; gen() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
+  gen() { head -c 18 /dev/urandom | base64 | tr -d '/+=' ; }
   ( umask 077
     { echo "ADMIN_PASSWORD=$(gen)"; echo "SERVICE_PASSWORD=$(gen)"
       echo "DB_PASSWORD=$(gen)"; echo "RABBIT_PASSWORD=$(gen)"; } >"$STATE/secrets.env" )
@@ -96,19 +117,19 @@ start_mariadb() {
   sql+="CREATE USER IF NOT EXISTS 'osm'@'127.0.0.1' IDENTIFIED BY '${DB_PASSWORD}'; "
   sql+="GRANT ALL PRIVILEGES ON *.* TO 'osm'@'127.0.0.1'; FLUSH PRIVILEGES;"
   mysql_root -e "$sql"
-  step "mariadb up (127.0.0.1:3306)"
+  step "mariadb up (127.0.0.1:${PORT_MYSQL})"
 }
 
 # --- RabbitMQ ------------------------------------------------------------------------------
 # RabbitMQ as root, with its own HOME (Erlang cookie) and everything under
 # $STATE; epmd and the Erlang distribution port bound to loopback.
 rabbit_env() {
-  RABBIT_ENV=(HOME="$STATE/rabbitmq/home" ERL_EPMD_ADDRESS=127.0.0.1
+  RABBIT_ENV=(HOME="$STATE/rabbitmq/home" ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT="$PORT_EPMD"
     RABBITMQ_NODENAME=osmlab@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
     RABBITMQ_CONFIG_FILE="$ETC/rabbitmq/rabbitmq.conf"
     RABBITMQ_ENABLED_PLUGINS_FILE="$ETC/rabbitmq/enabled_plugins"
     RABBITMQ_MNESIA_BASE="$STATE/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$LOG/rabbitmq"
-    RABBITMQ_PID_FILE="$RUN/rabbitmq.beam.pid" RABBITMQ_DIST_PORT=25672
+    RABBITMQ_PID_FILE="$RUN/rabbitmq.beam.pid" RABBITMQ_DIST_PORT="${PORT_ERLDIST}"
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
     RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}")
 }
@@ -122,7 +143,7 @@ start_rabbitmq() {
   write_rabbitmq_conf
   mkdir -p "$LOG/rabbitmq" "$STATE/rabbitmq/mnesia"
   if ! is_running epmd; then
-    start_bg epmd env ERL_EPMD_ADDRESS=127.0.0.1 epmd -address 127.0.0.1
+    start_bg epmd env ERL_EPMD_ADDRESS=127.0.0.1 epmd -address 127.0.0.1 -port "$PORT_EPMD"
   fi
   if ! is_running rabbitmq; then
     step "starting rabbitmq..."
@@ -130,7 +151,28 @@ start_rabbitmq() {
     start_bg rabbitmq env "${RABBIT_ENV[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server
   fi
   wait_until rabbitmq 90 rabbit_ready
-  step "rabbitmq up (127.0.0.1:5672)"
+  step "rabbitmq up (127.0.0.1:${PORT_AMQP})"
+}
+
+# --- database schemas -------------------------------------------------------------
+# The schema syncs only need MariaDB, so they run in the background, side by
+# side, while RabbitMQ and Keystone start; each service waits for its own.
+declare -A SYNC_PIDS=()
+start_syncs() {
+  local svc
+  local all=(placement glance neutron nova)
+  ((WITH_CINDER)) && all+=(cinder)
+  for svc in "${all[@]}"; do
+    [[ -f "$DONE/$svc" ]] && continue
+    step "$svc db sync (background)"
+    ( "sync_$svc" >>"$LOG/$svc-manage.log" 2>&1 && touch "$DONE/$svc" ) &
+    SYNC_PIDS[$svc]=$!
+  done
+}
+wait_sync() {
+  local svc="$1"
+  [[ -n "${SYNC_PIDS[$svc]:-}" ]] && wait "${SYNC_PIDS[$svc]}" || true
+  [[ -f "$DONE/$svc" ]] || { log_tail "$svc-manage"; die "$svc db sync failed"; }
 }
 
 # --- uWSGI APIs ---------------------------------------------------------------------------------
@@ -160,29 +202,30 @@ start_keystone() {
       keystone-manage --config-file "$conf" bootstrap --bootstrap-password "$ADMIN_PASSWORD" \
         --bootstrap-username admin --bootstrap-project-name admin --bootstrap-role-name admin \
         --bootstrap-service-name keystone --bootstrap-region-id RegionOne \
-        --bootstrap-admin-url http://127.0.0.1:5000/v3 \
-        --bootstrap-internal-url http://127.0.0.1:5000/v3 \
-        --bootstrap-public-url http://127.0.0.1:5000/v3
+        --bootstrap-admin-url http://127.0.0.1:${PORT_KEYSTONE}/v3 \
+        --bootstrap-internal-url http://127.0.0.1:${PORT_KEYSTONE}/v3 \
+        --bootstrap-public-url http://127.0.0.1:${PORT_KEYSTONE}/v3
     } >>"$LOG/keystone-manage.log" 2>&1 || { log_tail keystone-manage; die "keystone set-up failed"; }
     touch "$DONE/keystone"
   fi
-  start_uwsgi keystone 5000 /usr/bin/keystone-wsgi-public 2 2 --env "OS_KEYSTONE_CONFIG_DIR=$ETC/keystone"
-  wait_until keystone 60 http_up http://127.0.0.1:5000/v3
-  step "keystone up (127.0.0.1:5000)"
+  start_uwsgi keystone ${PORT_KEYSTONE} /usr/bin/keystone-wsgi-public 2 2 --env "OS_KEYSTONE_CONFIG_DIR=$ETC/keystone"
+  wait_until keystone 60 http_up http://127.0.0.1:${PORT_KEYSTONE}/v3
+  step "keystone up (127.0.0.1:${PORT_KEYSTONE})"
 }
 
 # --- placement ------------------------------------------------------------------------------------
-start_placement() {
-  write_placement_conf
-  if [[ ! -f "$DONE/placement" ]]; then
-    step "placement db sync"
-    placement-manage --config-file "$ETC/placement/placement.conf" db sync >>"$LOG/placement-manage.log" 2>&1 \
-      || { log_tail placement-manage; die "placement db sync failed"; }
-    touch "$DONE/placement"
-  fi
-  start_uwsgi placement 8778 /usr/bin/placement-api 1 4 --env "OS_PLACEMENT_CONFIG_DIR=$ETC/placement"
-  wait_until placement 60 http_up http://127.0.0.1:8778/
-  step "placement up (127.0.0.1:8778)"
+sync_placement() {
+  placement-manage --config-file "$ETC/placement/placement.conf" db sync
+}
+
+launch_placement() {
+  wait_sync placement
+  start_uwsgi placement ${PORT_PLACEMENT} /usr/bin/placement-api 1 4 --env "OS_PLACEMENT_CONFIG_DIR=$ETC/placement"
+}
+
+ready_placement() {
+  wait_until placement 60 http_up http://127.0.0.1:${PORT_PLACEMENT}/
+  step "placement up (127.0.0.1:${PORT_PLACEMENT})"
 }
 
 # --- glance ---------------------------------------------------------------------------------------
@@ -204,60 +247,63 @@ open(sys.argv[1], 'wb').write(disk)
 PYEOF
 }
 
-start_glance() {
-  write_glance_conf
+sync_glance() {
+  glance-manage --config-file "$ETC/glance/glance-api.conf" db_sync
+}
+
+launch_glance() {
   local conf="$ETC/glance/glance-api.conf"
-  if [[ ! -f "$DONE/glance" ]]; then
-    step "glance db sync"
-    glance-manage --config-file "$conf" db_sync >>"$LOG/glance-manage.log" 2>&1 \
-      || { log_tail glance-manage; die "glance db sync failed"; }
-    touch "$DONE/glance"
-  fi
+  wait_sync glance
   if ! is_running glance; then
     step "starting glance..."
     start_bg glance "$PY" -c 'import sys; sys.argv[0] = "glance-api"; from glance.cmd.api import main; main()' \
       --config-file "$conf"
   fi
-  wait_until glance 60 http_up http://127.0.0.1:9292/
-  step "glance up (127.0.0.1:9292)"
+}
+
+ready_glance() {
+  local conf="$ETC/glance/glance-api.conf"
+  wait_until glance 60 http_up http://127.0.0.1:${PORT_GLANCE}/
+  step "glance up (127.0.0.1:${PORT_GLANCE})"
 }
 
 # --- neutron ---------------------------------------------------------------------------------------
-start_neutron() {
-  write_neutron_conf
-  local confs=(--config-file "$ETC/neutron/neutron.conf" --config-file "$ETC/neutron/ml2_conf.ini")
-  if [[ ! -f "$DONE/neutron" ]]; then
-    step "neutron db sync"
-    neutron-db-manage "${confs[@]}" upgrade heads >>"$LOG/neutron-manage.log" 2>&1 \
-      || { log_tail neutron-manage; die "neutron db sync failed"; }
-    touch "$DONE/neutron"
-  fi
+NEUTRON_CONFS=(--config-file "$ETC/neutron/neutron.conf" --config-file "$ETC/neutron/ml2_conf.ini")
+sync_neutron() {
+  neutron-db-manage "${NEUTRON_CONFS[@]}" upgrade heads
+}
+
+launch_neutron() {
+  local confs=("${NEUTRON_CONFS[@]}")
+  wait_sync neutron
   if ! is_running neutron; then
     step "starting neutron..."
     start_bg neutron neutron-server "${confs[@]}"
   fi
-  wait_until neutron 90 http_up http://127.0.0.1:9696/
+}
+
+ready_neutron() {
+  local confs=("${NEUTRON_CONFS[@]}")
+  wait_until neutron 90 http_up http://127.0.0.1:${PORT_NEUTRON}/
   python_lab neutron-warmup
-  step "neutron up (127.0.0.1:9696)"
+  step "neutron up (127.0.0.1:${PORT_NEUTRON})"
 }
 
 # --- nova control plane ---------------------------------------------------------------------
 nova_manage() { nova-manage --config-file "$ETC/nova/nova.conf" "$@"; }
 
-start_nova() {
-  write_nova_conf
+sync_nova() {   # API and cell databases, cell0 and cell1
+  nova_manage api_db sync &&
+  nova_manage cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)" &&
+  { nova_manage cell_v2 list_cells | grep -q ' cell1 ' ||
+    nova_manage cell_v2 create_cell --name cell1 --transport-url "$(rabbit_url)" \
+      --database_connection "$(db_url nova)"; } &&
+  nova_manage db sync
+}
+
+launch_nova() {
   local conf="$ETC/nova/nova.conf"
-  if [[ ! -f "$DONE/nova" ]]; then
-    step "nova db sync, cell0 and cell1"
-    { nova_manage api_db sync &&
-      nova_manage cell_v2 map_cell0 --database_connection "$(db_url nova_cell0)" &&
-      { nova_manage cell_v2 list_cells | grep -q ' cell1 ' ||
-        nova_manage cell_v2 create_cell --name cell1 --transport-url "$(rabbit_url)" \
-          --database_connection "$(db_url nova)"; } &&
-      nova_manage db sync
-    } >>"$LOG/nova-manage.log" 2>&1 || { log_tail nova-manage; die "nova db set-up failed"; }
-    touch "$DONE/nova"
-  fi
+  wait_sync nova
   local svc
   for svc in conductor scheduler; do
     if ! is_running "nova-$svc"; then
@@ -266,10 +312,15 @@ start_nova() {
         --config-file "$conf"
     fi
   done
-  start_uwsgi nova-api 8774 /usr/bin/nova-api-wsgi 2 1 \
+  start_uwsgi nova-api ${PORT_NOVA} /usr/bin/nova-api-wsgi 2 1 \
     --env "OS_NOVA_CONFIG_DIR=$ETC/nova" --env "OS_NOVA_CONFIG_FILES=api-paste.ini;nova.conf"
-  wait_until nova-api 90 http_up http://127.0.0.1:8774/
-  step "nova api up (127.0.0.1:8774)"
+}
+
+ready_nova() {
+  local conf="$ETC/nova/nova.conf"
+  local svc
+  wait_until nova-api 90 http_up http://127.0.0.1:${PORT_NOVA}/
+  step "nova api up (127.0.0.1:${PORT_NOVA})"
 }
 
 # --- computes ---------------------------------------------------------------------------------------
@@ -278,21 +329,28 @@ start_compute() {   # start_compute HOST [NODES]
   launch_compute "$@"
 }
 
-compute_services_up() {   # all lab compute services report "up"
-  local want="$1"
-  [[ "$(openstack compute service list --service nova-compute -f value -c State 2>/dev/null | grep -c '^up$')" -ge "$want" ]]
+compute_services_up() {   # at least $1 compute services report "up"
+  local count="$1"
+  [[ "$(openstack compute service list --service nova-compute -f value -c State 2>/dev/null | grep -c '^up$')" -ge "$count" ]]
 }
 
-start_computes() {
-  local h want=${#BASE_COMPUTES[@]} hyps=${#BASE_COMPUTES[@]}
+launch_computes() {
+  local h
   for h in "${BASE_COMPUTES[@]}"; do start_compute "$h"; done
   if ((SCALE > 0)); then
+    if [[ -f "$CONTROL/scale_nodes" ]] && [[ "$(cat "$CONTROL/scale_nodes")" != "$SCALE" ]] && is_running nova-compute-scale; then
+      die "the scale host already runs with $(cat "$CONTROL/scale_nodes") nodes; run down.sh first to change it"
+    fi
     echo "$SCALE" >"$CONTROL/scale_nodes"
   fi
+  [[ -f "$CONTROL/scale_nodes" ]] && start_compute scale "$(cat "$CONTROL/scale_nodes")"
+  return 0
+}
+
+ready_computes() {
+  local h want=${#BASE_COMPUTES[@]} hyps=${#BASE_COMPUTES[@]}
   if [[ -f "$CONTROL/scale_nodes" ]]; then
-    local n; n="$(cat "$CONTROL/scale_nodes")"
-    start_compute scale "$n"
-    want=$((want + 1)); hyps=$((hyps + n))
+    want=$((want + 1)); hyps=$((hyps + $(cat "$CONTROL/scale_nodes")))
   fi
   # Wait for the services, map their nodes into cell1, then wait for the
   # hypervisors (a 500-node host needs a while to create its providers).
@@ -303,11 +361,13 @@ start_computes() {
     sleep 1
   done
   step "$want compute service(s) up"
-  local tmo=$((90 + hyps / 2))
+  local tmo=$((90 + hyps))   # about 0.5 s per fake node on 2 cores
   end=$((SECONDS + tmo))
+  # (os-hypervisors also lists nodes not yet mapped to a cell, so always map
+  # once, then again until every node is there.)
   while true; do
     nova_manage cell_v2 discover_hosts >>"$LOG/nova-manage.log" 2>&1 || true
-    if python_lab wait-hypervisors "$hyps" --timeout 3 >/dev/null 2>&1; then break; fi
+    python_lab wait-hypervisors "$hyps" --timeout 1 >/dev/null 2>&1 && break
     if ((SECONDS >= end)); then
       python_lab wait-hypervisors "$hyps" --timeout 1 || true
       fail_service nova-compute-compute1 "hypervisors missing after ${tmo}s (see $LOG/nova-compute-*.log)"
@@ -329,14 +389,31 @@ seed() {
 main() {
   mkdir -p "$STATE" "$ETC" "$LOG" "$RUN" "$DONE" "$CONTROL" "$STATE/lock"
   chmod 700 "$STATE"
-  ((WITH_CINDER)) && touch "$CONTROL/cinder"
+  if ((WITH_CINDER)) && [[ ! -f "$CONTROL/cinder" ]]; then
+    if is_running nova-api; then
+      # Nova reads its [cinder] settings at start: restart it with them.
+      step "adding cinder to a running lab: restarting nova"
+      mapfile -t novas < <(all_services | grep '^nova-')
+      stop_pids 20 "${novas[@]}"
+    fi
+    touch "$CONTROL/cinder"
+  fi
   [[ -f "$CONTROL/cinder" ]] && WITH_CINDER=1   # once a lab has cinder, keep it
-  step "lab state in $STATE"
+  if [[ -s "$STATE/port_offset" && "$(cat "$STATE/port_offset")" != "$P_OFF" ]] && is_running mariadb; then
+    die "this lab runs with OSM_LAB_PORT_OFFSET=$(cat "$STATE/port_offset"), not $P_OFF; run down.sh first to change it"
+  fi
+  echo "$P_OFF" >"$STATE/port_offset"
+  step "lab state in $STATE (ports offset by $P_OFF)"
   install_packages
+  check_ports
   make_secrets
   load_secrets
   export LAB_SERVICE_PASSWORD="$SERVICE_PASSWORD"
+  if ((WITH_CINDER)); then fetch_cinder_common; fi
+  write_placement_conf; write_glance_conf; write_neutron_conf; write_nova_conf
+  if ((WITH_CINDER)); then write_cinder_conf; fi
   start_mariadb
+  start_syncs
   start_rabbitmq
   start_keystone
   write_openrc
@@ -344,22 +421,27 @@ main() {
   source "$STATE/openrc"
   # Keystone users, services and endpoints (once per lab, and again when
   # --cinder is added to an existing lab).
-  local seeded="$DONE/keystone-seed$( ((WITH_CINDER)) && echo -cinder)"
+  local seeded="$DONE/keystone-seed"
+  ((WITH_CINDER)) && seeded+="-cinder"
   if [[ ! -f "$seeded" ]]; then
     local c=(); ((WITH_CINDER)) && c=(--cinder)
     python_lab keystone-seed "${c[@]}"
     touch "$seeded"
   fi
-  start_placement
-  start_glance
-  start_neutron
-  start_nova
-  if ((WITH_CINDER)); then
-    # shellcheck source=lib/cinder.sh
-    source "$LAB_LIB/cinder.sh"
-    start_cinder
-  fi
-  start_computes
+  # Start every API and daemon at once (they only need Keystone, RabbitMQ and
+  # MariaDB), then wait for each: much faster than one after the other.
+  launch_placement
+  launch_glance
+  launch_neutron
+  launch_nova
+  ((WITH_CINDER)) && launch_cinder
+  launch_computes
+  ready_placement
+  ready_glance
+  ready_neutron
+  ready_nova
+  ((WITH_CINDER)) && ready_cinder
+  ready_computes
   seed
   if ((WITH_CINDER)); then seed_cinder; fi
   step "lab is up: source $STATE/openrc (or OS_CLOUD=osm-lab with $STATE/clouds.yaml)"

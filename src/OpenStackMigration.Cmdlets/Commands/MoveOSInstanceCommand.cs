@@ -43,7 +43,11 @@ namespace OpenStackMigration.Commands
         private readonly List<MigrationRequest> _requests = new List<MigrationRequest>();
 
         /// <summary>The destination compute host; when omitted, Nova's scheduler picks one. Binds DestinationHost from Test-OSMigrationTarget's reports.</summary>
-        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        // Bound by property name only with -Id: PowerShell tries the default set first, and a report
+        // would bind DestinationHost there and then miss InputObject.
+        [Parameter(Position = 1, ParameterSetName = InputObjectSet)]
+        [Parameter(Position = 1, ParameterSetName = NameSet)]
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
         public string? DestinationHost { get; set; }
 
         /// <summary>A cold migration (the instance is stopped, moved, started) instead of a live one.</summary>
@@ -120,6 +124,7 @@ namespace OpenStackMigration.Commands
                     OnTimeout = OnTimeout,
                     VerifyResize = VerifyResize,
                     SkipPreflight = SkipPreflight,
+                    InstanceIsFresh = ParameterSetName != InputObjectSet,
                 });
             }
         }

@@ -25,11 +25,15 @@ namespace OpenStackMigration.Commands
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
         public Instance[] InputObject { get; set; } = Array.Empty<Instance>();
 
-        /// <summary>Instance ids (uuids). Binds the InstanceId of Test-OSMigrationTarget's reports from the pipeline.</summary>
+        /// <summary>
+        /// An instance id (uuid). Binds the InstanceId of Test-OSMigrationTarget's reports from the pipeline.
+        /// (One id, not a list: a list would need type coercion, which PowerShell tries only after binding
+        /// DestinationHost by name, and the report would then not bind.)
+        /// </summary>
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
         [Alias("InstanceId")]
         [ValidateNotNullOrEmpty]
-        public string[] Id { get; set; } = Array.Empty<string>();
+        public string Id { get; set; } = string.Empty;
 
         /// <summary>Instance names, of any project; wildcards are allowed.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
@@ -48,20 +52,15 @@ namespace OpenStackMigration.Commands
                 case InputObjectSet:
                     return InputObject.Where(i => i != null).ToList();
                 case IdSet:
-                    var found = new List<Instance>();
-                    foreach (var id in Id)
+                    try
                     {
-                        try
-                        {
-                            found.Add(RunEngine((sink, token) => Reader.GetInstanceAsync(id, sink, token)));
-                        }
-                        catch (OpenStackMigrationException e)
-                        {
-                            WriteFailure(e, id);
-                        }
+                        return new[] { RunEngine((sink, token) => Reader.GetInstanceAsync(Id, sink, token)) };
                     }
-
-                    return found;
+                    catch (OpenStackMigrationException e)
+                    {
+                        WriteFailure(e, Id);
+                        return Array.Empty<Instance>();
+                    }
                 default:
                     try
                     {

@@ -116,7 +116,12 @@ namespace OpenStackMigration.Migration
 
         private async Task<MigrationResult> RunOneAsync(MigrationRequest request, IEngineSink sink, CancellationToken cancellationToken)
         {
-            request.Instance = await _reader.GetInstanceAsync(request.Instance.Id, sink, cancellationToken).ConfigureAwait(false);
+            // Independent reads go out together: the verdict on a quick migration is mostly these round trips.
+            var refresh = request.InstanceIsFresh ? Task.FromResult(request.Instance) : _reader.GetInstanceAsync(request.Instance.Id, sink, cancellationToken);
+            var preload = request.SkipPreflight ? Task.CompletedTask : _reader.PreloadAsync(sink, cancellationToken);
+            var known = _runner.ReadKnownMigrationsAsync(request.Instance.Id, request.Kind, sink, cancellationToken);
+            request.Instance = await refresh.ConfigureAwait(false);
+            await preload.ConfigureAwait(false);
             MigrationCheckReport? report = null;
             if (!request.SkipPreflight)
             {
@@ -149,9 +154,27 @@ namespace OpenStackMigration.Migration
                 }
             }
 
-            var result = await _runner.RunAsync(request, sink, cancellationToken).ConfigureAwait(false);
+            var result = await _runner.RunAsync(request, sink, cancellationToken, await known.ConfigureAwait(false)).ConfigureAwait(false);
             result.Checks = report;
+            if (result.Verdict == MigrationVerdict.Failed && request.DestinationHost != null && NovaGaveNoReason(result))
+            {
+                // "No valid host was found" says nothing a person can act on: the checks usually can.
+                var diagnosis = await _reader.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
+                result.Checks ??= diagnosis;
+                var causes = diagnosis.Checks.Where(c => c.Result == MigrationCheckResult.Failed).Select(c => c.Reason).ToList();
+                if (causes.Count > 0)
+                {
+                    result.Reason += " Likely cause: " + string.Join("; ", causes);
+                }
+            }
+
             return result;
+        }
+
+        private static bool NovaGaveNoReason(MigrationResult result)
+        {
+            var said = result.FailedEventDetails ?? result.Reason;
+            return said.IndexOf("No valid host", StringComparison.OrdinalIgnoreCase) >= 0;
         }
     }
 }

@@ -29,6 +29,9 @@ namespace OpenStackMigration.Migration
         /// <summary>The instance (re-read before it is moved).</summary>
         public Instance Instance { get; set; }
 
+        /// <summary>True when <see cref="Instance"/> was read from Nova by this command just now (it is not read again).</summary>
+        public bool InstanceIsFresh { get; set; }
+
         /// <summary>Live or Cold.</summary>
         public MigrationKind Kind { get; set; }
 

@@ -40,8 +40,19 @@ namespace OpenStackMigration.Migration
         /// <summary>The progress activity key under which each migration's activity is nested, if any.</summary>
         public string? ParentProgressKey { get; set; }
 
+        /// <summary>The ids of the instance's migrations of that kind so far, so the new one can be told apart.</summary>
+        public async Task<IReadOnlyCollection<long>> ReadKnownMigrationsAsync(string instanceId, MigrationKind kind, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var before = await _api.ListInstanceMigrationsAsync(instanceId, kind == MigrationKind.Live ? "live-migration" : "migration", sink, cancellationToken).ConfigureAwait(false);
+            return before.Select(m => m.Id).ToList();
+        }
+
         /// <summary>Starts the migration of an instance already read (and checked); waits for the verdict when the request says so.</summary>
-        public async Task<MigrationResult> RunAsync(MigrationRequest request, IEngineSink sink, CancellationToken cancellationToken)
+        /// <param name="request">What to move, and how.</param>
+        /// <param name="sink">Where progress and messages go.</param>
+        /// <param name="cancellationToken">Stops the watching (never the migration).</param>
+        /// <param name="knownMigrations">The instance's migration ids before this one (<see cref="ReadKnownMigrationsAsync"/>); read here when null.</param>
+        public async Task<MigrationResult> RunAsync(MigrationRequest request, IEngineSink sink, CancellationToken cancellationToken, IReadOnlyCollection<long>? knownMigrations = null)
         {
             var instance = request.Instance;
             var kind = request.Kind;
@@ -57,8 +68,7 @@ namespace OpenStackMigration.Migration
                 BlockMigration = kind == MigrationKind.Live ? request.BlockMigration.ToString() : null,
             };
 
-            var before = await _api.ListInstanceMigrationsAsync(instance.Id, type, sink, cancellationToken).ConfigureAwait(false);
-            var known = new HashSet<long>(before.Select(m => m.Id));
+            var known = new HashSet<long>(knownMigrations ?? await ReadKnownMigrationsAsync(instance.Id, kind, sink, cancellationToken).ConfigureAwait(false));
             var word = kind == MigrationKind.Live ? "Live-migrating" : "Cold-migrating";
             sink.Verbose($"{word} {instance.Name} ({instance.Id}) from {instance.HostName} to {request.DestinationHost ?? "a host the scheduler picks"}.");
             result.StartedAt = _now();
@@ -143,6 +153,7 @@ namespace OpenStackMigration.Migration
 
                 Note(result, server, record);
                 var state = MigrationVerdicts.Decide(request.Kind, server, record, source);
+                sink.Debug($"{instance.Name}: {server.StatusText}/{server.TaskState ?? "-"} on {server.HostName}; migration {record?.Id.ToString() ?? "-"} {record?.Status ?? "-"} -> {state}");
                 switch (state)
                 {
                     case WatchState.Succeeded:
@@ -211,7 +222,7 @@ namespace OpenStackMigration.Migration
                     if (snapshot.NotConverging && !warned)
                     {
                         warned = true;
-                        sink.Warning($"Migration {record!.Id} of {instance.Name} is not converging: {ProgressTracker.Size(snapshot.MemoryRemainingBytes ?? 0)} of memory still to copy and no progress for {Options.StallWindow.TotalSeconds:0} s (the guest writes memory as fast as it is copied). Complete-OSMigration pauses it briefly to finish; Stop-OSMigration aborts it.");
+                        sink.Warning($"Migration {record!.Id} of {instance.Name} is not converging: {ProgressTracker.Size(snapshot.MemoryRemainingBytes ?? 0)} of memory still to copy and over the last {Options.StallWindow.TotalSeconds:0} s almost none of what was copied came off it (the guest writes memory about as fast as it is copied). Complete-OSMigration pauses it briefly to finish; Stop-OSMigration aborts it.");
                     }
 
                     sink.Progress(new ProgressReport(key, activity, snapshot.Status) { PercentComplete = snapshot.Percent, SecondsRemaining = snapshot.SecondsRemaining, ParentKey = ParentProgressKey, CurrentOperation = $"migration {record!.Id}" });

@@ -76,17 +76,29 @@ namespace OpenStackMigration.Migration
             else
             {
                 nodes = _hypervisors!.Select(Copy).ToList();
+
                 // Before compute 2.53 a hypervisor id is not the resource provider's uuid: capacity stays unknown (Skipped).
-                foreach (var node in nodes.Where(n => string.Equals(n.HostName, destinationHost, StringComparison.Ordinal) && Guid.TryParse(n.Id, out _)))
+                var destinationNodes = nodes.Where(n => string.Equals(n.HostName, destinationHost, StringComparison.Ordinal) && Guid.TryParse(n.Id, out _)).ToList();
+                using var gate = new SemaphoreSlim(PlacementClient.DefaultParallelism);
+                await Task.WhenAll(destinationNodes.Select(async node =>
                 {
                     if (freshCapacity || !_capacity.TryGetValue(node.Id, out var capacity))
                     {
-                        capacity = await _placement.GetCapacityAsync(node.Id, sink, cancellationToken).ConfigureAwait(false);
+                        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            capacity = await _placement.GetCapacityAsync(node.Id, sink, cancellationToken).ConfigureAwait(false);
+                        }
+                        finally
+                        {
+                            gate.Release();
+                        }
+
                         _capacity[node.Id] = capacity;
                     }
 
                     Apply(node, capacity);
-                }
+                })).ConfigureAwait(false);
             }
 
             input.Hypervisors = nodes;
@@ -114,6 +126,9 @@ namespace OpenStackMigration.Migration
             sink.Verbose($"Pre-flight {instance.Name} -> {destinationHost ?? "(scheduler)"}: {(report.CanMigrate ? "can migrate" : "cannot migrate")}. {report.Reason}");
             return report;
         }
+
+        /// <summary>Reads hypervisors, compute services and server groups now (once per reader), so later checks only read Placement.</summary>
+        public Task PreloadAsync(IEngineSink sink, CancellationToken cancellationToken) => LoadAsync(sink, cancellationToken);
 
         private async Task LoadAsync(IEngineSink sink, CancellationToken cancellationToken)
         {

@@ -34,24 +34,28 @@ namespace OpenStackMigration.Migration
     public sealed class ProgressTracker
     {
         private readonly List<(DateTimeOffset At, long Processed)> _samples = new List<(DateTimeOffset, long)>();
-        private long? _lowestRemaining;
-        private DateTimeOffset? _lowestAt;
-        private int _samplesSinceLow;
+        private readonly List<(DateTimeOffset At, double Remaining, double Processed)> _window = new List<(DateTimeOffset, double, double)>();
+        private DateTimeOffset? _firstAt;
 
         /// <summary>Creates a tracker.</summary>
-        /// <param name="stallWindow">How long memory_remaining may go without a new low before the migration is called not converging.</param>
+        /// <param name="stallWindow">How long memory_remaining is watched: if it did not shrink over that long, the migration is not converging.</param>
         public ProgressTracker(TimeSpan stallWindow)
         {
             StallWindow = stallWindow;
         }
 
-        /// <summary>How long memory_remaining may go without a new low.</summary>
+        /// <summary>How long memory_remaining is watched for shrinking.</summary>
         public TimeSpan StallWindow { get; }
 
-        /// <summary>A new low must beat the old one by this share of the total memory (noise is not progress).</summary>
-        public double MinimumImprovement { get; set; } = 0.01;
+        /// <summary>
+        /// The least share of the bytes copied that must come off what remains for the migration to count as
+        /// converging. When the guest writes memory about as fast as it is copied, almost nothing comes off:
+        /// the bytes copied are re-dirtied pages. Compared on the averages of each half of the window, because
+        /// the remaining counter bounces and single readings prove nothing.
+        /// </summary>
+        public double MinimumEfficiency { get; set; } = 0.10;
 
-        /// <summary>Polls needed in the window before calling it stalled.</summary>
+        /// <summary>Readings needed in the window before calling it stalled.</summary>
         public int MinimumSamples { get; set; } = 4;
 
         /// <summary>Takes one reading.</summary>
@@ -87,24 +91,34 @@ namespace OpenStackMigration.Migration
 
             if (record.MemoryRemainingBytes.HasValue && memTotal > 0)
             {
-                var mem = record.MemoryRemainingBytes.Value;
-                if (_lowestRemaining == null || mem < _lowestRemaining.Value - (MinimumImprovement * memTotal))
-                {
-                    _lowestRemaining = mem;
-                    _lowestAt = at;
-                    _samplesSinceLow = 0;
-                }
-                else
-                {
-                    _lowestRemaining = Math.Min(_lowestRemaining.Value, mem);
-                    _samplesSinceLow++;
-                }
-
-                snapshot.NotConverging = mem > 0 && _lowestAt.HasValue && at - _lowestAt.Value >= StallWindow && _samplesSinceLow >= MinimumSamples;
+                _firstAt ??= at;
+                _window.Add((at, remaining, processed));
+                _window.RemoveAll(m => at - m.At > StallWindow);
+                snapshot.NotConverging = IsStalled(at);
             }
 
             snapshot.Status = Describe(record, snapshot);
             return snapshot;
+        }
+
+        private bool IsStalled(DateTimeOffset at)
+        {
+            if (_firstAt == null || at - _firstAt.Value < StallWindow || _window.Count < MinimumSamples || _window[_window.Count - 1].Remaining <= 0)
+            {
+                return false;
+            }
+
+            var middle = at - TimeSpan.FromTicks(StallWindow.Ticks / 2);
+            var first = _window.Where(m => m.At < middle).ToList();
+            var second = _window.Where(m => m.At >= middle).ToList();
+            if (first.Count == 0 || second.Count == 0)
+            {
+                return false;
+            }
+
+            var shrunk = first.Average(m => m.Remaining) - second.Average(m => m.Remaining);
+            var copied = second.Average(m => m.Processed) - first.Average(m => m.Processed);
+            return copied <= 0 ? shrunk <= 0 : shrunk < MinimumEfficiency * copied;
         }
 
         /// <summary>Bytes as MiB/GiB for people.</summary>

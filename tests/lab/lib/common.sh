@@ -13,6 +13,20 @@ RUN="$STATE/run"          # pid files
 DONE="$STATE/done"        # markers of one-time set-up steps (db sync, bootstrap...)
 CONTROL="$STATE/control"  # files read by the fake computes at run time (hold, small host)
 
+# Ports, all on 127.0.0.1. OSM_LAB_PORT_OFFSET (default 0) shifts every one
+# of them, so a second lab (another checkout, OSM_LAB_DIR elsewhere) can run
+# beside the first, e.g. OSM_LAB_PORT_OFFSET=10000.
+# up.sh records the offset in the state folder; the other scripts reuse it.
+if [[ -z "${OSM_LAB_PORT_OFFSET:-}" && -s "$STATE/port_offset" ]]; then
+  OSM_LAB_PORT_OFFSET="$(cat "$STATE/port_offset")"
+fi
+P_OFF="${OSM_LAB_PORT_OFFSET:-0}"
+[[ "$P_OFF" =~ ^[0-9]+$ ]] || { echo "OSM_LAB_PORT_OFFSET must be a number" >&2; exit 2; }
+export PORT_MYSQL=$((3306 + P_OFF)) PORT_EPMD=$((4369 + P_OFF)) PORT_AMQP=$((5672 + P_OFF))
+export PORT_ERLDIST=$((25672 + P_OFF)) PORT_KEYSTONE=$((5000 + P_OFF))
+export PORT_PLACEMENT=$((8778 + P_OFF)) PORT_GLANCE=$((9292 + P_OFF))
+export PORT_NEUTRON=$((9696 + P_OFF)) PORT_NOVA=$((8774 + P_OFF)) PORT_CINDER=$((8776 + P_OFF))
+
 LAB_T0=${LAB_T0:-$(date +%s.%N)}
 
 # The computes the lab always has; `--scale N` adds a host named "scale".

@@ -20,14 +20,21 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
 BASE = 'http://127.0.0.1'
+
+
+def _port(name, default):  # exported by lib/common.sh (OSM_LAB_PORT_OFFSET)
+    return int(os.environ.get(name, default))
+
+
 ENDPOINTS = {
     # type: (name, url)
-    'compute': ('nova', BASE + ':8774/v2.1'),
-    'placement': ('placement', BASE + ':8778'),
-    'image': ('glance', BASE + ':9292'),
-    'network': ('neutron', BASE + ':9696'),
+    'compute': ('nova', '%s:%d/v2.1' % (BASE, _port('PORT_NOVA', 8774))),
+    'placement': ('placement', '%s:%d' % (BASE, _port('PORT_PLACEMENT', 8778))),
+    'image': ('glance', '%s:%d' % (BASE, _port('PORT_GLANCE', 9292))),
+    'network': ('neutron', '%s:%d' % (BASE, _port('PORT_NEUTRON', 9696))),
 }
-CINDER_ENDPOINT = {'volumev3': ('cinderv3', BASE + ':8776/v3/%(project_id)s')}
+CINDER_ENDPOINT = {'volumev3': ('cinderv3', '%s:%d/v3/%%(project_id)s'
+                                % (BASE, _port('PORT_CINDER', 8776)))}
 SERVICE_USERS = ['nova', 'placement', 'glance', 'neutron']
 FLAVORS = [  # name, ram MB, vcpus, disk GB
     ('m1.tiny', 512, 1, 1),

@@ -1,0 +1,75 @@
+<#
+.SYNOPSIS
+    The same configuration change on 1 and on 10 SSH nodes: wall times, to show the nodes are worked on in parallel.
+.DESCRIPTION
+    Starts 10 real sshd on 127.0.0.1 (tests/tools/loopback-sshd.sh), each in its own mount namespace with its own
+    /etc/nova and /etc/haproxy seeded from this machine's (Debian's packaged nova.conf is used when /etc/nova has none),
+    then times Set-OSMigrationTimeout (nova.conf rpc_response_timeout and long_rpc_timeout, haproxy.cfg timeout server,
+    each file validated, backed up and replaced atomically) and Get-OSRpcTimeout on 1 node and on 10 nodes.
+    Each run starts from the original files (a value that alternates, so every run really writes).
+    Needs root on Debian with openssh-server and haproxy (tests/integration-deps.sh).
+.EXAMPLE
+    ./bench/config-ssh.ps1 -ModulePath ./out/OpenStackMigration/0.1.0/OpenStackMigration.psd1
+#>
+param(
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../out/OpenStackMigration/0.1.0/OpenStackMigration.psd1'),
+    [int] $Nodes = 10,
+    [int] $Repeat = 5
+)
+$ErrorActionPreference = 'Stop'
+if (-not $IsLinux -or -not (Test-Path /etc/debian_version) -or (& id -u) -ne '0') { Write-Warning 'config-ssh bench skipped: needs root on Debian.'; return }
+if (-not (Test-Path /usr/sbin/sshd) -or -not (Test-Path /etc/haproxy/haproxy.cfg)) { Write-Warning 'config-ssh bench skipped: run tests/integration-deps.sh first.'; return }
+Import-Module $ModulePath -Force
+
+$dir = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$samples = if ($env:OSM_SAMPLES_DIR) { $env:OSM_SAMPLES_DIR } else { '/var/tmp/openstackmigration-samples' }
+$helper = Join-Path $PSScriptRoot '../tests/tools/loopback-sshd.sh'
+$env:OSM_NODE_ETC = 'nova haproxy'
+$createdNova = -not (Test-Path /etc/nova)
+if ($createdNova) { New-Item -ItemType Directory /etc/nova | Out-Null }
+try {
+    # Seed: the node's own nova.conf when it has one, else Debian's packaged sample.
+    $seed = Join-Path $dir 'seed'; New-Item -ItemType Directory -Force $seed | Out-Null
+    $ports = @(& sh $helper start $dir $Nodes)
+    if ($LASTEXITCODE -ne 0) { throw 'could not start sshd' }
+    foreach ($p in $ports) {
+        $node = Join-Path $dir "node-$p"
+        if (-not (Test-Path "$node/nova/nova.conf") -and (Test-Path "$samples/nova.conf")) { Copy-Item "$samples/nova.conf" "$node/nova/nova.conf" }
+    }
+    $ssh = @{ UserName = 'root'; KeyFilePath = "$dir/id_ed25519"; KnownHostsPath = "$dir/known_hosts"; HostKeyPolicy = 'Strict' }
+    $all = $ports | ForEach-Object { "127.0.0.1:$_" }
+    $lines = (Get-Content "$dir/node-$($ports[0])/nova/nova.conf").Count
+
+    # Warm up (JIT, first connection) so the first measurement is not an outlier.
+    Get-OSRpcTimeout -Service nova -ComputerName $all[0] @ssh | Out-Null
+
+    # The machine's busy CPU seconds (all processes: the client, the 10 sshd, and whatever else runs here).
+    function Get-BusyCpu { $f = (Get-Content /proc/stat -TotalCount 1) -split '\s+'; ([long]$f[1] + [long]$f[2] + [long]$f[3] + [long]$f[6] + [long]$f[7]) / 100.0 }
+    $script:busy = @{}
+    function Measure-Median([scriptblock] $Body) {
+        $c0 = Get-BusyCpu; $w0 = [Diagnostics.Stopwatch]::StartNew()
+        $times = foreach ($i in 1..$Repeat) { (Measure-Command { & $Body $i }).TotalSeconds }
+        $script:lastCpu = [math]::Round(100 * ((Get-BusyCpu) - $c0) / ($w0.Elapsed.TotalSeconds * [Environment]::ProcessorCount))
+        ($times | Sort-Object)[[int][math]::Floor($Repeat / 2)]
+    }
+
+    $results = foreach ($set in @(@{ Name = '1 node'; Nodes = @($all[0]) }, @{ Name = "$Nodes nodes"; Nodes = $all })) {
+        $targets = $set.Nodes
+        $setTime = Measure-Median { param($i) $r = Set-OSMigrationTimeout -Seconds (300 + $i) -ComputerName $targets @ssh -Confirm:$false; $bad = @($r | Where-Object Error); if ($bad) { throw ($bad[0] | Format-List * | Out-String) } }
+        $setCpu = $script:lastCpu
+        $getTime = Measure-Median { param($i) Get-OSRpcTimeout -Service nova -ComputerName $targets @ssh | Out-Null }
+        [pscustomobject]@{ Nodes = $set.Name; 'Set-OSMigrationTimeout (s)' = [math]::Round($setTime, 2); 'CPU busy during Set (%)' = $setCpu; 'Get-OSRpcTimeout (s)' = [math]::Round($getTime, 2); 'CPU busy during Get (%)' = $script:lastCpu }
+    }
+    Write-Host "Same change on loopback SSH nodes (nova.conf: $lines lines, haproxy.cfg; median of $Repeat; ThrottleLimit 32; $([Environment]::ProcessorCount) cores)"
+    $results | Format-Table -AutoSize | Out-Host
+    $ratio = $results[1].'Set-OSMigrationTimeout (s)' / [math]::Max(0.01, $results[0].'Set-OSMigrationTimeout (s)')
+    Write-Host ("{0} nodes took {1:N1}x the time of 1 node for Set-OSMigrationTimeout." -f $Nodes, $ratio)
+    Write-Host "All nodes share this machine's cores with the client: when CPU busy nears 100%, the nodes' own work (sshd crypto, sh, gzip, sha256sum, haproxy -c) is what limits the speed-up, not the client."
+    $results
+}
+finally {
+    & sh $helper stop $dir
+    Remove-Item -Recurse -Force $dir -ErrorAction SilentlyContinue
+    if ($createdNova) { Remove-Item -Recurse -Force /etc/nova -ErrorAction SilentlyContinue }
+    Remove-Item Env:OSM_NODE_ETC -ErrorAction SilentlyContinue
+}

@@ -1,0 +1,72 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using OpenStackMigration.Config;
+using OpenStackMigration.Model;
+using OpenStackMigration.Nodes;
+
+namespace OpenStackMigration.Commands
+{
+    /// <summary>Aligns the timeouts a live migration crosses: Nova's and Cinder's RPC timeouts and haproxy's 'timeout server', on every node.</summary>
+    /// <remarks>
+    /// <para>On each node, whichever of /etc/nova/nova.conf, /etc/cinder/cinder.conf and /etc/haproxy/haproxy.cfg exists is set:
+    /// rpc_response_timeout = Seconds for nova and cinder; haproxy's 'timeout server' = Seconds in every defaults section and
+    /// overriding proxy, so the API does not cut calls that the services still wait for; and Nova's long_rpc_timeout (what its
+    /// live migration calls use since Rocky) is raised to Seconds only if it is lower (it is never lowered: its default is 1800).</para>
+    /// <para>Every edit is safe as in Set-OSRpcTimeout and Set-OSHAProxyTimeout (atomic, backup, validated, minimal, idempotent).
+    /// -Restart restarts nova and cinder services and reloads haproxy (after 'haproxy -c') where a file changed.</para>
+    /// </remarks>
+    /// <example>
+    /// <code>Set-OSMigrationTimeout -Seconds 300 -WhatIf</code>
+    /// <para>Shows every line that would change on this machine.</para>
+    /// </example>
+    /// <example>
+    /// <code>Get-OSComputeService | Set-OSMigrationTimeout -Seconds 300 -UserName root -KeyFilePath ~/.ssh/id_ed25519 -Restart -Confirm:$false</code>
+    /// <para>Aligns the timeouts on every compute host in parallel and restarts the services whose files changed.</para>
+    /// </example>
+    [Cmdlet(VerbsCommon.Set, "OSMigrationTimeout", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(OSConfigChange))]
+    public sealed class SetOSMigrationTimeoutCommand : OSNodeCmdletBase
+    {
+        /// <summary>The timeout in seconds.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateRange(1, 2147483)]
+        public int Seconds { get; set; }
+
+        /// <summary>haproxy's configuration file (default /etc/haproxy/haproxy.cfg).</summary>
+        [Parameter]
+        public string HAProxyPath { get; set; } = HAProxyEngine.DefaultPath;
+
+        /// <summary>Restart nova and cinder services and reload haproxy where a file changed.</summary>
+        [Parameter]
+        public SwitchParameter Restart { get; set; }
+
+        /// <summary>How haproxy runs (default: detected).</summary>
+        [Parameter]
+        public ServiceManager HAProxyManager { get; set; } = ServiceManager.Auto;
+
+        /// <summary>The haproxy master's pid file, for -HAProxyManager Signal.</summary>
+        [Parameter]
+        public string? HAProxyPidFile { get; set; }
+
+        /// <inheritdoc/>
+        protected override void Run(NodePool pool)
+        {
+            string s = Seconds.ToString(CultureInfo.InvariantCulture);
+            // The three files of a node are planned at once (one SSH connection per node, several channels).
+            var plans = RunEngine(async (sink, token) =>
+            {
+                var nova = OsloConfigEngine.PlanAsync(pool, "nova",
+                    new[] { new OsloEdit(OsloServices.NovaRpcResponseTimeout, s), new OsloEdit(OsloServices.NovaLongRpcTimeout, s, raiseOnly: true) },
+                    null, null, true, sink, token);
+                var cinder = OsloConfigEngine.PlanAsync(pool, "cinder", new[] { new OsloEdit(OsloServices.CinderRpcResponseTimeout, s) }, null, null, true, sink, token);
+                var lb = HAProxyEngine.PlanAsync(pool, HAProxyPath, Seconds, null, true, sink, token);
+                await System.Threading.Tasks.Task.WhenAll(nova, cinder, lb).ConfigureAwait(false);
+                return nova.Result.Concat(cinder.Result).Concat(lb.Result).ToList();
+            });
+            var haproxy = RestartPlan.ForHAProxy("haproxy", HAProxyManager, HAProxyPidFile, HAProxyPath);
+            ApplyPlans(pool, plans, Restart ? plan => plan.Service == "haproxy" ? haproxy(plan) : RestartPlan.ForOslo(plan) : (System.Func<FilePlan, RestartRequest?>?)null);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+# The config feature as a user drives it: the built module in a fresh pwsh, against real parts.
+# Integration tests need root on Debian with haproxy, openssh-server and python3-oslo.config
+# (tests/integration-deps.sh installs them); otherwise they are reported as skipped with the reason.
+
+BeforeAll {
+    $ModulePath = if ($env:OSM_MODULE_PATH) { $env:OSM_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/OpenStackMigration/0.1.0/OpenStackMigration.psd1' }
+    Import-Module $ModulePath -Force
+    $Samples = if ($env:OSM_SAMPLES_DIR) { $env:OSM_SAMPLES_DIR } else { '/var/tmp/openstackmigration-samples' }
+    $IsRoot = $IsLinux -and ((& id -u) -eq '0')
+    $IsDebian = Test-Path /etc/debian_version
+
+    function Get-MissingPart([string[]] $Need) {
+        if (-not $IsLinux -or -not $IsDebian) { return 'not a Debian system' }
+        if (-not $IsRoot) { return 'not running as root' }
+        $missing = switch ($Need) {
+            'oslo' { & /usr/bin/python3 -c 'import oslo_config' 2>$null; if ($LASTEXITCODE -ne 0) { 'python3-oslo.config' } }
+            'haproxy' { if (-not (Test-Path /usr/sbin/haproxy)) { 'haproxy' } }
+            'sshd' { if (-not (Test-Path /usr/sbin/sshd)) { 'openssh-server' } }
+            'samples' { if (-not (Test-Path (Join-Path $Samples 'nova.conf'))) { "Debian's nova.conf sample" } }
+        }
+        if ($missing) { return "missing: $($missing -join ', ') (run tests/integration-deps.sh)" }
+    }
+
+    # What Debian's python3-oslo.config reads from a file: { section: { key: [values] } } as JSON.
+    function Read-WithOslo([string] $Path) {
+        $py = "import sys, json`nfrom oslo_config import cfg`ns = {}`ncfg.ConfigParser(sys.argv[1], s).parse()`nprint(json.dumps({k: v for k, v in s.items() if v}, sort_keys=True))"
+        $json = & /usr/bin/python3 -c $py $Path
+        if ($LASTEXITCODE -ne 0) { throw "oslo.config could not read $Path" }
+        $json | ConvertFrom-Json -AsHashtable
+    }
+
+    function Get-FreePort {
+        $l = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0); $l.Start()
+        try { $l.LocalEndpoint.Port } finally { $l.Stop() }
+    }
+
+    $Work = Join-Path ([IO.Path]::GetTempPath()) ("osm-pester-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $Work | Out-Null
+}
+
+AfterAll {
+    Remove-Item -Recurse -Force $Work -ErrorAction SilentlyContinue
+}
+
+Describe 'Set-OSRpcTimeout on Debian''s packaged files' -Tag 'Integration' {
+    It 'changes only rpc_response_timeout, as python3-oslo.config reads it' {
+        $why = Get-MissingPart 'oslo', 'samples'
+        if ($why) { Set-ItResult -Skipped -Because $why; return }
+        foreach ($svc in 'nova', 'cinder') {
+            $path = Join-Path $Work "$svc.conf"
+            Copy-Item (Join-Path $Samples "$svc.conf") $path
+            $before = Read-WithOslo $path
+            $r = Set-OSRpcTimeout -Seconds 300 -Service $svc -Path $path -ConfigFile $path -Confirm:$false
+            $r.Action | Should -Be 'Inserted'
+            $r.BackupPath | Should -Exist
+            $after = Read-WithOslo $path
+            $after.DEFAULT.rpc_response_timeout | Should -Be @('300')
+            $after.DEFAULT.Remove('rpc_response_timeout')
+            ($after | ConvertTo-Json -Depth 5 -Compress) | Should -Be ($before | ConvertTo-Json -Depth 5 -Compress)
+            # A re-run changes nothing, not even the file's time stamp.
+            $stamp = (Get-Item $path).LastWriteTimeUtc
+            (Set-OSRpcTimeout -Seconds 300 -Service $svc -Path $path -ConfigFile $path -Confirm:$false).Action | Should -Be 'Unchanged'
+            (Get-Item $path).LastWriteTimeUtc | Should -Be $stamp
+        }
+    }
+
+    It 'shows the exact line with -WhatIf and writes nothing' {
+        $why = Get-MissingPart 'samples'
+        if ($why) { Set-ItResult -Skipped -Because $why; return }
+        $path = Join-Path $Work 'whatif-nova.conf'
+        Copy-Item (Join-Path $Samples 'nova.conf') $path
+        $hash = (Get-FileHash $path).Hash
+        $out = Set-OSRpcTimeout -Seconds 300 -Service nova -Setting long_rpc_timeout -Path $path -ConfigFile $path -WhatIf 6>&1 | Out-String
+        (Get-FileHash $path).Hash | Should -Be $hash
+        @(Get-ChildItem "$path.osm-*").Count | Should -Be 0
+    }
+
+    It 'warns that a later file wins, and Get-OSRpcTimeout names it' {
+        $why = Get-MissingPart 'oslo'
+        if ($why) { Set-ItResult -Skipped -Because $why; return }
+        $main = Join-Path $Work 'main.conf'; $later = Join-Path $Work 'nova-compute.conf'
+        Set-Content $main "[DEFAULT]`nrpc_response_timeout = 60`n" -NoNewline
+        Set-Content $later "[DEFAULT]`nrpc_response_timeout = 90`n" -NoNewline
+        $r = Set-OSRpcTimeout -Seconds 300 -Service nova -Path $main -ConfigFile $main, $later -Confirm:$false -WarningVariable warnings 3>$null
+        $r.EffectiveValue | Should -Be '90'
+        ($warnings -join "`n") | Should -Match ([regex]::Escape($later))
+        $g = Get-OSRpcTimeout -Service nova -ConfigFile $main, $later | Where-Object Setting -eq rpc_response_timeout | Select-Object -First 1
+        $g.Value | Should -Be '90'
+        $g.Path | Should -Be $later
+    }
+
+    It 'refuses a file with a byte order mark and leaves it untouched' {
+        $path = Join-Path $Work 'bom.conf'
+        [IO.File]::WriteAllBytes($path, [byte[]](0xEF, 0xBB, 0xBF) + [Text.Encoding]::ASCII.GetBytes("[DEFAULT]`nx = 1`n"))
+        $hash = (Get-FileHash $path).Hash
+        { Set-OSRpcTimeout -Seconds 300 -Service cinder -Path $path -ConfigFile $path -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'OSConfigByteOrderMark,*'
+        (Get-FileHash $path).Hash | Should -Be $hash
+    }
+}
+
+Describe 'Set-OSHAProxyTimeout on a running haproxy' -Tag 'Integration' {
+    BeforeAll {
+        $script:skip = Get-MissingPart 'haproxy'
+        if ($script:skip) { return }
+        $script:slowPort = Get-FreePort; $script:fePort = Get-FreePort
+        # A backend that answers after 2 seconds.
+        $py = "import http.server, time`nclass H(http.server.BaseHTTPRequestHandler):`n  def do_GET(self):`n    time.sleep(2); self.send_response(200); self.end_headers(); self.wfile.write(b'ok')`n  def log_message(self, *a): pass`nhttp.server.ThreadingHTTPServer(('127.0.0.1', $slowPort), H).serve_forever()"
+        $script:backend = Start-Process /usr/bin/python3 -ArgumentList '-c', "`"$($py -replace '"','\"')`"" -PassThru
+        $script:cfg = Join-Path $Work 'haproxy.cfg'
+        $script:pidFile = Join-Path $Work 'haproxy.pid'
+        Set-Content $cfg @"
+global
+    maxconn 100
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 1s
+
+listen nova_api
+    bind 127.0.0.1:$fePort
+    server slow 127.0.0.1:$slowPort
+"@
+        $script:haproxy = Start-Process /usr/sbin/haproxy -ArgumentList '-W', '-f', $cfg, '-p', $pidFile -PassThru -RedirectStandardError (Join-Path $Work 'haproxy.err')
+        $deadline = (Get-Date).AddSeconds(10)
+        while (-not (Test-Path $pidFile) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        Start-Sleep -Milliseconds 500
+    }
+    AfterAll {
+        if ($script:haproxy) { Stop-Process -Id $script:haproxy.Id -ErrorAction SilentlyContinue }
+        if ($script:backend) { Stop-Process -Id $script:backend.Id -ErrorAction SilentlyContinue }
+    }
+
+    It 'turns a 504 into a 200 after validating and reloading' {
+        if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
+        $url = "http://127.0.0.1:$fePort/"
+        (Invoke-WebRequest $url -SkipHttpErrorCheck -TimeoutSec 20).StatusCode | Should -Be 504
+        $r = Set-OSHAProxyTimeout -Seconds 10 -Path $cfg -Reload -Manager Signal -PidFile $pidFile -Confirm:$false
+        $r.Action | Should -Be 'Updated'
+        $r.OldValue | Should -Be '1s'
+        $r.Restarted | Should -BeTrue
+        Start-Sleep -Seconds 1
+        (Invoke-WebRequest $url -SkipHttpErrorCheck -TimeoutSec 20).StatusCode | Should -Be 200
+        (Get-OSHAProxyTimeout -Path $cfg -Proxy nova_api).Seconds | Should -Be 10
+    }
+
+    It 'never writes a file haproxy rejects' {
+        if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
+        $bad = Join-Path $Work 'bad.cfg'
+        Set-Content $bad "defaults`n    timeout server 5s`n    no-such-keyword here`n"
+        $hash = (Get-FileHash $bad).Hash
+        { Set-OSHAProxyTimeout -Seconds 30 -Path $bad -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OSConfigValidationFailed,*'
+        (Get-FileHash $bad).Hash | Should -Be $hash
+    }
+}
+
+Describe 'Remote nodes over a real sshd' -Tag 'Integration' {
+    BeforeAll {
+        $script:skip = Get-MissingPart 'sshd', 'oslo'
+        if ($script:skip) { return }
+        $script:sshDir = Join-Path $Work 'ssh'
+        $script:ports = @(& sh (Join-Path $PSScriptRoot '../tools/loopback-sshd.sh') start $sshDir 3)
+        $script:ssh = @{ UserName = 'root'; KeyFilePath = (Join-Path $sshDir 'id_ed25519'); KnownHostsPath = (Join-Path $sshDir 'known_hosts'); HostKeyPolicy = 'Strict' }
+    }
+    AfterAll {
+        if ($script:sshDir) { & sh (Join-Path $PSScriptRoot '../tools/loopback-sshd.sh') stop $sshDir }
+    }
+
+    It 'sets cinder''s timeout over SSH, and oslo.config reads the new value' {
+        if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
+        $path = Join-Path $Work 'remote-cinder.conf'
+        Set-Content $path "[DEFAULT]`r`n# keep me`r`nrpc_response_timeout = 60`r`ndebug = false`r`n" -NoNewline
+        $r = Set-OSRpcTimeout -Seconds 240 -Service cinder -Path $path -ConfigFile $path -ComputerName 127.0.0.1 -Port $ports[0] @ssh -Confirm:$false
+        $r.ComputerName | Should -Be "127.0.0.1:$($ports[0])"
+        $r.Action | Should -Be 'Updated'
+        (Read-WithOslo $path).DEFAULT.rpc_response_timeout | Should -Be @('240')
+        [IO.File]::ReadAllText($path) | Should -BeExactly "[DEFAULT]`r`n# keep me`r`nrpc_response_timeout = 240`r`ndebug = false`r`n"
+    }
+
+    It 'works on several nodes at once and reports each' {
+        if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
+        $path = Join-Path $Work 'multi.conf'
+        Set-Content $path "[DEFAULT]`ndebug = false`n"
+        # Three sshd on three ports of one address are three nodes ("host:port").
+        $nodes = $ports | ForEach-Object { "127.0.0.1:$_" }
+        $results = Get-OSRpcTimeout -Service cinder -ConfigFile $path -ComputerName $nodes @ssh
+        @($results).Count | Should -Be 3
+        @($results.ComputerName | Sort-Object) | Should -Be @($nodes | Sort-Object)
+        $results.Value | Should -Be @($null, $null, $null)
+        $on = Set-OSDebugLogging -Enabled $true -Service cinder -Path $path -ConfigFile $path -ComputerName 127.0.0.1 -Port $ports[1] @ssh -Confirm:$false
+        $on.NewValue | Should -Be 'true'
+        (Read-WithOslo $path).DEFAULT.debug | Should -Be @('true')
+    }
+
+    It 'refuses a host whose key is not the known one' {
+        if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
+        $other = Join-Path $Work 'other_known_hosts'
+        "[127.0.0.1]:$($ports[2]) ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDA8S7G1MwedQKNAPzYLljm5/YhP6G2ZozoAZYxlcQGb" | Set-Content $other
+        $r = Get-OSRpcTimeout -Service cinder -ComputerName 127.0.0.1 -Port $ports[2] -UserName root -KeyFilePath $ssh.KeyFilePath -KnownHostsPath $other
+        $r.Error | Should -Match 'does not match the known hosts file'
+    }
+
+    It 'finds log lines of an instance on a remote node' {
+        if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
+        $log = Join-Path $Work 'nova-compute.log'
+        $id = '0b1c5f6e-2f9c-4a51-9d3c-2f6f0a0e7d11'
+        Set-Content $log @(
+            "2024-05-01 12:00:00.123 4242 INFO nova.compute.manager [req-6a1c0a2e-1f1e-4c8a-9f0e-8a4a1f0c2b3d admin admin - - default default] [instance: $id] Live migration started"
+            "2024-05-01 12:00:01.000 4242 DEBUG oslo_concurrency.lockutils [-] Lock acquired"
+            "2024-05-01 12:05:00.456 4242 ERROR nova.compute.manager [req-6a1c0a2e-1f1e-4c8a-9f0e-8a4a1f0c2b3d admin admin - - default default] [instance: $id] MessagingTimeout: Timed out waiting for a reply"
+        )
+        $e = Find-OSLogEntry -InstanceId $id -Path $log -ComputerName 127.0.0.1 -Port $ports[0] @ssh
+        @($e).Count | Should -Be 2
+        $e[1].Level | Should -Be 'ERROR'
+        $e[1].RequestId | Should -Be 'req-6a1c0a2e-1f1e-4c8a-9f0e-8a4a1f0c2b3d'
+        $e[1].Message | Should -Match '^MessagingTimeout'
+        $e[0].Timestamp | Should -Be ([datetime]'2024-05-01 12:00:00.123')
+    }
+}

@@ -1,0 +1,297 @@
+# Migrations against the real Nova of the lab: pre-flight checks, live and cold migration with a verified
+# verdict, Nova's own asynchronous failures, progress, abort and force-complete. Each Describe puts the lab
+# back as it found it (scenario.sh cleanup sends cirros_vm home to compute1).
+BeforeDiscovery { $SkipLab = [bool]$env:OSM_LAB_SKIP_REASON }
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Lab.ps1')
+    Import-Module $ModulePath -Force
+    if (-not (Test-LabUp)) { throw "The lab is not up ($LabDir/clouds.yaml is missing): run build.ps1 Lab." }
+    $Session = Connect-Lab
+    $Vm = 'cirros_vm'
+
+    # Where an instance is, as Nova says now (read through the module, not from the result under test).
+    function Get-VmHost([string] $Name = $Vm) { (Get-OSInstance -Name $Name -AllProjects).HostName }
+    function Get-VmState([string] $Name = $Vm) { $i = Get-OSInstance -Name $Name -AllProjects; "$($i.StatusText)/$($i.TaskState)" }
+    function Get-ErrorIds { @(Get-OSInstance -AllProjects | Where-Object StatusText -eq 'ERROR' | ForEach-Object Id) }
+
+    # Runs a script block in its own runspace so its progress records can be read (they cannot be redirected).
+    function Invoke-Captured([scriptblock] $Script) {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab").AddStatement().AddScript($Script)
+        try {
+            $output = $ps.Invoke()
+            [pscustomobject]@{ Output = @($output); Progress = @($ps.Streams.Progress); Warning = @($ps.Streams.Warning | ForEach-Object Message); Error = @($ps.Streams.Error) }
+        }
+        finally { $ps.Dispose() }
+    }
+
+    Invoke-LabScenario cleanup
+    $ErrorBefore = Get-ErrorIds
+}
+
+AfterAll {
+    if (Test-LabUp) { Invoke-LabScenario cleanup }
+}
+
+Describe 'Test-OSMigrationTarget' -Tag Integration -Skip:$SkipLab {
+    It 'passes every check for a healthy host, with reasons' {
+        $r = Test-OSMigrationTarget -Name $Vm -DestinationHost compute2
+        $r.CanMigrate | Should -BeTrue
+        $r.SourceHost | Should -Be 'compute1'
+        $r.Checks.Name | Should -Be @('InstanceState', 'DestinationHost', 'ComputeService', 'Hypervisor', 'Vcpu', 'Memory', 'Disk', 'Storage', 'ServerGroup')
+        $r.Checks.Result | Sort-Object -Unique | Should -Be 'Passed'
+        $r.GetCheck('Memory').Reason | Should -Match '^compute2 has \d+ MB of RAM free of \d+; m1.tiny needs 512\.$'
+    }
+
+    It 'ranks every enabled host when none is named, and never offers the source' {
+        $all = @(Test-OSMigrationTarget -Name $Vm)
+        $all.DestinationHost | Should -Not -Contain 'compute1'
+        $all.DestinationHost | Should -Contain 'compute2'
+        $all[0].CanMigrate | Should -BeTrue
+    }
+
+    It 'answers only true or false with -Quiet' {
+        Test-OSMigrationTarget -Name $Vm -DestinationHost compute2 -Quiet | Should -BeExactly $true
+        Test-OSMigrationTarget -Name $Vm -DestinationHost compute1 -Quiet | Should -BeExactly $false
+    }
+
+    It 'takes instances from Get-OSInstance' {
+        $r = Get-OSInstance -Name $Vm -AllProjects | Test-OSMigrationTarget -DestinationHost compute3
+        $r.InstanceName | Should -Be $Vm
+        $r.DestinationHost | Should -Be 'compute3'
+    }
+}
+
+Describe 'A live migration that succeeds' -Tag Integration -Skip:$SkipLab {
+    AfterAll { Invoke-LabScenario cleanup }
+
+    It 'moves the instance and the verdict is verified by the instance host' {
+        $r = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -Confirm:$false
+        $r.Verdict | Should -Be 'Succeeded'
+        $r.Kind | Should -Be 'Live'
+        $r.SourceHost | Should -Be 'compute1'
+        $r.DestinationHost | Should -Be 'compute2'
+        $r.RequestedHost | Should -Be 'compute2'
+        $r.WaitedFor | Should -BeIn 'MigrationRecord', 'InstanceHost'
+        $r.MigrationId | Should -BeGreaterThan 0
+        $r.RequestId | Should -Match '^req-'
+        $r.Duration.TotalSeconds | Should -BeGreaterThan 0
+        Get-VmHost | Should -Be 'compute2'
+        Get-VmState | Should -Be 'ACTIVE/'
+        (Get-OSMigration -InstanceId $r.InstanceId | Where-Object Id -eq $r.MigrationId).Status | Should -Be 'completed'
+    }
+
+    It 'moves it back through the pipeline: Test-OSMigrationTarget | Move-OSInstance -Wait' {
+        $r = Get-OSInstance -Name $Vm -AllProjects | Test-OSMigrationTarget -DestinationHost compute1 | Move-OSInstance -Wait -Confirm:$false
+        $r.Verdict | Should -Be 'Succeeded'
+        $r.DestinationHost | Should -Be 'compute1'
+        Get-VmHost | Should -Be 'compute1'
+    }
+
+    It 'moves several instances from the pipeline at once, with one progress bar each under an overall one' {
+        $names = @($Vm, 'cirros_bfv') | Where-Object { Get-OSInstance -Name $_ -AllProjects -ErrorAction SilentlyContinue }
+        if ($names.Count -lt 2) { Set-ItResult -Skipped -Because 'the lab has no cirros_bfv (it was started without --cinder)'; return }
+        $run = Invoke-Captured { 'cirros_vm', 'cirros_bfv' | ForEach-Object { Get-OSInstance -Name $_ -AllProjects } | Move-OSInstance -DestinationHost compute3 -Wait -ThrottleLimit 2 -Confirm:$false }
+        $run.Output.Count | Should -Be 2
+        $run.Output.Verdict | Sort-Object -Unique | Should -Be 'Succeeded'
+        $run.Output.DestinationHost | Sort-Object -Unique | Should -Be 'compute3'
+        $first, $second = $run.Output | Sort-Object StartedAt
+        $second.StartedAt | Should -BeLessThan $first.FinishedAt -Because 'the two migrations overlap'
+        $children = @($run.Progress | Where-Object ParentActivityId -gt 0)
+        @($children.ActivityId | Sort-Object -Unique).Count | Should -Be 2
+        @($run.Progress | Where-Object { $_.Activity -like 'Moving 2 instances*' }).Count | Should -BeGreaterThan 0
+        (Test-OSMigrationTarget -Name cirros_bfv -DestinationHost compute1).GetCheck('Storage').Reason | Should -Be 'Volume-backed: nothing on local disk to copy.'
+        Get-VmHost | Should -Be 'compute3'
+        Get-VmHost cirros_bfv | Should -Be 'compute3'
+        Invoke-LabScenario cleanup
+    }
+
+    It 'changes nothing with -WhatIf' {
+        $before = Get-VmHost
+        $r = Move-OSInstance -Name $Vm -DestinationHost compute3 -Wait -WhatIf
+        $r | Should -BeNullOrEmpty
+        Get-VmHost | Should -Be $before
+        (Get-OSMigration -InstanceId (Get-OSInstance -Name $Vm -AllProjects).Id -InProgress) | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own verdict with -SkipPreflight' -Tag Integration -Skip:$SkipLab {
+    AfterEach { Invoke-LabScenario cleanup }
+
+    It 'a host too small for the flavor' {
+        Invoke-LabScenario small-host compute3 256
+        $check = Test-OSMigrationTarget -Name $Vm -DestinationHost compute3
+        $check.CanMigrate | Should -BeFalse
+        $check.GetCheck('Memory').Reason | Should -Be 'compute3 cannot take 512 MB of RAM in one allocation: at most 256 (max_unit); m1.tiny needs 512.'
+
+        { Move-OSInstance -Name $Vm -DestinationHost compute3 -Wait -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OSPreflightFailed,OpenStackMigration.Commands.MoveOSInstanceCommand'
+        $refused = Move-OSInstance -Name $Vm -DestinationHost compute3 -Wait -Confirm:$false -ErrorAction SilentlyContinue
+        $refused.Verdict | Should -Be 'Refused'
+        $refused.MigrationId | Should -BeNullOrEmpty
+
+        # Nova accepts it (202) and fails it asynchronously: the verdict still says why.
+        $r = Move-OSInstance -Name $Vm -DestinationHost compute3 -Wait -SkipPreflight -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $r.Verdict | Should -Be 'Failed'
+        $r.MigrationStatus | Should -Be 'error'
+        $r.FailedEvent | Should -Be 'conductor_live_migrate_instance'
+        $r.FailedEventDetails | Should -Match 'No valid host was found'
+        $r.Reason | Should -Match 'Likely cause: compute3 cannot take 512 MB of RAM'
+        $r.DestinationHost | Should -Be 'compute1'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'OSMigrationFailed,*'
+        $err[0].Exception.Message | Should -Match ([regex]::Escape("request id $($r.RequestId)"))
+        Get-VmState | Should -Be 'ACTIVE/'
+        Get-VmHost | Should -Be 'compute1'
+    }
+
+    It 'a disabled host' {
+        Invoke-LabScenario disable compute2 'osm integration test'
+        $refused = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -Confirm:$false -ErrorAction SilentlyContinue
+        $refused.Verdict | Should -Be 'Refused'
+        $refused.Reason | Should -Match 'The compute service on compute2 is disabled \(osm integration test\)'
+
+        $r = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -SkipPreflight -Confirm:$false -ErrorAction SilentlyContinue
+        $r.Verdict | Should -Be 'Failed'
+        $r.FailedEventDetails | Should -Match 'No valid host was found'
+        $r.Reason | Should -Match 'Likely cause: The compute service on compute2 is disabled'
+        Get-VmHost | Should -Be 'compute1'
+    }
+
+    It 'the host it is on' {
+        $refused = Move-OSInstance -Name $Vm -DestinationHost compute1 -Wait -Confirm:$false -ErrorAction SilentlyContinue
+        $refused.Verdict | Should -Be 'Refused'
+        $refused.Reason | Should -Match 'cirros_vm is already on compute1'
+
+        $r = Move-OSInstance -Name $Vm -DestinationHost compute1 -Wait -SkipPreflight -Confirm:$false -ErrorAction SilentlyContinue
+        $r.Verdict | Should -Be 'Failed'
+        $r.Reason | Should -Match 'cirros_vm is already on compute1'
+        Get-VmState | Should -Be 'ACTIVE/'
+    }
+
+    It 'a host that does not exist' {
+        { Move-OSInstance -Name $Vm -DestinationHost no-such-host -Wait -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OSComputeHostNotFound,OpenStackMigration.Commands.MoveOSInstanceCommand'
+
+        # Nova answers this one synchronously (400).
+        $r = Move-OSInstance -Name $Vm -DestinationHost no-such-host -Wait -SkipPreflight -Confirm:$false -ErrorAction SilentlyContinue
+        $r.Verdict | Should -Be 'Failed'
+        $r.WaitedFor | Should -Be 'ApiResponse'
+        $r.Reason | Should -Match 'Compute host no-such-host could not be found'
+        $r.RequestId | Should -Match '^req-'
+    }
+
+    It 'a host whose compute service is down' {
+        Invoke-LabScenario stop-compute compute2
+        $refused = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -Confirm:$false -ErrorAction SilentlyContinue
+        $refused.Verdict | Should -Be 'Refused'
+        $refused.Reason | Should -Match 'The compute service on compute2 is down'
+
+        $r = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -SkipPreflight -Confirm:$false -ErrorAction SilentlyContinue
+        $r.Verdict | Should -Be 'Failed'
+        $r.Reason | Should -Match 'Likely cause: The compute service on compute2 is down'
+        Get-VmHost | Should -Be 'compute1'
+    }
+
+    It 'an instance that does not exist' {
+        { Move-OSInstance -Id 00000000-0000-0000-0000-000000000000 -DestinationHost compute2 -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OSInstanceNotFound,OpenStackMigration.Commands.MoveOSInstanceCommand'
+    }
+}
+
+Describe 'A migration held running: progress, abort, force-complete' -Tag Integration -Skip:$SkipLab {
+    BeforeEach { Invoke-LabScenario hold-migrations on }
+    AfterEach { Invoke-LabScenario cleanup }
+
+    It 'shows progress from the byte counters, warns that it does not converge, and aborts it at -TimeoutSec' {
+        $run = Invoke-Captured { Move-OSInstance -Name cirros_vm -DestinationHost compute2 -Wait -TimeoutSec 25 -OnTimeout Abort -Confirm:$false }
+        $r = $run.Output[0]
+        $r.Verdict | Should -Be 'Aborted'
+        $r.MigrationStatus | Should -Be 'cancelled'
+        $r.Reason | Should -Match 'stays ACTIVE on compute1'
+        $withBytes = @($run.Progress | Where-Object { $_.PercentComplete -ge 0 -and $_.StatusDescription -match 'memory \d+ MiB of 512 MiB' })
+        $withBytes.Count | Should -BeGreaterThan 3
+        ($withBytes | Where-Object StatusDescription -Match 'MiB/s').Count | Should -BeGreaterThan 0
+        ($run.Progress | Select-Object -Last 1).RecordType | Should -Be 'Completed'
+        $run.Warning | Should -Contain ($run.Warning | Where-Object { $_ -match 'is not converging' } | Select-Object -First 1)
+        @($run.Warning -match 'is not converging').Count | Should -Be 1
+        $run.Error[0].FullyQualifiedErrorId | Should -BeLike 'OSMigrationAborted,*'
+        Get-VmHost | Should -Be 'compute1'
+        Get-VmState | Should -Be 'ACTIVE/'
+    }
+
+    It 'force-completes at -TimeoutSec with -OnTimeout ForceComplete' {
+        $r = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -TimeoutSec 6 -OnTimeout ForceComplete -Confirm:$false -WarningAction SilentlyContinue
+        $r.Verdict | Should -Be 'Succeeded'
+        $r.ForceCompleted | Should -BeTrue
+        Get-VmHost | Should -Be 'compute2'
+    }
+
+    It 'leaves it running with -OnTimeout Leave, and Stop-OSMigration aborts it' {
+        $r = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -TimeoutSec 4 -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $r.Verdict | Should -Be 'TimedOut'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'OSMigrationTimedOut,*'
+        $running = Get-OSMigration -InstanceId $r.InstanceId -InProgress
+        $running.Id | Should -Be $r.MigrationId
+        $running.Status | Should -Be 'running'
+
+        $final = $r | Stop-OSMigration -Wait -Confirm:$false
+        $final.Status | Should -Be 'cancelled'
+        Get-VmHost | Should -Be 'compute1'
+    }
+
+    It 'returns Accepted without -Wait; Get-OSMigration shows the byte counters; Complete-OSMigration finishes it' {
+        $r = Move-OSInstance -Name $Vm -DestinationHost compute3 -Confirm:$false
+        $r.Verdict | Should -Be 'Accepted'
+        $r.MigrationId | Should -BeGreaterThan 0
+        $deadline = (Get-Date).AddSeconds(30)
+        do { Start-Sleep -Milliseconds 500; $m = Get-OSMigration -InstanceId $r.InstanceId -InProgress } until ($m.MemoryTotalBytes -gt 0 -or (Get-Date) -gt $deadline)
+        $m.Status | Should -Be 'running'
+        $m.MemoryTotalBytes | Should -Be (512MB)
+        $m.MemoryProcessedBytes | Should -BeGreaterThan 0
+
+        $final = Get-OSMigration -InstanceId $r.InstanceId -InProgress | Complete-OSMigration -Wait -Confirm:$false
+        $final.Status | Should -Be 'completed'
+        Get-VmHost | Should -Be 'compute3'
+    }
+
+    It 'stops waiting on Ctrl+C and leaves the migration running' {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Move-OSInstance -Name cirros_vm -DestinationHost compute2 -Wait -Confirm:`$false")
+        $async = $ps.BeginInvoke()
+        $id = (Get-OSInstance -Name $Vm -AllProjects).Id
+        $deadline = (Get-Date).AddSeconds(60)
+        do { Start-Sleep -Milliseconds 500; $m = Get-OSMigration -InstanceId $id -InProgress } until ($m.Status -eq 'running' -or (Get-Date) -gt $deadline)
+        $ps.Stop()
+        $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        $ps.Dispose()
+        Start-Sleep -Seconds 2
+        (Get-OSMigration -InstanceId $id -InProgress).Status | Should -Be 'running'
+        (Stop-OSMigration -InstanceId $id -Wait -Confirm:$false).Status | Should -Be 'cancelled'
+    }
+}
+
+Describe 'A cold migration' -Tag Integration -Skip:$SkipLab {
+    AfterAll { Invoke-LabScenario cleanup }
+
+    It 'is confirmed when it reaches VERIFY_RESIZE and the verdict is verified' {
+        $r = Move-OSInstance -Name $Vm -Cold -DestinationHost compute3 -Wait -Confirm:$false
+        $r.Verdict | Should -Be 'Succeeded'
+        $r.Kind | Should -Be 'Cold'
+        $r.MigrationStatus | Should -Be 'confirmed'
+        $r.DestinationHost | Should -Be 'compute3'
+        Get-VmHost | Should -Be 'compute3'
+        Get-VmState | Should -Be 'ACTIVE/'
+    }
+
+    It 'is reverted on request' {
+        $r = Move-OSInstance -Name $Vm -Cold -DestinationHost compute2 -Wait -VerifyResize Revert -Confirm:$false -ErrorAction SilentlyContinue
+        $r.Verdict | Should -Be 'Reverted'
+        Get-VmHost | Should -Be 'compute3'
+        Get-VmState | Should -Be 'ACTIVE/'
+    }
+}
+
+Describe 'After every migration test' -Tag Integration -Skip:$SkipLab {
+    It 'left no instance in ERROR that was not in ERROR before' {
+        Invoke-LabScenario cleanup
+        @(Get-ErrorIds | Where-Object { $ErrorBefore -notcontains $_ }) | Should -BeNullOrEmpty
+    }
+}

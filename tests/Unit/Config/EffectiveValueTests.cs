@@ -1,0 +1,91 @@
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenStackMigration.Config;
+using OpenStackMigration.Nodes;
+using OpenStackMigration.Tests.Support;
+using Xunit;
+
+namespace OpenStackMigration.Tests.Config
+{
+    /// <summary>
+    /// Which value a running service sees: learnt from a real process's command line and environment (/proc), and
+    /// checked against oslo.config's own ConfigOpts given the same arguments and environment.
+    /// </summary>
+    public class EffectiveValueTests
+    {
+        static EffectiveValueTests()
+        {
+            // A project of our own, so that nova or cinder services running on this machine do not interfere.
+            OsloServices.DaemonTable["osmtest"] = new[] { "osmtest-compute" };
+        }
+
+        [RequiresFact(Requires.Oslo)]
+        [Trait("Category", "Integration")]
+        public async Task TheLastFileWinsUnlessTheEnvironmentSetsItAndWeAgreeWithOslo()
+        {
+            using var dir = new TempDir();
+            var main = dir.Write("osmtest.conf", "[DEFAULT]\nrpc_response_timeout = 60\nlong_rpc_timeout = 1800\n");
+            var extra = dir.Write("osmtest-compute.conf", "[DEFAULT]\nrpc_response_timeout = 90\n[default]\nlong_rpc_timeout = 5\n");
+            dir.Write("conf.d/10-a.conf", "[DEFAULT]\nlong_rpc_timeout = 2400\n");
+            dir.Write("conf.d/20-b.conf", "[DEFAULT]\ndebug = true\n");
+            var args = new[] { "--config-file", main, "--config-file", extra, "--config-dir", dir.File("conf.d") };
+            var env = new Dictionary<string, string> { ["OS_DEFAULT__DEBUG"] = "false" };
+
+            var script = dir.Write("osmtest-compute", "import time\ntime.sleep(120)\n");
+            var psi = new ProcessStartInfo("/usr/bin/python3") { UseShellExecute = false };
+            psi.ArgumentList.Add(script);
+            foreach (var a in args) psi.ArgumentList.Add(a);
+            foreach (var kv in env) psi.Environment[kv.Key] = kv.Value;
+            using var process = Process.Start(psi)!;
+            try
+            {
+                await Task.Delay(300);
+                var views = await OsloConfigReader.ReadAsync(new LocalNodeSession(false), "osmtest", null, CancellationToken.None);
+                var view = Assert.Single(views);
+                Assert.Equal(process.Id, view.ProcessId);
+                Assert.Equal(new[] { main, extra, dir.File("conf.d/10-a.conf"), dir.File("conf.d/20-b.conf") }, view.Files.Select(f => f.File.Path));
+
+                var oslo = OsloReference.Effective(args, env);
+                var rpc = OsloConfigReader.Evaluate(view, OsloServices.CinderRpcResponseTimeout, "localhost");
+                Assert.Equal(oslo["rpc_response_timeout"]!.ToString(), rpc.Value);
+                Assert.Equal(extra, rpc.Path);
+                var longRpc = OsloConfigReader.Evaluate(view, OsloServices.NovaLongRpcTimeout, "localhost");
+                Assert.Equal(oslo["long_rpc_timeout"]!.ToString(), longRpc.Value);
+                Assert.Equal(dir.File("conf.d/10-a.conf"), longRpc.Path);
+                var debug = OsloConfigReader.Evaluate(view, OsloServices.Debug, "localhost");
+                Assert.Equal("OS_DEFAULT__DEBUG", debug.Source);
+                Assert.Equal(false, oslo["debug"]);
+
+                // Editing the main file cannot win: the plan says so, and says where the winner is.
+                var sink = new CollectingSink();
+                using var pool = new NodePool(new[] { new NodeTarget() }, 1, sink);
+                var plans = await OsloConfigEngine.PlanAsync(pool, "osmtest", new[] { new OsloEdit(OsloServices.CinderRpcResponseTimeout, "300") }, main, null, false, sink, CancellationToken.None);
+                var result = Assert.Single(Assert.Single(plans).Results);
+                Assert.Equal("WouldChange", result.Action);
+                Assert.Equal("90", result.EffectiveValue);
+                Assert.Contains(sink.Warnings, w => w.Contains(extra + ":2") && w.Contains("wins"));
+            }
+            finally
+            {
+                process.Kill();
+            }
+        }
+
+        [Fact]
+        public void SourcesFollowOsloConfigsOrder()
+        {
+            // --config-file given: default files are skipped, default folders still come first.
+            var s = ConfigSource.Resolve("nova", "nova-compute", new[] { "--config-file=/etc/nova/nova.conf", "--config-file", "/etc/nova/nova-compute.conf" }, null);
+            Assert.Equal(new[] { "FirstDirOf", "FirstDirOf", "File", "File" }, s.Select(x => x.Kind));
+            Assert.Equal("/etc/nova/nova.conf.d", s[0].Paths[0]);
+            Assert.Equal("/etc/nova/nova-compute.conf.d", s[1].Paths[0]);
+            // Nothing given: default files, then default folders (which then win).
+            var d = ConfigSource.Resolve("cinder", "cinder", new string[0], "/var/lib/cinder");
+            Assert.Equal(new[] { "FirstOf", "FirstDirOf" }, d.Select(x => x.Kind));
+            Assert.Equal(new[] { "/var/lib/cinder/.cinder/cinder.conf", "/var/lib/cinder/cinder.conf", "/etc/cinder/cinder.conf", "/etc/cinder.conf" }, d[0].Paths);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+#nullable enable
+using System.Collections.Generic;
+using System.Linq;
+using OpenStackMigration.Migration;
+using OpenStackMigration.Model;
+using OpenStackMigration.OpenStack;
+using Xunit;
+
+namespace OpenStackMigration.Tests.Migration
+{
+    public class MigrationPreflightTests
+    {
+        private static PreflightInput Input(string? destination, Instance? instance = null, List<ComputeService>? services = null, MigrationKind kind = MigrationKind.Live) =>
+            new PreflightInput(instance ?? Fixtures.ActiveOnCompute1(), kind)
+            {
+                DestinationHost = destination,
+                Hypervisors = Fixtures.Hypervisors(),
+                ComputeServices = services ?? Fixtures.ServicesAllUp(),
+            };
+
+        private static MigrationCheck Check(MigrationCheckReport report, string name) => report.GetCheck(name)!;
+
+        [Fact]
+        public void HealthyDestinationPassesEveryCheck()
+        {
+            var report = MigrationPreflight.Evaluate(Input("compute2"));
+
+            Assert.True(report.CanMigrate);
+            Assert.Equal("0231c93f-93d7-432f-99b8-e85be8686243", report.InstanceId);
+            Assert.Equal("compute2", report.DestinationHost);
+            Assert.Equal("compute1", report.SourceHost);
+            Assert.All(report.Checks, c => Assert.Equal(MigrationCheckResult.Passed, c.Result));
+            Assert.Equal(new[] { "InstanceState", "DestinationHost", "ComputeService", "Hypervisor", "Vcpu", "Memory", "Disk", "Storage", "ServerGroup" }, report.Checks.Select(c => c.Name));
+            Assert.Equal(1200000L - 512, report.FreeMemoryMBAfter);
+        }
+
+        [Fact]
+        public void SmallHostFailsOnMemoryMaxUnitWithTheFigures()
+        {
+            var report = MigrationPreflight.Evaluate(Input("compute3"));
+
+            Assert.False(report.CanMigrate);
+            var memory = Check(report, "Memory");
+            Assert.Equal(MigrationCheckResult.Failed, memory.Result);
+            Assert.Contains("at most 256 (max_unit)", memory.Reason);
+            Assert.Contains("m1.tiny needs 512", memory.Reason);
+            Assert.Equal(MigrationCheckResult.Passed, Check(report, "Vcpu").Result);
+            Assert.Equal(memory.Reason, report.Reason);
+        }
+
+        [Fact]
+        public void FreeCapacityCountsReservedRatioAndUsage()
+        {
+            var hypervisors = Fixtures.Hypervisors();
+            var compute2 = hypervisors.Single(h => h.HostName == "compute2");
+            compute2.MemoryMB = new ResourceCapacity("MEMORY_MB", total: 2048, reserved: 512, allocationRatio: 1.5, used: 1900, maxUnit: 2048);
+            var input = Input("compute2");
+            input.Hypervisors = hypervisors;
+
+            var memory = Check(MigrationPreflight.Evaluate(input), "Memory");
+
+            // (2048 - 512) x 1.5 = 2304; 2304 - 1900 = 404 free < 512.
+            Assert.Equal(MigrationCheckResult.Failed, memory.Result);
+            Assert.Contains("only 404 MB of RAM free", memory.Reason);
+            Assert.Contains("reserved 512", memory.Reason);
+            Assert.Contains("allocation ratio 1.5", memory.Reason);
+        }
+
+        [Fact]
+        public void DownComputeServiceFails()
+        {
+            var report = MigrationPreflight.Evaluate(Input("compute2", services: Fixtures.ServicesWithCompute2Down()));
+
+            var service = Check(report, "ComputeService");
+            Assert.Equal(MigrationCheckResult.Failed, service.Result);
+            Assert.StartsWith("The compute service on compute2 is down", service.Reason);
+        }
+
+        [Fact]
+        public void DisabledComputeServiceFailsWithItsReason()
+        {
+            var services = Fixtures.ServicesAllUp();
+            var compute2 = services.Single(s => s.HostName == "compute2");
+            compute2.Status = ServiceStatus.Disabled;
+            compute2.DisabledReason = "maintenance ticket 42";
+
+            var service = Check(MigrationPreflight.Evaluate(Input("compute2", services: services)), "ComputeService");
+
+            Assert.Equal(MigrationCheckResult.Failed, service.Result);
+            Assert.Equal("The compute service on compute2 is disabled (maintenance ticket 42).", service.Reason);
+        }
+
+        [Fact]
+        public void ForcedDownServiceFails()
+        {
+            var services = Fixtures.ServicesAllUp();
+            services.Single(s => s.HostName == "compute2").ForcedDown = true;
+
+            Assert.Contains("forced down", Check(MigrationPreflight.Evaluate(Input("compute2", services: services)), "ComputeService").Reason);
+        }
+
+        [Fact]
+        public void TheSourceHostIsNotADestination()
+        {
+            var report = MigrationPreflight.Evaluate(Input("compute1"));
+
+            Assert.False(report.CanMigrate);
+            Assert.Equal("cirros_vm is already on compute1; a migration needs another host.", Check(report, "DestinationHost").Reason);
+        }
+
+        [Fact]
+        public void AnUnknownHostIsNamedWithTheHostsThatExist()
+        {
+            var report = MigrationPreflight.Evaluate(Input("nohost"));
+
+            Assert.False(report.CanMigrate);
+            Assert.Equal(2, report.Checks.Count);
+            Assert.StartsWith("There is no compute host 'nohost'. Compute hosts: compute1, compute2, compute3", Check(report, "DestinationHost").Reason);
+            Assert.Equal("OSComputeHostNotFound", MigrationVerdicts.ErrorFor(new MigrationResult { Verdict = MigrationVerdict.Refused, Checks = report, Reason = report.Reason })!.ErrorId);
+        }
+
+        [Fact]
+        public void AMigratingInstanceIsBusy()
+        {
+            var report = MigrationPreflight.Evaluate(Input("compute2", Fixtures.Server("server-migrating.json")));
+
+            var state = Check(report, "InstanceState");
+            Assert.Equal(MigrationCheckResult.Failed, state.Result);
+            Assert.Contains("MIGRATING", state.Reason);
+        }
+
+        [Fact]
+        public void LiveNeedsActiveOrPausedColdAlsoTakesShutoff()
+        {
+            var instance = Fixtures.ActiveOnCompute1();
+            instance.Status = ServerStatus.Shutoff;
+            instance.StatusText = "SHUTOFF";
+
+            Assert.Equal(MigrationCheckResult.Failed, MigrationPreflight.CheckState(instance, MigrationKind.Live).Result);
+            Assert.Contains("ACTIVE or PAUSED", MigrationPreflight.CheckState(instance, MigrationKind.Live).Reason);
+            Assert.Equal(MigrationCheckResult.Passed, MigrationPreflight.CheckState(instance, MigrationKind.Cold).Result);
+        }
+
+        [Fact]
+        public void AnOlderHypervisorCannotTakeALiveMigration()
+        {
+            var hypervisors = Fixtures.Hypervisors();
+            hypervisors.Single(h => h.HostName == "compute2").HypervisorVersion = 999;
+            var input = Input("compute2");
+            input.Hypervisors = hypervisors;
+
+            var check = Check(MigrationPreflight.Evaluate(input), "Hypervisor");
+
+            Assert.Equal(MigrationCheckResult.Failed, check.Result);
+            Assert.Contains("older than the source's 1000", check.Reason);
+        }
+
+        [Fact]
+        public void StorageChecksFollowTheBlockMigrationMode()
+        {
+            var local = Fixtures.ActiveOnCompute1();
+            var volume = Fixtures.ActiveOnCompute1();
+            volume.IsVolumeBacked = true;
+            volume.ImageId = null;
+
+            Assert.Equal(MigrationCheckResult.Passed, MigrationPreflight.CheckStorage(local, MigrationKind.Live, BlockMigrationMode.Auto).Result);
+            Assert.Equal(MigrationCheckResult.Warning, MigrationPreflight.CheckStorage(local, MigrationKind.Live, BlockMigrationMode.Never).Result);
+            Assert.Equal(MigrationCheckResult.Passed, MigrationPreflight.CheckStorage(volume, MigrationKind.Live, BlockMigrationMode.Never).Result);
+            Assert.Equal(MigrationCheckResult.Warning, MigrationPreflight.CheckStorage(volume, MigrationKind.Live, BlockMigrationMode.Always).Result);
+            Assert.Equal(0, MigrationPreflight.DiskGBNeeded(volume));
+            volume.Flavor.SwapMB = 1500;
+            Assert.Equal(2, MigrationPreflight.DiskGBNeeded(volume));
+        }
+
+        [Fact]
+        public void AntiAffinityRefusesAHostWithAnotherMember()
+        {
+            var instance = Fixtures.ActiveOnCompute1();
+            var group = new ServerGroupInfo { Name = "web", Policy = "anti-affinity", Members = new[] { instance.Id, "other" } };
+            var input = Input("compute2");
+            input.ServerGroups = new[] { group };
+            input.MemberHosts = new Dictionary<string, string?> { ["other"] = "compute2" };
+
+            var check = Check(MigrationPreflight.Evaluate(input), "ServerGroup");
+            Assert.Equal(MigrationCheckResult.Failed, check.Result);
+            Assert.Contains("anti-affinity group 'web' already has 1 member(s) on compute2", check.Reason);
+
+            input.MemberHosts = new Dictionary<string, string?> { ["other"] = "compute3" };
+            Assert.Equal(MigrationCheckResult.Passed, Check(MigrationPreflight.Evaluate(input), "ServerGroup").Result);
+
+            input.ServerGroups = new[] { new ServerGroupInfo { Name = "web", Policy = "soft-anti-affinity", Members = group.Members } };
+            input.MemberHosts = new Dictionary<string, string?> { ["other"] = "compute2" };
+            Assert.Equal(MigrationCheckResult.Warning, Check(MigrationPreflight.Evaluate(input), "ServerGroup").Result);
+        }
+
+        [Fact]
+        public void AffinityRefusesLeavingTheGroup()
+        {
+            var instance = Fixtures.ActiveOnCompute1();
+            var input = Input("compute2");
+            input.ServerGroups = new[] { new ServerGroupInfo { Name = "db", Policy = "affinity", Members = new[] { instance.Id, "other" } } };
+            input.MemberHosts = new Dictionary<string, string?> { ["other"] = "compute1" };
+
+            Assert.Equal(MigrationCheckResult.Failed, Check(MigrationPreflight.Evaluate(input), "ServerGroup").Result);
+        }
+
+        [Fact]
+        public void WithoutADestinationTheSchedulerNeedsAHostWithRoom()
+        {
+            var report = MigrationPreflight.Evaluate(Input(null));
+            Assert.True(report.CanMigrate);
+            Assert.Null(report.DestinationHost);
+            Assert.Equal(MigrationCheckResult.Skipped, Check(report, "DestinationHost").Result);
+            Assert.Contains("compute2", Check(report, "Scheduler").Reason);
+            Assert.DoesNotContain("compute3", Check(report, "Scheduler").Reason);
+
+            var services = Fixtures.ServicesWithCompute2Down();
+            var alone = MigrationPreflight.Evaluate(Input(null, services: services));
+            Assert.False(alone.CanMigrate);
+            Assert.StartsWith("None of the", Check(alone, "Scheduler").Reason);
+        }
+    }
+}
