@@ -24,9 +24,6 @@
         'Get-OSMigration'
         'Stop-OSMigration'
         'Complete-OSMigration'
-        'Get-OSMigrationPlan'
-        'Start-OSHostMaintenance'
-        'Stop-OSHostMaintenance'
         'Get-OSRpcTimeout'
         'Set-OSRpcTimeout'
         'Get-OSHAProxyTimeout'
@@ -35,6 +32,9 @@
         'Restart-OSService'
         'Find-OSLogEntry'
         'Set-OSMigrationTimeout'
+        'Get-OSMigrationPlan'
+        'Start-OSHostMaintenance'
+        'Stop-OSHostMaintenance'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
