@@ -7,8 +7,9 @@
       (it disables the host, moves everything, waits for each verdict and verifies the host is empty);
     - theirs: `nova host-evacuate-live <host>` (fires one live-migration request per instance and returns), plus a
       loop that lists the host's instances every second until there are none (`nova list --host <host> --all-tenants`).
-    The floor: each migration's own duration as Nova recorded it (the source compute's _do_live_migration event,
-    which starts when the migration leaves Nova's queue and ends when it is done), summed, divided by the live
+    The floor: each migration's own duration as Nova recorded it in the instance action's events, from
+    compute_pre_live_migration (the first step once the source compute takes the migration out of its queue) to the
+    end of compute_post_live_migration_at_destination (Nova's events have whole-second times), summed, divided by the live
     migrations Nova lets the source run at once (max_concurrent_live_migrations, read from the lab's nova.conf
     files; Nova's default is 1). A drain cannot end before that, whatever the client does.
     The lab is cleaned (scenario.sh cleanup) before and after. Figures only; nothing is asserted.
@@ -57,8 +58,9 @@ function Get-OwnDurations([string[]] $InstanceIds, [datetimeoffset] $Since) {
             Where-Object { $_.Action -eq 'live-migration' -and $_.StartTime -ge $Since.AddSeconds(-1) }
         foreach ($a in $actions) {
             $full = $nova.GetInstanceActionAsync($id, $a.RequestId, $none, $token).GetAwaiter().GetResult()
-            $event = $full.Events | Where-Object { $_.Event -eq 'compute__do_live_migration' -and $_.FinishTime } | Select-Object -First 1
-            if ($event) { ($event.FinishTime - $event.StartTime).TotalSeconds }
+            $pre = $full.Events | Where-Object Event -eq 'compute_pre_live_migration' | Select-Object -First 1
+            $post = $full.Events | Where-Object { $_.Event -eq 'compute_post_live_migration_at_destination' -and $_.FinishTime } | Select-Object -First 1
+            if ($pre -and $post) { ($post.FinishTime - $pre.StartTime).TotalSeconds }
         }
     }
 }
