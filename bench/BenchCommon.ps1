@@ -1,24 +1,29 @@
 # Helpers shared by the benchmarks: whole-process timing, medians, and a table of results.
 $script:PwshDll = Join-Path $PSHOME 'pwsh.dll'
 
+# Runs a command line once as a whole new process: wall seconds, when it ended, and what it printed.
+function Invoke-TimedProcess {
+    param([string] $FilePath, [string[]] $ArgumentList, [hashtable] $Environment = @{})
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
+    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
+    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $sw = [System.Diagnostics.Stopwatch]::StartNew()
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $out = $p.StandardOutput.ReadToEndAsync()
+    $err = $p.StandardError.ReadToEndAsync()
+    $p.WaitForExit()
+    $sw.Stop()
+    $ended = [DateTime]::Now
+    if ($p.ExitCode -ne 0) { throw "$FilePath $($ArgumentList -join ' ') failed ($($p.ExitCode)): $($out.Result) $($err.Result)" }
+    [pscustomobject]@{ Seconds = $sw.Elapsed.TotalSeconds; Ended = $ended; Output = $out.Result }
+}
+
 # Runs a command line as a whole new process $Runs times; returns the wall seconds of each run.
 function Measure-Process {
     param([string] $FilePath, [string[]] $ArgumentList, [int] $Runs = 5, [hashtable] $Environment = @{})
-    $times = foreach ($i in 1..$Runs) {
-        $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
-        foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
-        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $sw = [System.Diagnostics.Stopwatch]::StartNew()
-        $p = [System.Diagnostics.Process]::Start($psi)
-        $out = $p.StandardOutput.ReadToEndAsync()
-        $err = $p.StandardError.ReadToEndAsync()
-        $p.WaitForExit()
-        $sw.Stop()
-        if ($p.ExitCode -ne 0) { throw "$FilePath $($ArgumentList -join ' ') failed ($($p.ExitCode)): $($err.Result)" }
-        $sw.Elapsed.TotalSeconds
-    }
+    $times = foreach ($i in 1..$Runs) { (Invoke-TimedProcess $FilePath $ArgumentList $Environment).Seconds }
     return , @($times)
 }
 

@@ -26,23 +26,6 @@ $labEnv = Get-LabEnvironment $LabDir
 $clouds = Join-Path $LabDir 'clouds.yaml'
 $logDir = Join-Path $LabDir 'log'
 
-function Invoke-Timed([string] $FilePath, [string[]] $ArgumentList, [hashtable] $Environment) {
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
-    foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
-    foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $sw = [System.Diagnostics.Stopwatch]::StartNew()
-    $p = [System.Diagnostics.Process]::Start($psi)
-    $out = $p.StandardOutput.ReadToEndAsync()
-    $err = $p.StandardError.ReadToEndAsync()
-    $p.WaitForExit()
-    $sw.Stop()
-    $ended = [DateTime]::Now
-    if ($p.ExitCode -ne 0) { throw "$FilePath $($ArgumentList -join ' ') failed ($($p.ExitCode)): $($out.Result) $($err.Result)" }
-    [pscustomobject]@{ Seconds = $sw.Elapsed.TotalSeconds; Ended = $ended; Output = $out.Result }
-}
-
 function Get-Placement {
     $line = & dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$clouds'; Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$i = Get-OSInstance -Name '$Instance' -AllProjects; `"`$(`$i.Id) `$(`$i.HostName)`""
     $id, $hostName = ($line | Select-Object -Last 1) -split ' '
@@ -72,7 +55,7 @@ foreach ($i in 1..$Runs) {
             $script = "Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; " +
                 "`$r = Move-OSInstance -Name '$Instance' -DestinationHost $to -Wait -Confirm:`$false; " +
                 "`"VERDICT `$(`$r.Verdict) `$(`$r.WaitedFor) `$([DateTime]::Now.ToString('yyyy-MM-dd HH:mm:ss.fff'))`"; if (`$r.Verdict -ne 'Succeeded') { exit 1 }"
-            $run = Invoke-Timed dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', $script) @{ OS_CLIENT_CONFIG_FILE = $clouds }
+            $run = Invoke-TimedProcess dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', $script) @{ OS_CLIENT_CONFIG_FILE = $clouds }
             $verdictLine = ($run.Output -split "`n" | Where-Object { $_ -like 'VERDICT *' } | Select-Object -Last 1).Trim()
             $parts = $verdictLine -split ' ', 4
             $printed = [datetime]::ParseExact($parts[3], 'yyyy-MM-dd HH:mm:ss.fff', [cultureinfo]::InvariantCulture)
@@ -80,7 +63,7 @@ foreach ($i in 1..$Runs) {
             $waitedFor += $parts[2]
         }
         else {
-            $run = Invoke-Timed openstack @('--os-compute-api-version', '2.30', 'server', 'migrate', '--live-migration', '--host', $to, '--wait', $Instance) $labEnv
+            $run = Invoke-TimedProcess openstack @('--os-compute-api-version', '2.30', 'server', 'migrate', '--live-migration', '--host', $to, '--wait', $Instance) $labEnv
             $printed = $run.Ended
             $theirs += $run.Seconds
         }

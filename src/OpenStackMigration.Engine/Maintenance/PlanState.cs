@@ -20,7 +20,7 @@ namespace OpenStackMigration.Maintenance
         public PlanState(PlannerInput input)
         {
             Input = input;
-            _nodes = input.Hypervisors.Select(Copy).ToList();
+            _nodes = input.Hypervisors.Select(h => h.Clone()).ToList();
             _memberHosts = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
             foreach (var pair in input.MemberHosts)
             {
@@ -216,22 +216,5 @@ namespace OpenStackMigration.Maintenance
         private static ResourceCapacity? Add(ResourceCapacity? c, long amount) => c == null
             ? null
             : new ResourceCapacity(c.ResourceClass, c.Total, c.Reserved, c.AllocationRatio, Math.Max(0, c.Used + amount), c.MaxUnit, c.MinUnit, c.StepSize);
-
-        private static Hypervisor Copy(Hypervisor h) => new Hypervisor
-        {
-            Id = h.Id,
-            Name = h.Name,
-            HostName = h.HostName,
-            State = h.State,
-            Status = h.Status,
-            DisabledReason = h.DisabledReason,
-            HypervisorType = h.HypervisorType,
-            HypervisorVersion = h.HypervisorVersion,
-            HostIp = h.HostIp,
-            RunningInstances = h.RunningInstances,
-            Vcpu = h.Vcpu,
-            MemoryMB = h.MemoryMB,
-            DiskGB = h.DiskGB,
-        };
     }
 }

@@ -216,18 +216,12 @@ namespace OpenStackMigration.Migration
             node.DiskGB = capacity.TryGetValue("DISK_GB", out var d) ? d : null;
         }
 
-        private static Hypervisor Copy(Hypervisor h) => new Hypervisor
+        /// <summary>A copy without capacity: each caller applies the figures it read.</summary>
+        private static Hypervisor Copy(Hypervisor h)
         {
-            Id = h.Id,
-            Name = h.Name,
-            HostName = h.HostName,
-            State = h.State,
-            Status = h.Status,
-            DisabledReason = h.DisabledReason,
-            HypervisorType = h.HypervisorType,
-            HypervisorVersion = h.HypervisorVersion,
-            HostIp = h.HostIp,
-            RunningInstances = h.RunningInstances,
-        };
+            var copy = h.Clone();
+            copy.Vcpu = copy.MemoryMB = copy.DiskGB = null;
+            return copy;
+        }
     }
 }

@@ -45,6 +45,9 @@ namespace OpenStackMigration.Model
         /// <summary>True when the compute service is up, enabled and not forced down.</summary>
         public bool IsAvailable => State == ServiceState.Up && Status == ServiceStatus.Enabled;
 
+        /// <summary>A copy that can be changed (what-if planning) without touching this one; capacities are immutable and shared.</summary>
+        public Hypervisor Clone() => (Hypervisor)MemberwiseClone();
+
         /// <inheritdoc/>
         public override string ToString() => Name;
     }
