@@ -186,7 +186,7 @@ start_uwsgi() {
   # keep-alive session with --http-socket.
   start_bg "$name" uwsgi-core --plugin python3 --http-socket "127.0.0.1:$port" \
     --wsgi-file "$file" --master --processes "$procs" --threads "$threads" \
-    --enable-threads --lazy-apps --die-on-term --need-app --buffer-size 65535 \
+    --enable-threads --lazy-apps --die-on-term --worker-reload-mercy 8 --need-app --buffer-size 65535 \
     --add-header "Connection: close" --procname-prefix "osm-lab-$name " "$@"
 }
 
