@@ -220,7 +220,8 @@ sync_placement() {
 
 launch_placement() {
   wait_sync placement
-  start_uwsgi placement ${PORT_PLACEMENT} /usr/bin/placement-api 1 4 --env "OS_PLACEMENT_CONFIG_DIR=$ETC/placement"
+  # Two processes: Placement answers one request per host and resource view in parallel fan-outs.
+  start_uwsgi placement ${PORT_PLACEMENT} /usr/bin/placement-api 2 2 --env "OS_PLACEMENT_CONFIG_DIR=$ETC/placement"
 }
 
 ready_placement() {
