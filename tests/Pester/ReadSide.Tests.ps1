@@ -152,6 +152,25 @@ Describe 'Compute services on the lab' -Tag Integration -Skip:$SkipLab {
     }
 }
 
+Describe 'A user without the admin role' -Tag Integration -Skip:$SkipLab {
+    BeforeAll {
+        $memberPassword = [guid]::NewGuid().ToString()
+        & bash -c "set -a; . '$LabDir/openrc'; openstack user show osm-member >/dev/null 2>&1 || openstack user create --domain Default --password '$memberPassword' osm-member >/dev/null; openstack user set --password '$memberPassword' osm-member; openstack role add --user osm-member --project admin member" 2>&1 | Out-Null
+        $cred = [pscredential]::new('osm-member', (ConvertTo-SecureString $memberPassword -AsPlainText -Force))
+        $Member = Connect-OSCloud -AuthUrl (Get-Content (Join-Path $LabDir 'openrc') | Where-Object { $_ -match '^export OS_AUTH_URL=' } | ForEach-Object { ($_ -replace '^export OS_AUTH_URL=', '').Trim("'", '"') }) -Credential $cred -ProjectName admin
+        $null = Connect-Lab
+    }
+
+    It 'gets OSPermissionDenied, with what to do, for the hypervisor list' {
+        $err = $null
+        try { Get-OSHypervisor -Session $Member -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'OSPermissionDenied,OpenStackMigration.Commands.GetOSHypervisorCommand'
+        $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
+        $err.Exception.Message | Should -Match 'HTTP 403'
+        $err.ErrorDetails.RecommendedAction | Should -Match 'admin role'
+    }
+}
+
 Describe 'No secret in any output stream' -Tag Integration -Skip:$SkipLab {
     It 'never shows the password or the token in objects, verbose, debug, warnings or errors' {
         $password = Get-LabPassword

@@ -167,7 +167,16 @@ namespace OpenStackMigration.OpenStack
             var message = $"{serviceName} refused {subject}: HTTP {response.Status}"
                 + (serviceMessage != null ? $": {serviceMessage}" : string.Empty)
                 + (response.RequestId != null ? $" (request id {response.RequestId})" : string.Empty);
-            return new OpenStackApiException(id, kind, message, response.Status, serviceMessage, response.RequestId, method, url);
+            var error = new OpenStackApiException(id, kind, message, response.Status, serviceMessage, response.RequestId, method, url);
+            error.RecommendedAction = response.Status switch
+            {
+                403 => "The user's roles do not allow this. Hypervisors, compute services, other projects' instances and migrations need the admin role: connect with an admin user or project.",
+                404 => "Check the name or id; it may have been deleted.",
+                409 => "The object is busy or in a state that does not allow this; wait for its task to end and try again.",
+                _ when response.Status >= 500 => "The service failed; look for the request id in its logs (Find-OSLogEntry -RequestId).",
+                _ => null,
+            };
+            return error;
         }
 
         /// <summary>Nova, Cinder, Keystone and Placement each wrap their message differently; find it.</summary>
