@@ -38,11 +38,15 @@ Describe 'Get-OSMigrationPlan on the lab' -Tag Integration {
             $_.Reason | Should -Match 'passes the checks and is left least used'
             $_.Checks.CanMigrate | Should -BeTrue
         }
-        # Spread: compute3 is empty and compute1 carries cirros_vm, so the four go 2 and 2.
-        ($plan | Group-Object DestinationHost | ForEach-Object Count) | Should -Be @(2, 2)
+        # Spread: each goes to the host left least used, counting the plan's earlier choices, so however the seed
+        # instances sit (cirros_vm alone, or with the Cinder seeds on compute1) the two end at most one m1.tiny apart.
         $summary = Get-OSMigrationPlan -SourceHost compute2 -Summary
         ($summary.Hosts | Where-Object HostName -eq compute2).MemoryUsedMBAfter | Should -Be 0
-        ($summary.Hosts | Where-Object HostName -eq compute3).MemoryUsedMBAfter | Should -Be (($summary.Hosts | Where-Object HostName -eq compute3).MemoryUsedMB + 1024)
+        $ends = @($summary.Hosts | Where-Object HostName -in 'compute1', 'compute3')
+        [Math]::Abs($ends[0].MemoryUsedMBAfter - $ends[1].MemoryUsedMBAfter) | Should -BeLessOrEqual 512
+        foreach ($h in $ends) {
+            $h.MemoryUsedMBAfter | Should -Be ($h.MemoryUsedMB + 512 * @($plan | Where-Object DestinationHost -eq $h.HostName).Count)
+        }
     }
 
     It 'reports instances no destination can take, and Move-OSInstance refuses them rather than asking the scheduler' {
@@ -194,7 +198,7 @@ Describe 'Balancing a crowded host on the lab' -Tag Integration {
         Invoke-LabScenario crowd compute2 8 m1.tiny
     }
 
-    It 'moves just enough to bring the host to the mean, never pushing another host above it' {
+    It 'moves just enough to bring the host to the mean, never pushing another host past the tolerance band' {
         $plan = Get-OSMigrationPlan -SourceHost compute2 -DestinationHost compute1, compute3 -Goal Balance -TolerancePercent 20 -Summary
         $before = Get-OSHypervisor compute1, compute2, compute3
         $plan.Items | Where-Object CanMigrate | Move-OSInstance -Wait -ThrottleLimit 3 -Confirm:$false | ForEach-Object { $_.Verdict | Should -Be 'Succeeded' }
@@ -211,14 +215,16 @@ Describe 'Balancing a crowded host on the lab' -Tag Integration {
             Write-Host ("    {0}: {1} -> {2} ({3}% -> {4}%)" -f $h.Name, $h.MemoryMB.Used, $a.MemoryMB.Used, $h.MemoryMB.UsedPercent, $a.MemoryMB.UsedPercent)
         }
 
-        # 9 x m1.tiny among 3 hosts: the mean is 3 each; within 20% means compute2 keeps 3.
-        $plan.PlacedCount | Should -Be 5
-        (Get-HostInstances compute2).Count | Should -Be 3
+        # All m1.tiny (512 MB): compute2 keeps as many as fit within 20% of the mean use, and moves the rest.
+        $totalMB = ($before | Measure-Object { $_.MemoryMB.Used } -Sum).Sum
+        $keep = [Math]::Floor($totalMB / 3 * 1.2 / 512)
+        $plan.PlacedCount | Should -Be (8 - $keep)
+        (Get-HostInstances compute2).Count | Should -Be $keep
         $mean = $plan.MeanMemoryPercent
         foreach ($h in $after) {
             $h.MemoryMB.Used | Should -Be (($plan.Hosts | Where-Object HostName -eq $h.HostName).MemoryUsedMBAfter)
         }
-        ($after | Where-Object Name -ne compute2 | ForEach-Object { 100.0 * $_.MemoryMB.Used / $_.MemoryMB.Capacity }) | ForEach-Object { $_ | Should -BeLessOrEqual ($mean + 0.001) }
+        ($after | Where-Object Name -ne compute2 | ForEach-Object { 100.0 * $_.MemoryMB.Used / $_.MemoryMB.Capacity }) | ForEach-Object { $_ | Should -BeLessOrEqual ($mean * 1.2 + 0.001) }
         $plan.Items | ForEach-Object { $_.Reason | Should -Match '^Balance: compute2 uses RAM' }
     }
 }

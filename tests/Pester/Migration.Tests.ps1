@@ -101,7 +101,7 @@ Describe 'A live migration that succeeds' -Tag Integration -Skip:$SkipLab {
         $children = @($run.Progress | Where-Object ParentActivityId -gt 0)
         @($children.ActivityId | Sort-Object -Unique).Count | Should -Be 2
         @($run.Progress | Where-Object { $_.Activity -like 'Moving 2 instances*' }).Count | Should -BeGreaterThan 0
-        (Test-OSMigrationTarget -Name cirros_bfv -DestinationHost compute1).GetCheck('Storage').Reason | Should -Be 'Volume-backed: nothing on local disk to copy.'
+        (Test-OSMigrationTarget -Name cirros_bfv -DestinationHost compute1).GetCheck('Storage').Reason | Should -Match '^Volume-backed \(1 volume\(s\)\): nothing on local disk to copy'
         Get-VmHost | Should -Be 'compute3'
         Get-VmHost cirros_bfv | Should -Be 'compute3'
         Invoke-LabScenario cleanup

@@ -90,7 +90,8 @@ namespace OpenStackMigration.OpenStack
             var url = V3Root(options.AuthUrl) + "/auth/tokens";
             sink.Verbose($"Authenticating to {V3Root(options.AuthUrl)} with {Describe(options)}.");
             var response = await http.SendAsync("POST", url, BuildRequest(options), new Dictionary<string, string>(), "Keystone", sink, redactBody: true, cancellationToken).ConfigureAwait(false);
-            if (response.Status == 401)
+            // An unknown or revoked token is a 404 ("Could not find token") rather than a 401.
+            if (response.Status == 401 || (options.Method == AuthMethod.Token && response.Status == 404))
             {
                 throw new OpenStackMigrationException(
                     "OSAuthenticationFailed",
