@@ -14,6 +14,8 @@ param(
     [int] $Scale = 0
 )
 $ErrorActionPreference = 'Stop'
+# The lab's scripts (scenario.sh, up.sh) act on the lab being measured, wherever its checkout is.
+$env:OSM_LAB_DIR = $LabDir
 $scripts = Get-ChildItem $PSScriptRoot -Filter *.ps1 | Where-Object { $_.Name -notin 'Invoke-Bench.ps1', 'BenchCommon.ps1' }
 if ($Name) { $Name = $Name -split ','; $scripts = $scripts | Where-Object { $Name -contains $_.BaseName } }
 foreach ($s in $scripts) {
