@@ -64,12 +64,7 @@ namespace OpenStackMigration.Commands
         /// <summary>Runs engine work that produces items as it goes; each one is written to the pipeline as it arrives.</summary>
         protected void RunEngineStreaming<T>(Func<Action<T>, IEngineSink, CancellationToken, Task> work)
         {
-            RunEngine<bool>(async (sink, token) =>
-            {
-                var pump = (PipelinePump)sink;
-                await work(item => pump.Post(cmdlet => cmdlet.WriteObject(item)), sink, token).ConfigureAwait(false);
-                return true;
-            });
+            RunEngineStreaming(work, item => WriteObject(item));
         }
 
         /// <summary>
