@@ -6,6 +6,9 @@
 # With OSM_NODE_ETC="nova haproxy" (folders of /etc that exist), each sshd runs in its own mount namespace
 # where /etc/nova, /etc/haproxy... are bind mounts of DIR/node-PORT/nova..., seeded from the real ones:
 # every port is then a node with its own files at the usual paths. Nothing changes outside the namespace.
+# Every node also gets a stock Debian root home (/root bind-mounted from DIR/root-home, seeded from base-files):
+# Debian's bash sources ~/.bashrc for every command sshd runs, and this machine's own /root/.bashrc may do
+# heavy work (a pyenv init spawns ~100 processes), which a fresh node does not.
 # Needs root (sshd's privilege separation) and openssh-server (tests/integration-deps.sh installs it).
 set -eu
 cmd=${1:?start|stop}; dir=${2:?folder}
@@ -27,6 +30,13 @@ chmod 700 "$dir"
 [ -f "$dir/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$dir/host_ed25519"
 [ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$dir/id_ed25519"
 cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+if [ ! -d "$dir/root-home" ]; then
+    mkdir -p "$dir/root-home"; chmod 700 "$dir/root-home"
+    for f in bashrc profile; do
+        if [ -f "/usr/share/base-files/dot.$f" ]; then cp "/usr/share/base-files/dot.$f" "$dir/root-home/.$f"
+        elif [ -f "/etc/skel/.$f" ]; then cp "/etc/skel/.$f" "$dir/root-home/.$f"; fi
+    done
+fi
 : > "$dir/known_hosts"; : > "$dir/ports"
 
 # Free ports from the kernel (bind to port 0), all at once so they differ.
@@ -52,18 +62,14 @@ MaxSessions 64
 MaxStartups 64
 LogLevel ERROR
 CFG
-    mounts=""
+    mounts=" mount --bind '$dir/root-home' /root &&"
     for sub in ${OSM_NODE_ETC:-}; do
         [ -d "/etc/$sub" ] || { echo "/etc/$sub does not exist" >&2; exit 1; }
         mkdir -p "$dir/node-$port"
         rm -rf "$dir/node-$port/$sub"; cp -a "/etc/$sub" "$dir/node-$port/$sub"
         mounts="$mounts mount --bind '$dir/node-$port/$sub' '/etc/$sub' &&"
     done
-    if [ -n "$mounts" ]; then
-        unshare -m -p -f --kill-child --mount-proc sh -c "mount --make-rprivate / && $mounts exec /usr/sbin/sshd -D -f '$dir/sshd-$port.conf' -p $port -E '$dir/sshd-$port.log'" </dev/null >/dev/null 2>&1 &
-    else
-        /usr/sbin/sshd -D -f "$dir/sshd-$port.conf" -p "$port" -E "$dir/sshd-$port.log" </dev/null >/dev/null 2>&1 &
-    fi
+    unshare -m -p -f --kill-child --mount-proc sh -c "mount --make-rprivate / && $mounts exec /usr/sbin/sshd -D -f '$dir/sshd-$port.conf' -p $port -E '$dir/sshd-$port.log'" </dev/null >/dev/null 2>&1 &
     # Our own record of the process we started (sshd's own pid file would say 1 inside a pid namespace).
     echo $! > "$dir/osm-sshd-$port.pid"
     echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" >> "$dir/known_hosts"
