@@ -61,14 +61,21 @@ namespace OpenStackMigration.Config
         /// </summary>
         public static async Task<List<ServiceConfigView>> ReadAsync(INodeSession node, string project, IReadOnlyList<string>? configFiles, CancellationToken cancellationToken)
         {
-            var probe = new StringBuilder("LC_ALL=C; export LC_ALL\n");
-            foreach (var prog in OsloServices.Daemons[project])
-            {
-                probe.Append("pid=$(pgrep -o -f ").Append(NodeFiles.Quote("(^|[ /'\"])" + prog + "([ '\"]|$)")).Append(" 2>/dev/null) && [ -r /proc/$pid/cmdline ] && {\n")
-                     .Append("  printf 'OSM-PROC %s %s\\n' ").Append(prog).Append(" \"$pid\"\n")
-                     .Append("  tr '\\000' '\\n' < /proc/$pid/cmdline | sed 's/^/OSM-ARG /'\n")
-                     .Append("  tr '\\000' '\\n' < /proc/$pid/environ 2>/dev/null | grep -E '^(OS_DEFAULT__(").Append(Managed).Append(")|HOME)=' | sed 's/^/OSM-ENV /'\n}\n");
-            }
+            // One scan of the process table for all the project's programs (a compute node may run thousands of
+            // processes; one pgrep per program scanned them all each time). The first (lowest) pid of each program
+            // is its parent process; workers share its command line and environment.
+            var programs = OsloServices.Daemons[project];
+            var probe = new StringBuilder("LC_ALL=C; export LC_ALL\nosm_seen=' '\n");
+            probe.Append("pgrep -a -f ").Append(NodeFiles.Quote("(^|[ /'\"])(" + string.Join("|", programs) + ")([ '\"]|$)"))
+                 .Append(" 2>/dev/null | while read -r pid args; do\n  for prog in ").Append(string.Join(" ", programs)).Append("; do\n")
+                 .Append("    case \"$osm_seen\" in *\" $prog \"*) continue ;; esac\n")
+                 .Append("    case \"$args\" in \"$prog\"|\"$prog\"[\\ \\'\\\"]*|*[/\\ \\'\\\"]\"$prog\"|*[/\\ \\'\\\"]\"$prog\"[\\ \\'\\\"]*) ;; *) continue ;; esac\n")
+                 .Append("    [ -r /proc/$pid/cmdline ] || continue\n")
+                 .Append("    osm_seen=\"$osm_seen$prog \"\n")
+                 .Append("    printf 'OSM-PROC %s %s\\n' \"$prog\" \"$pid\"\n")
+                 .Append("    tr '\\000' '\\n' < /proc/$pid/cmdline | sed 's/^/OSM-ARG /'\n")
+                 .Append("    tr '\\000' '\\n' < /proc/$pid/environ 2>/dev/null | grep -E '^(OS_DEFAULT__(").Append(Managed).Append(")|HOME)=' | sed 's/^/OSM-ENV /'\n")
+                 .Append("    break\n  done\ndone\n");
 
             var probed = await node.RunScriptAsync(probe.ToString(), cancellationToken).ConfigureAwait(false);
             var views = new List<(ServiceConfigView View, List<string> Args)>();

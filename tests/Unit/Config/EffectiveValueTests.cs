@@ -20,6 +20,7 @@ namespace OpenStackMigration.Tests.Config
         {
             // A project of our own, so that nova or cinder services running on this machine do not interfere.
             OsloServices.DaemonTable["osmtest"] = new[] { "osmtest-compute" };
+            OsloServices.DaemonTable["osmtwo"] = new[] { "osmtwo-api", "osmtwo-compute", "osmtwo-volume" };
         }
 
         [RequiresFact(Requires.Oslo)]
@@ -71,6 +72,45 @@ namespace OpenStackMigration.Tests.Config
             finally
             {
                 process.Kill();
+            }
+        }
+
+        [Fact]
+        [Trait("Category", "Integration")]
+        public async Task OneScanFindsEveryRunningProgramAndTakesItsFirstProcess()
+        {
+            using var dir = new TempDir();
+            var conf = dir.Write("osmtwo.conf", "[DEFAULT]\nrpc_response_timeout = 60\n");
+            Process Start(string program, string? env)
+            {
+                var psi = new ProcessStartInfo("/bin/bash") { UseShellExecute = false };
+                psi.ArgumentList.Add("-c");
+                // Started the way a service's wrapper would: argv[0] is "python3", the program is a quoted path.
+                psi.ArgumentList.Add("exec -a \"python3 '/usr/bin/" + program + "'\" sleep 120");
+                if (env != null) psi.Environment["OS_DEFAULT__RPC_RESPONSE_TIMEOUT"] = env;
+                return Process.Start(psi)!;
+            }
+
+            // The API with a worker started later (a higher pid), and the compute service; no volume service runs.
+            var processes = new List<Process> { Start("osmtwo-api", "111"), Start("osmtwo-compute", null) };
+            await Task.Delay(100);
+            processes.Add(Start("osmtwo-api", "222"));
+            try
+            {
+                await Task.Delay(300);
+                var views = await OsloConfigReader.ReadAsync(new LocalNodeSession(false), "osmtwo", new[] { conf }, CancellationToken.None);
+                var view = Assert.Single(views);
+                Assert.Equal("osmtwo-api", view.Service);
+                Assert.Equal(processes[0].Id, view.ProcessId);
+                Assert.Equal("111", view.Environment["OS_DEFAULT__RPC_RESPONSE_TIMEOUT"]);
+
+                views = await OsloConfigReader.ReadAsync(new LocalNodeSession(false), "osmtwo", null, CancellationToken.None);
+                Assert.Equal(new[] { "osmtwo-api", "osmtwo-compute" }, views.Select(v => v.Service));
+                Assert.Equal(new int?[] { processes[0].Id, processes[1].Id }, views.Select(v => v.ProcessId));
+            }
+            finally
+            {
+                processes.ForEach(p => p.Kill());
             }
         }
 
