@@ -40,7 +40,7 @@ LAB_DEBUG="${OSM_LAB_DEBUG:-false}"
 PKGS=(mariadb-server python3-pymysql rabbitmq-server uwsgi-core uwsgi-plugin-python3
       python3-openstackclient python3-keystone python3-placement
       python3-glance glance-common python3-neutron neutron-common
-      python3-nova nova-common curl)
+      python3-nova nova-common curl memcached)
 CINDER_PKGS=(python3-cinder)
 
 install_packages() {
@@ -74,7 +74,8 @@ install_packages() {
 check_ports() {
   local spec name port who
   local specs=("mariadb:${PORT_MYSQL}" "epmd:${PORT_EPMD}" "rabbitmq:${PORT_AMQP}" "rabbitmq:${PORT_ERLDIST}" "keystone:${PORT_KEYSTONE}"
-               "placement:${PORT_PLACEMENT}" "glance:${PORT_GLANCE}" "neutron:${PORT_NEUTRON}" "nova-api:${PORT_NOVA}")
+               "placement:${PORT_PLACEMENT}" "glance:${PORT_GLANCE}" "neutron:${PORT_NEUTRON}" "nova-api:${PORT_NOVA}"
+               "memcached:${PORT_MEMCACHED}")
   ((WITH_CINDER)) && specs+=("cinder-api:${PORT_CINDER}")
   for spec in "${specs[@]}"; do
     name="${spec%%:*}" port="${spec##*:}"
@@ -94,6 +95,17 @@ make_secrets() {
   ( umask 077
     { echo "ADMIN_PASSWORD=$(gen)"; echo "SERVICE_PASSWORD=$(gen)"
       echo "DB_PASSWORD=$(gen)"; echo "RABBIT_PASSWORD=$(gen)"; } >"$STATE/secrets.env" )
+}
+
+# --- memcached ------------------------------------------------------------------------
+# The token cache every API's keystone_authtoken middleware shares, as the install guides
+# configure it: without it each API worker process asks Keystone to validate every new
+# token itself (about 0.15-0.3 s per process here).
+start_memcached() {
+  is_running memcached && return 0
+  start_bg memcached /usr/bin/memcached -l 127.0.0.1 -p "${PORT_MEMCACHED}" -U 0 -m 64 -u root
+  wait_until memcached 20 port_open "${PORT_MEMCACHED}"
+  step "memcached up (127.0.0.1:${PORT_MEMCACHED})"
 }
 
 # --- MariaDB --------------------------------------------------------------------------
@@ -413,6 +425,7 @@ main() {
   if ((WITH_CINDER)); then fetch_cinder_common; fi
   write_placement_conf; write_glance_conf; write_neutron_conf; write_nova_conf
   if ((WITH_CINDER)); then write_cinder_conf; fi
+  start_memcached
   start_mariadb
   start_syncs
   start_rabbitmq

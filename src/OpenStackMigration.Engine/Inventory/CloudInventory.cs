@@ -38,15 +38,27 @@ namespace OpenStackMigration.Inventory
         /// <summary>Hypervisors whose node or host name matches any of the wildcard patterns (all when none), with capacity.</summary>
         public async Task<IReadOnlyList<Hypervisor>> GetHypervisorsAsync(IReadOnlyCollection<string>? namePatterns, bool withCapacity, int parallelism, IEngineSink sink, CancellationToken cancellationToken)
         {
-            var all = await _nova.ListHypervisorsAsync(sink, cancellationToken).ConfigureAwait(false);
-            var selected = all.Where(h => Wildcard.MatchesAny(namePatterns, h.Name) || Wildcard.MatchesAny(namePatterns, h.HostName)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToList();
-            ReportUnmatched(namePatterns, selected.SelectMany(h => new[] { h.Name, h.HostName }), "hypervisor", sink);
-            if (withCapacity)
+            // Placement is read while Nova answers, not after: the listing takes as long as the slower of the two.
+            using var prefetch = withCapacity ? _placement.StartPrefetch(namePatterns, parallelism, sink, cancellationToken) : null;
+            try
             {
-                await _placement.FillCapacityAsync(selected, parallelism, sink, cancellationToken).ConfigureAwait(false);
-            }
+                var all = await _nova.ListHypervisorsAsync(sink, cancellationToken).ConfigureAwait(false);
+                var selected = all.Where(h => Wildcard.MatchesAny(namePatterns, h.Name) || Wildcard.MatchesAny(namePatterns, h.HostName)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToList();
+                ReportUnmatched(namePatterns, selected.SelectMany(h => new[] { h.Name, h.HostName }), "hypervisor", sink);
+                if (withCapacity)
+                {
+                    await _placement.FillCapacityAsync(selected, parallelism, sink, cancellationToken, prefetch).ConfigureAwait(false);
+                }
 
-            return selected;
+                return selected;
+            }
+            finally
+            {
+                if (prefetch != null)
+                {
+                    await prefetch.StopAsync().ConfigureAwait(false);
+                }
+            }
         }
 
         /// <summary>Compute services matching host patterns and a binary.</summary>

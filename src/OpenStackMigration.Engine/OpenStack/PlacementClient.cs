@@ -26,17 +26,78 @@ namespace OpenStackMigration.OpenStack
             _session = session;
         }
 
+        /// <summary>
+        /// Starts reading the capacity of every root resource provider whose name matches
+        /// <paramref name="namePatterns"/> (all when none), before Nova has said which hypervisors there are:
+        /// a compute node's provider is named after the node and has its id, so the Placement requests can run
+        /// while Nova is still answering. Hand the result to <see cref="FillCapacityAsync"/>; providers it
+        /// did not read are read then. Failures here are not reported (the regular path reports them).
+        /// </summary>
+        public CapacityPrefetch StartPrefetch(IReadOnlyCollection<string>? namePatterns, int parallelism, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var prefetch = new CapacityPrefetch(Math.Max(1, parallelism), cancellationToken);
+            prefetch.Listing = PrefetchAsync(prefetch, namePatterns, sink);
+            return prefetch;
+        }
+
+        private async Task PrefetchAsync(CapacityPrefetch prefetch, IReadOnlyCollection<string>? namePatterns, IEngineSink sink)
+        {
+            ApiResponse list;
+            try
+            {
+                // 1.14 is the first version that says which providers are roots (compute nodes are).
+                list = await SendAsync("/resource_providers", sink, prefetch.Token, new Microversion(1, 14)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException))
+            {
+                sink.Debug($"Placement prefetch skipped: {ex.Message}");
+                return;
+            }
+
+            foreach (var provider in list.Object["resource_providers"] as JArray ?? new JArray())
+            {
+                var uuid = Json.Str(provider, "uuid");
+                var name = Json.Str(provider, "name") ?? string.Empty;
+                if (uuid == null || Json.Str(provider, "parent_provider_uuid") != null || !Inventory.Wildcard.MatchesAny(namePatterns, name))
+                {
+                    continue;
+                }
+
+                prefetch.Add(uuid, name, async () =>
+                {
+                    await prefetch.Gate.WaitAsync(prefetch.Token).ConfigureAwait(false);
+                    try
+                    {
+                        return await GetCapacityAsync(uuid, sink, prefetch.Token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        prefetch.Gate.Release();
+                    }
+                });
+            }
+        }
+
         /// <summary>Fills in Vcpu, MemoryMB and DiskGB of each hypervisor from its resource provider.</summary>
-        public async Task FillCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken)
+        public async Task FillCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken, CapacityPrefetch? prefetch = null)
         {
             if (hypervisors.Count == 0)
             {
                 return;
             }
 
+            if (prefetch != null)
+            {
+                await prefetch.Listing.ConfigureAwait(false);
+            }
+
             // Before compute 2.53 hypervisor ids are integers; the provider is then found by node name.
             Dictionary<string, string>? uuidByName = null;
-            if (hypervisors.Any(h => !LooksLikeUuid(h.Id)))
+            if (hypervisors.Any(h => !LooksLikeUuid(h.Id)) && prefetch != null && prefetch.Count > 0)
+            {
+                uuidByName = prefetch.UuidByName();
+            }
+            else if (hypervisors.Any(h => !LooksLikeUuid(h.Id)))
             {
                 var all = await SendAsync("/resource_providers", sink, cancellationToken).ConfigureAwait(false);
                 uuidByName = (all.Object["resource_providers"] as JArray ?? new JArray())
@@ -55,10 +116,17 @@ namespace OpenStackMigration.OpenStack
                     return;
                 }
 
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var started = prefetch?.Find(uuid!);
+                if (started == null)
+                {
+                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 try
                 {
-                    var capacity = await GetCapacityAsync(uuid!, sink, cancellationToken).ConfigureAwait(false);
+                    var capacity = started != null
+                        ? await started.ConfigureAwait(false)
+                        : await GetCapacityAsync(uuid!, sink, cancellationToken).ConfigureAwait(false);
                     capacity.TryGetValue("VCPU", out var vcpu);
                     capacity.TryGetValue("MEMORY_MB", out var memory);
                     capacity.TryGetValue("DISK_GB", out var disk);
@@ -68,7 +136,10 @@ namespace OpenStackMigration.OpenStack
                 }
                 finally
                 {
-                    gate.Release();
+                    if (started == null)
+                    {
+                        gate.Release();
+                    }
                 }
 
                 var n = Interlocked.Increment(ref done);
@@ -114,13 +185,13 @@ namespace OpenStackMigration.OpenStack
             return result;
         }
 
-        private Task<ApiResponse> SendAsync(string path, IEngineSink sink, CancellationToken cancellationToken)
+        private Task<ApiResponse> SendAsync(string path, IEngineSink sink, CancellationToken cancellationToken, Microversion? microversion = null)
         {
             return _session.SendAsync(
                 new ServiceRequest("GET", path, "Placement")
                 {
                     ServiceTypes = new[] { "placement" },
-                    Microversion = new Microversion(1, 0),
+                    Microversion = microversion ?? new Microversion(1, 0),
                     MicroversionService = "placement",
                 },
                 sink,
@@ -128,5 +199,76 @@ namespace OpenStackMigration.OpenStack
         }
 
         private static bool LooksLikeUuid(string id) => Guid.TryParse(id, out _);
+    }
+
+    /// <summary>Capacity reads started before Nova answered (see <see cref="PlacementClient.StartPrefetch"/>).</summary>
+    public sealed class CapacityPrefetch : IDisposable
+    {
+        private readonly Dictionary<string, (string Name, Task<IReadOnlyDictionary<string, ResourceCapacity>> Read)> _started =
+            new Dictionary<string, (string, Task<IReadOnlyDictionary<string, ResourceCapacity>>)>(StringComparer.OrdinalIgnoreCase);
+
+        private readonly CancellationTokenSource _cancel;
+
+        internal CapacityPrefetch(int parallelism, CancellationToken cancellationToken)
+        {
+            Gate = new SemaphoreSlim(parallelism, parallelism);
+            _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        }
+
+        internal SemaphoreSlim Gate { get; }
+
+        internal CancellationToken Token => _cancel.Token;
+
+        internal Task Listing { get; set; } = Task.CompletedTask;
+
+        /// <summary>How many providers are being read.</summary>
+        public int Count
+        {
+            get
+            {
+                lock (_started) return _started.Count;
+            }
+        }
+
+        internal void Add(string uuid, string name, Func<Task<IReadOnlyDictionary<string, ResourceCapacity>>> read)
+        {
+            lock (_started) _started[uuid] = (name, Task.Run(read));
+        }
+
+        internal Task<IReadOnlyDictionary<string, ResourceCapacity>>? Find(string uuid)
+        {
+            lock (_started) return _started.TryGetValue(uuid, out var s) ? s.Read : null;
+        }
+
+        internal Dictionary<string, string> UuidByName()
+        {
+            lock (_started)
+            {
+                return _started.GroupBy(kv => kv.Value.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Key, StringComparer.Ordinal);
+            }
+        }
+
+        /// <summary>Stops the reads nobody asked for and waits for them to end, so no request outlives the command.</summary>
+        public async Task StopAsync()
+        {
+            _cancel.Cancel();
+            Task[] all;
+            lock (_started) all = _started.Values.Select(v => (Task)v.Read).Append(Listing).ToArray();
+            try
+            {
+                await Task.WhenAll(all).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Cancelled or failed reads of providers no hypervisor needed: nothing to report.
+            }
+        }
+
+        /// <inheritdoc/>
+        public void Dispose()
+        {
+            _cancel.Dispose();
+            Gate.Dispose();
+        }
     }
 }

@@ -26,6 +26,7 @@ export PORT_MYSQL=$((3306 + P_OFF)) PORT_EPMD=$((4369 + P_OFF)) PORT_AMQP=$((567
 export PORT_ERLDIST=$((25672 + P_OFF)) PORT_KEYSTONE=$((5000 + P_OFF))
 export PORT_PLACEMENT=$((8778 + P_OFF)) PORT_GLANCE=$((9292 + P_OFF))
 export PORT_NEUTRON=$((9696 + P_OFF)) PORT_NOVA=$((8774 + P_OFF)) PORT_CINDER=$((8776 + P_OFF))
+export PORT_MEMCACHED=$((11211 + P_OFF))
 
 LAB_T0=${LAB_T0:-$(date +%s.%N)}
 
@@ -121,6 +122,11 @@ wait_until() {
     sleep 0.5
   done
   fail_service "$name" "$name not ready after ${timeout}s"
+}
+
+# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
+port_open() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # http_up URL: any HTTP answer below 500 means the server is serving.

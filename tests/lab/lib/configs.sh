@@ -21,6 +21,9 @@ user_domain_name = Default
 project_domain_name = Default
 region_name = RegionOne
 EOT
+  # The API middleware's token cache (see start_memcached in up.sh).
+  [[ "$1" == keystone_authtoken ]] && echo "memcached_servers = 127.0.0.1:${PORT_MEMCACHED}"
+  return 0
 }
 
 write_mariadb_conf() {

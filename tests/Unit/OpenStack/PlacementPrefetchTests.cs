@@ -1,0 +1,122 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using OpenStackMigration.Inventory;
+using OpenStackMigration.OpenStack;
+using OpenStackMigration.Tests.Support;
+using Xunit;
+
+namespace OpenStackMigration.Tests.OpenStack
+{
+    /// <summary>
+    /// Get-OSHypervisor reads Placement while Nova is still answering, over real HTTP on loopback with the
+    /// lab's captured answers: Nova's hypervisor list is held back until Placement has been asked for every
+    /// provider's capacity, which only happens when the two overlap.
+    /// </summary>
+    public sealed class PlacementPrefetchTests : IDisposable
+    {
+        private static readonly string[] Nodes = { "compute1", "compute2", "compute3" };
+        private readonly LoopbackCloud _cloud = new LoopbackCloud();
+        private readonly CapturedHypervisors _hypervisors = new CapturedHypervisors(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53.json"));
+        private readonly TaskCompletionSource<bool> _placementAskedForAll = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _capacityRequests;
+        private int _expectedCapacityRequests = 2 * Nodes.Length;
+        private bool _listFails;
+        private bool? _novaAnsweredAfterPlacement;
+
+        public PlacementPrefetchTests()
+        {
+            _cloud.Handler = async r =>
+            {
+                var path = r.Url!.AbsolutePath;
+                if (path == "/v2.1/os-hypervisors/detail")
+                {
+                    // Held until Placement was asked for every provider wanted, or 3 s.
+                    await Task.WhenAny(_placementAskedForAll.Task, Task.Delay(3000));
+                    _novaAnsweredAfterPlacement = _placementAskedForAll.Task.IsCompleted;
+                    return (200, _hypervisors.Json);
+                }
+
+                if (path == "/placement/resource_providers")
+                {
+                    return _listFails ? (500, "{\"errors\": [{\"detail\": \"boom\"}]}") : (200, _hypervisors.AsProviders());
+                }
+
+                if (path.StartsWith("/placement/resource_providers/", StringComparison.Ordinal))
+                {
+                    if (Interlocked.Increment(ref _capacityRequests) == _expectedCapacityRequests)
+                    {
+                        _placementAskedForAll.TrySetResult(true);
+                    }
+
+                    return (200, LoopbackCloud.Fixture(path.EndsWith("/usages", StringComparison.Ordinal) ? "placement-usages.json" : "placement-inventories.json"));
+                }
+
+                return (404, "{}");
+            };
+        }
+
+        public void Dispose() => _cloud.Dispose();
+
+        [Fact]
+        public async Task PlacementIsReadWhileNovaAnswers()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var hypervisors = await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+
+            Assert.True(_novaAnsweredAfterPlacement, "the capacity requests only came after Nova's list was answered");
+            Assert.Equal(Nodes, hypervisors.Select(h => h.Name));
+            Assert.All(hypervisors, h => Assert.NotNull(h.MemoryMB));
+            Assert.Equal(2 * Nodes.Length, _capacityRequests);
+        }
+
+        [Fact]
+        public async Task WithoutTheProviderListEachHypervisorIsReadAfterNova()
+        {
+            _listFails = true;
+            _expectedCapacityRequests = 2;
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var hypervisors = await new CloudInventory(session).GetHypervisorsAsync(new[] { "compute2" }, true, 8, NullSink.Instance, CancellationToken.None);
+
+            var h = Assert.Single(hypervisors);
+            Assert.Equal("compute2", h.Name);
+            Assert.NotNull(h.MemoryMB);
+            Assert.Equal(2, _capacityRequests);
+            Assert.False(_novaAnsweredAfterPlacement);
+        }
+
+        [Fact]
+        public async Task ANameFilterLimitsWhatIsReadAhead()
+        {
+            _expectedCapacityRequests = 2;
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var hypervisors = await new CloudInventory(session).GetHypervisorsAsync(new[] { "compute1" }, true, 8, NullSink.Instance, CancellationToken.None);
+
+            Assert.Equal("compute1", Assert.Single(hypervisors).Name);
+            Assert.True(_novaAnsweredAfterPlacement);
+            Assert.Equal(2, _capacityRequests);
+        }
+
+        /// <summary>The captured hypervisor list, and the matching Placement provider list (same uuids and names).</summary>
+        private sealed class CapturedHypervisors
+        {
+            public CapturedHypervisors(string json) => Json = json;
+
+            public string Json { get; }
+
+            public string AsProviders()
+            {
+                var list = Newtonsoft.Json.Linq.JObject.Parse(Json)["hypervisors"]!
+                    .Select(h => new Newtonsoft.Json.Linq.JObject
+                    {
+                        ["uuid"] = h["id"],
+                        ["name"] = h["hypervisor_hostname"],
+                        ["root_provider_uuid"] = h["id"],
+                        ["parent_provider_uuid"] = null,
+                    });
+                return new Newtonsoft.Json.Linq.JObject { ["resource_providers"] = new Newtonsoft.Json.Linq.JArray(list) }.ToString();
+            }
+        }
+    }
+}
