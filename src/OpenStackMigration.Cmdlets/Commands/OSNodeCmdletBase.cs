@@ -135,10 +135,8 @@ namespace OpenStackMigration.Commands
                     plans.GroupBy(p => p.Target),
                     async (group, ct) =>
                     {
-                        foreach (var plan in group.Where(approved.Contains))
-                        {
-                            await plan.ApplyAsync(pool, sink, ct).ConfigureAwait(false);
-                        }
+                        // A node's files are written at once, each over its own channel of the node's one connection.
+                        await System.Threading.Tasks.Task.WhenAll(group.Where(approved.Contains).Select(plan => plan.ApplyAsync(pool, sink, ct))).ConfigureAwait(false);
 
                         if (restart != null)
                         {
