@@ -75,11 +75,24 @@ namespace OpenStackMigration.Config
         {
             var views = await OsloConfigReader.ReadAsync(node, project, configFiles, ct).ConfigureAwait(false);
             var read = views.SelectMany(v => v.Files).FirstOrDefault(f => f.File.Path == path || f.File.ResolvedPath == path);
+            bool kolla = views.Any(v => v.KollaConfigDir != null && path.StartsWith(v.KollaConfigDir + "/", StringComparison.Ordinal));
+            foreach (var v in views.Where(v => v.ContainerRoot != null && !kolla))
+            {
+                sink.Warning($"{node.ComputerName}: {v.Service} (pid {v.ProcessId}) runs in a container and reads {string.Join(", ", v.Files.Where(f => f.Document != null).Select(f => f.File.Path))}; editing {path} on the node does not change what it reads."
+                    + (v.KollaConfigDir != null
+                        ? $" Kolla copies its configuration in from {v.KollaConfigDir} when the container starts: use -Path {v.KollaConfigDir}/{project}.conf, then restart the container (Restart-OSService)."
+                        : " Edit the file the container is built or started from, then restart it."));
+            }
+
             if (read == null)
             {
                 var files = await NodeFiles.ReadAsync(node, new[] { path }, ct).ConfigureAwait(false);
                 read = OsloConfigReader.Parse(files[0]);
-                if (read.Error == null)
+                if (kolla)
+                {
+                    sink.Verbose($"{node.ComputerName}: {path} is Kolla's copy of the configuration of {string.Join(", ", views.Where(v => v.KollaConfigDir != null).Select(v => v.Service))}; it takes effect when the container restarts.");
+                }
+                else if (read.Error == null)
                 {
                     sink.Warning($"{node.ComputerName}: no {project} service reads '{path}' ({string.Join(", ", views.Select(v => v.Service))} read {string.Join(", ", views.SelectMany(v => v.Files).Select(f => f.File.Path).Distinct())}); the change will have no effect.");
                 }
@@ -141,13 +154,18 @@ namespace OpenStackMigration.Config
 
             foreach (var result in plan.Results.Where(r => r.Action != "Failed"))
             {
+                if (kolla)
+                {
+                    result.Note = ((result.Note ?? string.Empty) + " Kolla copies this file into the container when it starts: restart the container for it to take effect.").Trim();
+                }
+
                 var option = OsloServices.Option(project, result.Setting);
                 var after = views.Select(v => OsloConfigReader.Evaluate(v, option, node.ComputerName, read.File.Path, doc)).ToList();
                 var first = after.FirstOrDefault();
                 result.EffectiveValue = first?.Value ?? option.Default;
                 result.EffectiveSource = first?.Source;
                 bool kept = result.Note != null && result.Note.StartsWith("Kept", StringComparison.Ordinal);
-                foreach (var s in after.Where(s => !kept && s.Value != result.NewValue))
+                foreach (var s in after.Where(s => !kept && !kolla && s.Value != result.NewValue))
                 {
                     string how = s.Source == option.EnvironmentVariable
                         ? $"the environment variable {s.Source} of the process, which beats every file"

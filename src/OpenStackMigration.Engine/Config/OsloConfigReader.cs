@@ -41,6 +41,15 @@ namespace OpenStackMigration.Config
         /// <summary>The process the arguments came from, if one runs.</summary>
         public int? ProcessId { get; internal set; }
 
+        /// <summary>
+        /// "/proc/PID/root" when the process runs in a mount namespace of its own (a container, as Kolla runs
+        /// services): the files it reads are read through that path, so the values are the ones it sees.
+        /// </summary>
+        public string? ContainerRoot { get; internal set; }
+
+        /// <summary>Kolla's folder for this service on the node (/etc/kolla/[service]), when there is one.</summary>
+        public string? KollaConfigDir { get; internal set; }
+
         /// <summary>The OS_DEFAULT__* variables (only those we manage) and HOME of the process.</summary>
         public Dictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
@@ -65,7 +74,7 @@ namespace OpenStackMigration.Config
             // processes; one pgrep per program scanned them all each time). The first (lowest) pid of each program
             // is its parent process; workers share its command line and environment.
             var programs = OsloServices.Daemons[project];
-            var probe = new StringBuilder("LC_ALL=C; export LC_ALL\nosm_seen=' '\n");
+            var probe = new StringBuilder("LC_ALL=C; export LC_ALL\nosm_seen=' '\nosm_ns=$(readlink /proc/self/ns/mnt 2>/dev/null)\n");
             probe.Append("pgrep -a -f ").Append(NodeFiles.Quote("(^|[ /'\"])(" + string.Join("|", programs) + ")([ '\"]|$)"))
                  .Append(" 2>/dev/null | while read -r pid args; do\n  for prog in ").Append(string.Join(" ", programs)).Append("; do\n")
                  .Append("    case \"$osm_seen\" in *\" $prog \"*) continue ;; esac\n")
@@ -73,6 +82,8 @@ namespace OpenStackMigration.Config
                  .Append("    [ -r /proc/$pid/cmdline ] || continue\n")
                  .Append("    osm_seen=\"$osm_seen$prog \"\n")
                  .Append("    printf 'OSM-PROC %s %s\\n' \"$prog\" \"$pid\"\n")
+                 .Append("    ns=$(readlink /proc/$pid/ns/mnt 2>/dev/null) && [ -n \"$ns\" ] && [ \"$ns\" != \"$osm_ns\" ] && echo 'OSM-CONTAINER'\n")
+                 .Append("    [ -d \"/etc/kolla/$prog\" ] && printf 'OSM-KOLLA /etc/kolla/%s\\n' \"$prog\"\n")
                  .Append("    tr '\\000' '\\n' < /proc/$pid/cmdline | sed 's/^/OSM-ARG /'\n")
                  .Append("    tr '\\000' '\\n' < /proc/$pid/environ 2>/dev/null | grep -E '^(OS_DEFAULT__(").Append(Managed).Append(")|HOME)=' | sed 's/^/OSM-ENV /'\n")
                  .Append("    break\n  done\ndone\n");
@@ -85,6 +96,15 @@ namespace OpenStackMigration.Config
                 {
                     var f = line.Split(' ');
                     views.Add((new ServiceConfigView { Project = project, Service = f[1], ProcessId = int.Parse(f[2], System.Globalization.CultureInfo.InvariantCulture) }, new List<string>()));
+                }
+                else if (line == "OSM-CONTAINER" && views.Count > 0)
+                {
+                    var view = views[views.Count - 1].View;
+                    view.ContainerRoot = "/proc/" + view.ProcessId!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/root";
+                }
+                else if (line.StartsWith("OSM-KOLLA ", StringComparison.Ordinal) && views.Count > 0)
+                {
+                    views[views.Count - 1].View.KollaConfigDir = line.Substring(10);
                 }
                 else if (line.StartsWith("OSM-ARG ", StringComparison.Ordinal) && views.Count > 0)
                 {
@@ -100,6 +120,7 @@ namespace OpenStackMigration.Config
 
             if (configFiles != null)
             {
+                // Files named by the caller are read as they are on the node, even for a containerised service.
                 var single = new ServiceConfigView { Project = project, Service = views.Count > 0 ? views[0].View.Service : project, ProcessId = views.FirstOrDefault().View?.ProcessId };
                 foreach (var kv in views.SelectMany(v => v.View.Environment)) single.Environment[kv.Key] = kv.Value;
                 views = new List<(ServiceConfigView, List<string>)> { (single, configFiles.SelectMany(c => new[] { "--config-file", c }).ToList()) };
@@ -120,7 +141,7 @@ namespace OpenStackMigration.Config
                 foreach (var source in ConfigSource.Resolve(project, view.Service, args, home))
                 {
                     string fn = source.Kind switch { "File" => "osm_emit", "FirstOf" => "osm_first", "Dir" => "osm_dir", _ => "osm_firstdir" };
-                    read.Append(fn).Append(' ').Append(string.Join(" ", source.Paths.Select(NodeFiles.Quote))).Append('\n');
+                    read.Append(fn).Append(' ').Append(string.Join(" ", source.Paths.Select(p => NodeFiles.Quote((view.ContainerRoot ?? string.Empty) + p)))).Append('\n');
                 }
             }
 

@@ -52,7 +52,11 @@ osm_emit() {
   p=$1
   printf 'OSM-FILE %s\n' ""$p""
   if [ ! -e ""$p"" ]; then echo 'OSM-ERR missing'; return; fi
-  r=$(readlink -f -- ""$p"") || { echo 'OSM-ERR missing'; return; }
+  # A container's file seen through /proc/PID/root: readlink -f would resolve that link to our own root.
+  case ""$p"" in
+    /proc/[0-9]*/root/*) r=$p ;;
+    *) r=$(readlink -f -- ""$p"") || { echo 'OSM-ERR missing'; return; } ;;
+  esac
   if [ ! -f ""$r"" ]; then echo 'OSM-ERR notfile'; return; fi
   if [ ! -r ""$r"" ]; then echo 'OSM-ERR unreadable'; return; fi
   printf 'OSM-REAL %s\n' ""$r""

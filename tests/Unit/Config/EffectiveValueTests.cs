@@ -114,6 +114,46 @@ namespace OpenStackMigration.Tests.Config
             }
         }
 
+        [RequiresFact(Requires.Root)]
+        [Trait("Category", "Integration")]
+        public async Task AServiceInAContainerIsReadThroughItsOwnRoot()
+        {
+            // The service runs in a mount namespace of its own (as in a container) where its configuration
+            // folder holds another file than the node's: the value it sees is the container's.
+            using var dir = new TempDir();
+            var conf = dir.Write("etc/osmtest.conf", "[DEFAULT]\nrpc_response_timeout = 60\n");
+            dir.Write("container-etc/osmtest.conf", "[DEFAULT]\nrpc_response_timeout = 90\n");
+            var script = dir.Write("osmtest-compute", "import time\ntime.sleep(120)\n");
+            var psi = new ProcessStartInfo("/usr/bin/unshare") { UseShellExecute = false };
+            foreach (var a in new[] { "-m", "--propagation", "private", "/bin/sh", "-c",
+                $"mount --bind '{dir.File("container-etc")}' '{dir.File("etc")}' && exec /usr/bin/python3 '{script}' --config-file '{conf}'" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var process = Process.Start(psi)!;
+            try
+            {
+                await Task.Delay(500);
+                var view = Assert.Single(await OsloConfigReader.ReadAsync(new LocalNodeSession(false), "osmtest", null, CancellationToken.None));
+                Assert.Equal(process.Id, view.ProcessId);
+                Assert.Equal($"/proc/{process.Id}/root", view.ContainerRoot);
+                var rpc = OsloConfigReader.Evaluate(view, OsloServices.CinderRpcResponseTimeout, "localhost");
+                Assert.Equal("90", rpc.Value);
+                Assert.Equal($"/proc/{process.Id}/root{conf}", rpc.Path);
+
+                // Editing the node's file is planned, with a warning that the service does not read it.
+                var sink = new CollectingSink();
+                using var pool = new NodePool(new[] { new NodeTarget() }, 1, sink);
+                await OsloConfigEngine.PlanAsync(pool, "osmtest", new[] { new OsloEdit(OsloServices.CinderRpcResponseTimeout, "300") }, conf, null, false, sink, CancellationToken.None);
+                Assert.Contains(sink.Warnings, w => w.Contains("runs in a container"));
+            }
+            finally
+            {
+                process.Kill();
+            }
+        }
+
         [Fact]
         public void SourcesFollowOsloConfigsOrder()
         {
