@@ -89,7 +89,12 @@ namespace OpenStackMigration.Nodes
                 return;
             }
 
-            if (Plain(password).IndexOfAny(new[] { '\0', '\n', '\r' }) >= 0)
+            CheckOneLine(Plain(password));
+        }
+
+        private static void CheckOneLine(string password)
+        {
+            if (password.IndexOfAny(new[] { '\0', '\n', '\r' }) >= 0)
             {
                 throw new OpenStackMigrationException(PasswordInvalid, FailureKind.InvalidArgument,
                     "The sudo password contains a line break or a NUL character; sudo reads a single line, so it could never accept it.");
@@ -108,11 +113,7 @@ namespace OpenStackMigration.Nodes
             }
             else
             {
-                if (password.IndexOfAny(new[] { '\0', '\n', '\r' }) >= 0)
-                {
-                    throw new OpenStackMigrationException(PasswordInvalid, FailureKind.InvalidArgument,
-                        "The sudo password contains a line break or a NUL character; sudo reads a single line, so it could never accept it.");
-                }
+                CheckOneLine(password);
 
                 // Not exported: only the sudo process gets it (below), and sudo hands its environment to the askpass helper only.
                 s.Append("osm_sudo_pw=").Append(NodeFiles.Quote(password)).Append('\n');
@@ -198,11 +199,10 @@ done
                     ? (PasswordRejected, FailureKind.Authentication, $"{computerName}: sudo did not accept the password given with -SudoPassword; nothing was run as root and no more attempts were made on this node.",
                         "Give the password of the SSH user (or, if sudoers sets rootpw, targetpw or runaspw, the password that asks for).")
                 : (Failed, FailureKind.CommandFailed, $"{computerName}: sudo did not run the script (exit {raw.ExitCode}): {saidText}", (string?)null);
-            return Throw(id, kind, message, action, computerName);
-        }
 
-        private static NodeCommandResult Throw(string id, FailureKind kind, string message, string? action, string computerName) =>
-            throw new OpenStackMigrationException(id, kind, message) { Target = computerName, RecommendedAction = action };
+            // No Target: results of file operations take the error's target as their path; the message names the node.
+            throw new OpenStackMigrationException(id, kind, message) { RecommendedAction = action };
+        }
 
         /// <summary>The whole string (NetworkCredential would stop at a NUL character).</summary>
         private static string Plain(SecureString secure)

@@ -97,7 +97,6 @@ namespace OpenStackMigration.Tests.Nodes
                 SudoRunner.Unwrap(new NodeCommandResult(1, string.Empty, stderr), Nonce, withPassword ? "s3cret" : null, "n1"));
             Assert.Equal(id, ex.ErrorId);
             Assert.Equal(kind, ex.Kind);
-            Assert.Equal("n1", ex.Target);
             Assert.StartsWith("n1: ", ex.Message);
             Assert.DoesNotContain("OSM-SUDO", ex.Message);
         }
