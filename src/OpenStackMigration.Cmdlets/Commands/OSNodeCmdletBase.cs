@@ -207,6 +207,38 @@ namespace OpenStackMigration.Commands
             return done;
         }
 
+        /// <summary>
+        /// Writes, as they come, the effective value of <paramref name="options"/> for every service of each project on
+        /// every node (OsloConfigEngine.GetAsync). Warns about a value the service would refuse, and writes a node that
+        /// could not be read (SSH, sudo) as an error too, once per node and project, keeping its error id.
+        /// </summary>
+        protected void WriteOsloSettings(NodePool pool, IEnumerable<string> projects, Func<string, IReadOnlyList<OsloOption>> options, IReadOnlyList<string>? configFiles)
+        {
+            var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            RunEngineStreaming<OSConfigSetting>(
+                async (emit, sink, token) =>
+                {
+                    foreach (var project in projects.Distinct(StringComparer.OrdinalIgnoreCase))
+                    {
+                        await OsloConfigEngine.GetAsync(pool, project, options(project), configFiles, emit, sink, token).ConfigureAwait(false);
+                    }
+                },
+                s =>
+                {
+                    if (!s.Valid && s.Error == null)
+                    {
+                        bool isBool = s.Setting == OsloServices.Debug.Name;
+                        WriteWarning($"{s.ComputerName}: {s.Service} cannot read {s.Setting} = '{s.Value}' from {s.Source}: it is not {(isBool ? "a boolean (true/false, yes/no, on/off, 1/0)" : "an integer")}; the service will not start.");
+                    }
+
+                    WriteObject(s);
+                    if (s.ErrorId != null && reported.Add(s.ComputerName + "\n" + s.Service))
+                    {
+                        WriteFailure(new OpenStackMigrationException(s.ErrorId, KindOf(s.ErrorId), s.Error ?? s.ErrorId), s.ComputerName);
+                    }
+                });
+        }
+
         /// <summary>Writes failed results as errors too, so scripts can rely on $? and -ErrorAction.</summary>
         protected void ReportFailures(IEnumerable<OSConfigChange> results)
         {
