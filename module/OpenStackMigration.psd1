@@ -28,6 +28,7 @@
         'Set-OSRpcTimeout'
         'Get-OSHAProxyTimeout'
         'Set-OSHAProxyTimeout'
+        'Get-OSDebugLogging'
         'Set-OSDebugLogging'
         'Restart-OSService'
         'Find-OSLogEntry'

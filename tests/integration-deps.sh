@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the real-parts tests of the config feature drive: haproxy (validate and reload a real
-# proxy), openssh-server (remote nodes on loopback), python3-oslo.config (an independent reader of every
-# file we write) and Debian's nova-common / cinder-common sample configuration files.
+# proxy), openssh-server (remote nodes on loopback), sudo (-SudoPassword against the real sudo),
+# python3-oslo.config (an independent reader of every file we write) and Debian's nova-common /
+# cinder-common sample configuration files.
 # Idempotent: installs only what is missing. Skips (exit 0, with a message) when not root or not Debian.
 set -eu
 
@@ -18,6 +19,7 @@ missing=""
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing="$missing haproxy"
 [ -x /usr/sbin/sshd ] || missing="$missing openssh-server"
 command -v ssh-keygen >/dev/null 2>&1 || missing="$missing openssh-client"
+[ -x /usr/bin/sudo ] || missing="$missing sudo"
 /usr/bin/python3 -c 'import oslo_config' >/dev/null 2>&1 || missing="$missing python3-oslo.config"
 
 if [ -n "$missing" ]; then
@@ -27,7 +29,7 @@ if [ -n "$missing" ]; then
     # shellcheck disable=SC2086
     apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing
 else
-    echo "integration-deps: haproxy, openssh-server and python3-oslo.config already present"
+    echo "integration-deps: haproxy, openssh-server, sudo and python3-oslo.config already present"
 fi
 
 # Debian's packaged nova.conf and cinder.conf, as shipped, for the tests to edit copies of.

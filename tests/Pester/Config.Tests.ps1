@@ -99,6 +99,66 @@ Describe 'Set-OSRpcTimeout on Debian''s packaged files' -Tag 'Integration' {
     }
 }
 
+Describe 'Get-OSDebugLogging on this machine' {
+    It 'reports the effective debug value, the file and line that win, and every assignment' {
+        if (-not $IsLinux) { Set-ItResult -Skipped -Because 'the local node needs Linux'; return }
+        $main = Join-Path $Work 'debug-main.conf'; $later = Join-Path $Work 'debug-later.conf'
+        Set-Content $main "[DEFAULT]`ndebug = yes`n" -NoNewline
+        Set-Content $later "[DEFAULT]`n#debug = true`n[oslo_concurrency]`ndebug = true`n[DEFAULT]`ndebug = Off`n" -NoNewline
+        $r = @(Get-OSDebugLogging -Service cinder -ConfigFile $main, $later)
+        $r.Count | Should -BeGreaterThan 0
+        foreach ($s in $r) {
+            $s.ComputerName | Should -Be 'localhost'
+            $s.Setting | Should -Be 'debug'
+            $s.Value | Should -Be 'Off'
+            $s.Enabled | Should -BeFalse
+            $s.Valid | Should -BeTrue
+            $s.Path | Should -Be $later
+            $s.Source | Should -Be $later
+            $s.LineNumber | Should -Be 6
+            $s.Occurrences | Should -Be @("${main}:2 = yes", "${later}:6 = Off")
+            $s.ConfigFiles | Should -Be @($main, $later)
+        }
+        $r[0].PSObject.TypeNames[0] | Should -Be 'OpenStackMigration.Model.OSConfigSetting'
+        ($r | Out-String) | Should -Match 'debug\s+Off'
+    }
+
+    It 'says the default applies when no file sets it' {
+        if (-not $IsLinux) { Set-ItResult -Skipped -Because 'the local node needs Linux'; return }
+        $path = Join-Path $Work 'debug-none.conf'
+        Set-Content $path "[DEFAULT]`n#debug = true`nrpc_response_timeout = 60`n"
+        $s = Get-OSDebugLogging -Service nova -ConfigFile $path | Select-Object -First 1
+        $s.Value | Should -BeNullOrEmpty
+        $s.Source | Should -Be 'default'
+        $s.Enabled | Should -BeFalse
+        $s.Valid | Should -BeTrue
+        ($s | Out-String) | Should -Match '\(false\)'
+    }
+
+    It 'warns when the service would refuse the value' {
+        if (-not $IsLinux) { Set-ItResult -Skipped -Because 'the local node needs Linux'; return }
+        $path = Join-Path $Work 'debug-bad.conf'
+        Set-Content $path "[DEFAULT]`ndebug = maybe`n"
+        $s = Get-OSDebugLogging -Service cinder -ConfigFile $path -WarningVariable warnings 3>$null | Select-Object -First 1
+        $s.Valid | Should -BeFalse
+        $s.Enabled | Should -BeNullOrEmpty
+        ($warnings -join "`n") | Should -Match "debug = 'maybe'.*not a boolean"
+    }
+
+    It 'agrees with Set-OSDebugLogging' {
+        if (-not $IsLinux) { Set-ItResult -Skipped -Because 'the local node needs Linux'; return }
+        $path = Join-Path $Work 'debug-set.conf'
+        Set-Content $path "[DEFAULT]`n# keep me`n#debug = false`n" -NoNewline
+        $set = Set-OSDebugLogging -Enabled $true -Service cinder -Path $path -ConfigFile $path -Confirm:$false
+        $set.Action | Should -Be 'Inserted'
+        $get = Get-OSDebugLogging -Service cinder -ConfigFile $path | Select-Object -First 1
+        $get.Enabled | Should -BeTrue
+        $get.Value | Should -Be $set.EffectiveValue
+        $get.Source | Should -Be $set.EffectiveSource
+        $get.LineNumber | Should -Be (Select-String -Path $path -Pattern '^debug = true$').LineNumber
+    }
+}
+
 Describe 'Set-OSHAProxyTimeout on a running haproxy' -Tag 'Integration' {
     BeforeAll {
         $script:skip = Get-MissingPart 'haproxy'
@@ -194,12 +254,58 @@ Describe 'Remote nodes over a real sshd' -Tag 'Integration' {
         (Read-WithOslo $path).DEFAULT.debug | Should -Be @('true')
     }
 
+    It 'gets debug logging on several nodes, and the environment variable of a running service beats the file' {
+        if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
+        $path = Join-Path $Work 'debug-remote.conf'
+        Set-Content $path "[DEFAULT]`ndebug = false`n"
+        $nodes = $ports | ForEach-Object { "127.0.0.1:$_" }
+        $all = Get-OSDebugLogging -Service cinder -ConfigFile $path -ComputerName $nodes @ssh
+        @($all).Count | Should -Be 3
+        @($all.ComputerName | Sort-Object) | Should -Be @($nodes | Sort-Object)
+        $all.Enabled | Should -Be @($false, $false, $false)
+        $all.Path | Should -Be @($path, $path, $path)
+
+        # A cinder-volume started with OS_DEFAULT__DEBUG=true inside the pid namespace of the third node's sshd.
+        $sshArgs = @('-p', $ports[2], '-i', $ssh.KeyFilePath, '-o', "UserKnownHostsFile=$($ssh.KnownHostsPath)", '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', 'root@127.0.0.1')
+        $fakePid = & ssh @sshArgs "OS_DEFAULT__DEBUG=true nohup /usr/bin/python3 -c 'import time; time.sleep(120)' cinder-volume --config-file '$path' </dev/null >/dev/null 2>&1 & echo `$!"
+        $LASTEXITCODE | Should -Be 0
+        try {
+            Start-Sleep -Milliseconds 300
+            $s = Get-OSDebugLogging -Service cinder -ComputerName 127.0.0.1 -Port $ports[2] @ssh | Where-Object Service -eq 'cinder-volume'
+            $s | Should -Not -BeNullOrEmpty
+            $s.ProcessId | Should -BeGreaterThan 0
+            $s.ConfigFiles | Should -Contain $path
+            $s.Source | Should -Be 'OS_DEFAULT__DEBUG'
+            $s.Value | Should -Be 'true'
+            $s.Enabled | Should -BeTrue
+            $s.Occurrences | Should -Contain "${path}:2 = false"
+            # The other nodes (their own pid namespaces) run no cinder service.
+            (Get-OSDebugLogging -Service cinder -ComputerName 127.0.0.1 -Port $ports[1] @ssh).Service | Should -Be 'cinder'
+        }
+        finally {
+            & ssh @sshArgs "kill $fakePid" 2>$null
+        }
+    }
+
+    It 'writes an unreachable node as an error with a stable id, and still reports the others' {
+        if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
+        $path = Join-Path $Work 'debug-remote.conf'
+        $r = Get-OSDebugLogging -Service cinder -ConfigFile $path -ComputerName "127.0.0.1:$($ports[0])", "127.0.0.1:$(Get-FreePort)" @ssh -ErrorVariable errs -ErrorAction SilentlyContinue
+        @($r).Count | Should -Be 2
+        ($r | Where-Object ErrorId -eq $null).Enabled | Should -BeFalse
+        ($r | Where-Object ErrorId).ErrorId | Should -Be 'OSSshConnectionFailed'
+        @($errs).Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'OSSshConnectionFailed,OpenStackMigration.Commands.GetOSDebugLoggingCommand'
+        $errs[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+    }
+
     It 'refuses a host whose key is not the known one' {
         if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
         $other = Join-Path $Work 'other_known_hosts'
         "[127.0.0.1]:$($ports[2]) ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDA8S7G1MwedQKNAPzYLljm5/YhP6G2ZozoAZYxlcQGb" | Set-Content $other
-        $r = Get-OSRpcTimeout -Service cinder -ComputerName 127.0.0.1 -Port $ports[2] -UserName root -KeyFilePath $ssh.KeyFilePath -KnownHostsPath $other
+        $r = Get-OSRpcTimeout -Service cinder -ComputerName 127.0.0.1 -Port $ports[2] -UserName root -KeyFilePath $ssh.KeyFilePath -KnownHostsPath $other -ErrorVariable errs -ErrorAction SilentlyContinue
         $r.Error | Should -Match 'does not match the known hosts file'
+        $errs[0].FullyQualifiedErrorId | Should -Be 'OSSshHostKeyRejected,OpenStackMigration.Commands.GetOSRpcTimeoutCommand'
     }
 
     It 'finds log lines of an instance on a remote node' {

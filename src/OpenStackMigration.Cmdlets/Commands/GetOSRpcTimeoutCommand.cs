@@ -39,23 +39,6 @@ namespace OpenStackMigration.Commands
         public string[]? ConfigFile { get; set; }
 
         /// <inheritdoc/>
-        protected override void Run(NodePool pool)
-        {
-            RunEngineStreaming<OSConfigSetting>(async (emit, sink, token) =>
-            {
-                foreach (var project in Service.Distinct())
-                {
-                    await OsloConfigEngine.GetAsync(pool, project, OsloServices.RpcOptions(project), ConfigFile, s =>
-                    {
-                        if (!s.Valid && s.Error == null)
-                        {
-                            sink.Warning($"{s.ComputerName}: {s.Service} cannot read {s.Setting} = '{s.Value}' from {s.Source}: it is not an integer; the service will not start.");
-                        }
-
-                        emit(s);
-                    }, sink, token).ConfigureAwait(false);
-                }
-            });
-        }
+        protected override void Run(NodePool pool) => WriteOsloSettings(pool, Service, OsloServices.RpcOptions, ConfigFile);
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Security;
 using OpenStackMigration.Config;
 using OpenStackMigration.Model;
 using OpenStackMigration.Nodes;
@@ -39,9 +40,19 @@ namespace OpenStackMigration.Commands
         [Parameter]
         public string? UserName { get; set; }
 
-        /// <summary>Run the commands through sudo -n on the node (needs passwordless sudo; never prompts).</summary>
+        /// <summary>Run the commands as root through sudo on the node. Without -SudoPassword it is sudo -n: passwordless sudo only, it never prompts, and a sudo that wants a password fails with OSSudoPasswordRequired.</summary>
         [Parameter]
         public SwitchParameter Sudo { get; set; }
+
+        /// <summary>
+        /// The password sudo asks for on the nodes, usually that of the SSH user; implies -Sudo. Works whether or not sudoers
+        /// says NOPASSWD or sudo has cached credentials. It never appears on a command line, in a file or in any output:
+        /// it travels inside the script on the SSH channel and reaches sudo through a one-shot askpass helper. To reuse the
+        /// SSH password, pass it explicitly: -SudoPassword $cred.Password. A wrong password fails with OSSudoPasswordRejected
+        /// after a single attempt per node.
+        /// </summary>
+        [Parameter]
+        public SecureString? SudoPassword { get; set; }
 
         /// <summary>How many nodes are worked on at once (default 32).</summary>
         [Parameter]
@@ -75,6 +86,15 @@ namespace OpenStackMigration.Commands
         {
             try
             {
+                try
+                {
+                    SudoRunner.Validate(SudoPassword);
+                }
+                catch (OpenStackMigrationException ex)
+                {
+                    ThrowFailure(ex, nameof(SudoPassword));
+                }
+
                 using var pool = new NodePool(Targets(), ThrottleLimit, NullSink.Instance);
                 Run(pool);
             }
@@ -98,7 +118,8 @@ namespace OpenStackMigration.Commands
                 Credential = Credential?.GetNetworkCredential(),
                 KeyFilePath = KeyFilePath == null ? null : GetUnresolvedProviderPathFromPSPath(KeyFilePath),
                 UserName = UserName,
-                UseSudo = Sudo,
+                UseSudo = Sudo || SudoPassword != null,
+                SudoPassword = SudoPassword,
                 HostKeyPolicy = HostKeyPolicy,
                 KnownHostsPath = KnownHostsPath == null ? null : GetUnresolvedProviderPathFromPSPath(KnownHostsPath),
                 ConnectTimeoutSec = TimeoutSec,
@@ -184,6 +205,38 @@ namespace OpenStackMigration.Commands
             return done;
         }
 
+        /// <summary>
+        /// Writes, as they come, the effective value of <paramref name="options"/> for every service of each project on
+        /// every node (OsloConfigEngine.GetAsync). Warns about a value the service would refuse, and writes a node that
+        /// could not be read (SSH, sudo) as an error too, once per node and project, keeping its error id.
+        /// </summary>
+        protected void WriteOsloSettings(NodePool pool, IEnumerable<string> projects, Func<string, IReadOnlyList<OsloOption>> options, IReadOnlyList<string>? configFiles)
+        {
+            var reported = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            RunEngineStreaming<OSConfigSetting>(
+                async (emit, sink, token) =>
+                {
+                    foreach (var project in projects.Distinct(StringComparer.OrdinalIgnoreCase))
+                    {
+                        await OsloConfigEngine.GetAsync(pool, project, options(project), configFiles, emit, sink, token).ConfigureAwait(false);
+                    }
+                },
+                s =>
+                {
+                    if (!s.Valid && s.Error == null)
+                    {
+                        bool isBool = s.Setting == OsloServices.Debug.Name;
+                        WriteWarning($"{s.ComputerName}: {s.Service} cannot read {s.Setting} = '{s.Value}' from {s.Source}: it is not {(isBool ? "a boolean (true/false, yes/no, on/off, 1/0)" : "an integer")}; the service will not start.");
+                    }
+
+                    WriteObject(s);
+                    if (s.ErrorId != null && reported.Add(s.ComputerName + "\n" + s.Service))
+                    {
+                        WriteFailure(new OpenStackMigrationException(s.ErrorId, KindOf(s.ErrorId), s.Error ?? s.ErrorId), s.ComputerName);
+                    }
+                });
+        }
+
         /// <summary>Writes failed results as errors too, so scripts can rely on $? and -ErrorAction.</summary>
         protected void ReportFailures(IEnumerable<OSConfigChange> results)
         {
@@ -199,7 +252,10 @@ namespace OpenStackMigration.Commands
             "OSConfigFileNotFound" or "OSServiceNotFound" or "OSHAProxyProxyNotFound" => FailureKind.NotFound,
             "OSConfigFileReadOnly" or "OSConfigFileUnreadable" => FailureKind.PermissionDenied,
             "OSSshConnectionFailed" or "OSSshHostKeyRejected" => FailureKind.ConnectionFailed,
-            "OSSshAuthenticationFailed" => FailureKind.Authentication,
+            "OSSshAuthenticationFailed" or "OSSudoPasswordRequired" or "OSSudoPasswordRejected" => FailureKind.Authentication,
+            "OSSudoNotAllowed" => FailureKind.PermissionDenied,
+            "OSSudoNotFound" => FailureKind.NotFound,
+            "OSSudoFailed" => FailureKind.CommandFailed,
             "OSServiceRestartFailed" or "OSNodeCommandFailed" => FailureKind.CommandFailed,
             "OSHAProxyFrontendIgnoresTimeoutServer" => FailureKind.InvalidArgument,
             _ => FailureKind.Configuration,

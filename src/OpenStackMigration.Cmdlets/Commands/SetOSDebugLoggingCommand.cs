@@ -11,7 +11,8 @@ namespace OpenStackMigration.Commands
     /// <remarks>
     /// <para>Edits the same way as Set-OSRpcTimeout: only the winning line changes (or one line is added next to the commented
     /// '#debug = false' sample), atomically, with a backup, owner, mode and symlink kept; re-running changes nothing. Services
-    /// read the option at start: use -Restart, or Restart-OSService later. Then search the logs with Find-OSLogEntry.</para>
+    /// read the option at start: use -Restart, or Restart-OSService later. Get-OSDebugLogging shows what each service sees;
+    /// then search the logs with Find-OSLogEntry.</para>
     /// </remarks>
     /// <example>
     /// <code>Set-OSDebugLogging -Enabled $true -Service nova -Restart</code>

@@ -44,8 +44,14 @@ namespace OpenStackMigration.Model
         /// <summary>The process the files were learnt from (null when none runs and defaults were assumed).</summary>
         public int? ProcessId { get; set; }
 
+        /// <summary>For an on/off option such as debug: what the service uses (its default when nothing sets it); null for other options or a value the service would refuse.</summary>
+        public bool? Enabled { get; set; }
+
         /// <summary>Why the value could not be found, or null.</summary>
         public string? Error { get; set; }
+
+        /// <summary>The stable error id when the node could not be read at all (OSSshAuthenticationFailed, OSSudoPasswordRejected...), or null.</summary>
+        public string? ErrorId { get; set; }
     }
 
     /// <summary>One setting in one file on one node, before and after a change (Set-OS* cmdlets).</summary>

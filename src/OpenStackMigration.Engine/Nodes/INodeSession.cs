@@ -36,7 +36,11 @@ namespace OpenStackMigration.Nodes
         /// <summary>The node's name as the user gave it ("localhost" for the local machine).</summary>
         string ComputerName { get; }
 
-        /// <summary>Runs a script with <c>sh -s</c> (through <c>sudo -n</c> when the target asks for it).</summary>
+        /// <summary>
+        /// Runs a script with <c>sh -s</c>; when the target asks for sudo, as root through <c>sudo sh -s</c> (see
+        /// <see cref="NodeTarget.SudoPassword"/>). A sudo failure throws OSSudo* errors; the script's own exit code and
+        /// output come back as they are.
+        /// </summary>
         Task<NodeCommandResult> RunScriptAsync(string script, CancellationToken cancellationToken);
     }
 
@@ -71,8 +75,15 @@ namespace OpenStackMigration.Nodes
         /// <summary>The SSH user when no credential is given (default: the current user).</summary>
         public string? UserName { get; set; }
 
-        /// <summary>Run scripts through <c>sudo -n</c> (passwordless sudo; never prompts).</summary>
+        /// <summary>Run scripts as root through sudo: <c>sudo -n</c> (passwordless; never prompts) unless <see cref="SudoPassword"/> is given.</summary>
         public bool UseSudo { get; set; }
+
+        /// <summary>
+        /// The password sudo asks for (implies <see cref="UseSudo"/>). It travels only inside the script on the
+        /// session's standard input and reaches sudo through a one-shot askpass helper: never on a command line, in a
+        /// file or in any message. Unused when sudo does not ask (NOPASSWD, cached credentials).
+        /// </summary>
+        public System.Security.SecureString? SudoPassword { get; set; }
 
         /// <summary>How host keys are trusted.</summary>
         public HostKeyPolicy HostKeyPolicy { get; set; } = HostKeyPolicy.AcceptNew;
@@ -92,6 +103,6 @@ namespace OpenStackMigration.Nodes
         public string DisplayName => IsLocal ? "localhost" : Port is null || Port == 22 ? ComputerName! : ComputerName + ":" + Port;
 
         /// <summary>Opens a session to the target (SSH connects lazily on first use).</summary>
-        public INodeSession Open(IEngineSink sink) => IsLocal ? new LocalNodeSession(UseSudo) : (INodeSession)new SshNodeSession(this, sink);
+        public INodeSession Open(IEngineSink sink) => IsLocal ? new LocalNodeSession(UseSudo, SudoPassword) : (INodeSession)new SshNodeSession(this, sink);
     }
 }

@@ -11,12 +11,18 @@ namespace OpenStackMigration.Nodes
     /// <summary>Runs scripts on this machine with /bin/sh.</summary>
     public sealed class LocalNodeSession : INodeSession
     {
-        private readonly bool _sudo;
+        private readonly SudoRunner? _sudo;
 
         /// <summary>Creates a local session.</summary>
         public LocalNodeSession(bool useSudo)
+            : this(useSudo, null)
         {
-            _sudo = useSudo;
+        }
+
+        /// <summary>Creates a local session that runs scripts through sudo, with a password when sudo asks for one.</summary>
+        public LocalNodeSession(bool useSudo, System.Security.SecureString? sudoPassword)
+        {
+            _sudo = useSudo || sudoPassword != null ? new SudoRunner(sudoPassword, "localhost") : null;
         }
 
         /// <inheritdoc/>
@@ -26,7 +32,10 @@ namespace OpenStackMigration.Nodes
         internal string[] ShellCommand { get; set; } = { "/bin/sh", "-s" };
 
         /// <inheritdoc/>
-        public async Task<NodeCommandResult> RunScriptAsync(string script, CancellationToken cancellationToken)
+        public Task<NodeCommandResult> RunScriptAsync(string script, CancellationToken cancellationToken) =>
+            _sudo == null ? RunShellAsync(script, cancellationToken) : _sudo.RunAsync(script, wrapped => RunShellAsync(wrapped, cancellationToken));
+
+        private async Task<NodeCommandResult> RunShellAsync(string script, CancellationToken cancellationToken)
         {
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
@@ -34,8 +43,8 @@ namespace OpenStackMigration.Nodes
                     "OpenStack configuration lives on Linux nodes; on Windows, name the node with -ComputerName to reach it over SSH.");
             }
 
-            string file = _sudo ? "sudo" : ShellCommand[0];
-            string args = (_sudo ? "-n " + string.Join(" ", ShellCommand) : string.Join(" ", ShellCommand, 1, ShellCommand.Length - 1));
+            string file = ShellCommand[0];
+            string args = string.Join(" ", ShellCommand, 1, ShellCommand.Length - 1);
             var psi = new ProcessStartInfo(file, args)
             {
                 RedirectStandardInput = true,

@@ -15,6 +15,7 @@ namespace OpenStackMigration.Nodes
         private readonly NodeTarget _target;
         private readonly IEngineSink _sink;
         private readonly SemaphoreSlim _connectLock = new SemaphoreSlim(1, 1);
+        private readonly SudoRunner? _sudo;
         private SshClient? _client;
         private string? _hostKeyProblem;
 
@@ -23,16 +24,21 @@ namespace OpenStackMigration.Nodes
         {
             _target = target;
             _sink = sink;
+            _sudo = target.UseSudo || target.SudoPassword != null ? new SudoRunner(target.SudoPassword, target.DisplayName) : null;
         }
 
         /// <inheritdoc/>
         public string ComputerName => _target.DisplayName;
 
         /// <inheritdoc/>
-        public async Task<NodeCommandResult> RunScriptAsync(string script, CancellationToken cancellationToken)
+        public Task<NodeCommandResult> RunScriptAsync(string script, CancellationToken cancellationToken) =>
+            _sudo == null ? RunShellAsync(script, cancellationToken) : _sudo.RunAsync(script, wrapped => RunShellAsync(wrapped, cancellationToken));
+
+        /// <summary>Runs a script with <c>sh -s</c> as the SSH user; the script travels on standard input only.</summary>
+        private async Task<NodeCommandResult> RunShellAsync(string script, CancellationToken cancellationToken)
         {
             var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-            using var command = client.CreateCommand(_target.UseSudo ? "sudo -n sh -s" : "sh -s");
+            using var command = client.CreateCommand("sh -s");
             var run = command.ExecuteAsync(cancellationToken);
             using (var input = command.CreateInputStream())
             {
