@@ -308,6 +308,15 @@ Describe 'Remote nodes over a real sshd' -Tag 'Integration' {
         $errs[0].FullyQualifiedErrorId | Should -Be 'OSSshHostKeyRejected,OpenStackMigration.Commands.GetOSRpcTimeoutCommand'
     }
 
+    It 'warns when it accepts a host it does not know yet (AcceptNew)' {
+        if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
+        $empty = Join-Path $Work 'empty_known_hosts'
+        Set-Content $empty -Value @()
+        $r = Get-OSRpcTimeout -Service cinder -ComputerName 127.0.0.1 -Port $ports[2] -UserName root -KeyFilePath $ssh.KeyFilePath -KnownHostsPath $empty -HostKeyPolicy AcceptNew -WarningVariable warned -WarningAction SilentlyContinue
+        $r | Should -Not -BeNullOrEmpty
+        ($warned -join ' ') | Should -Match 'is not in the known hosts file; accepted for this connection'
+    }
+
     It 'finds log lines of an instance on a remote node' {
         if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
         $log = Join-Path $Work 'nova-compute.log'

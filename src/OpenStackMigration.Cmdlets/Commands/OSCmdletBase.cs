@@ -39,6 +39,7 @@ namespace OpenStackMigration.Commands
         protected T RunEngine<T>(Func<IEngineSink, CancellationToken, Task<T>> work)
         {
             using var pump = new PipelinePump();
+            _relay.Target = pump;
             var task = Task.Run(() => work(pump, CancelToken));
             try
             {
@@ -57,9 +58,18 @@ namespace OpenStackMigration.Commands
             }
             finally
             {
+                _relay.Target = null;
                 CompleteAllProgress();
             }
         }
+
+        private readonly RelaySink _relay = new RelaySink();
+
+        /// <summary>
+        /// A sink for engine objects that live across several <see cref="RunEngine{T}"/> calls of this command
+        /// (node sessions): their messages reach the pipeline during each call.
+        /// </summary>
+        protected IEngineSink CommandSink => _relay;
 
         /// <summary>Runs engine work that produces items as it goes; each one is written to the pipeline as it arrives.</summary>
         protected void RunEngineStreaming<T>(Func<Action<T>, IEngineSink, CancellationToken, Task> work)

@@ -95,7 +95,7 @@ namespace OpenStackMigration.Commands
                     ThrowFailure(ex, nameof(SudoPassword));
                 }
 
-                using var pool = new NodePool(Targets(), ThrottleLimit, NullSink.Instance);
+                using var pool = new NodePool(Targets(), ThrottleLimit, CommandSink);
                 Run(pool);
             }
             finally

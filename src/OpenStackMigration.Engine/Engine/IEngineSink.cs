@@ -86,4 +86,32 @@ namespace OpenStackMigration
         {
         }
     }
+
+    /// <summary>
+    /// A sink for objects that outlive one call (an SSH session opened while planning and used again while
+    /// applying): it forwards to whatever sink the current call has, and drops messages between calls.
+    /// </summary>
+    public sealed class RelaySink : IEngineSink
+    {
+        private volatile IEngineSink _target = NullSink.Instance;
+
+        /// <summary>The sink messages go to now; null means none.</summary>
+        public IEngineSink? Target
+        {
+            get => _target;
+            set => _target = value ?? NullSink.Instance;
+        }
+
+        /// <inheritdoc/>
+        public void Verbose(string message) => _target.Verbose(message);
+
+        /// <inheritdoc/>
+        public void Debug(string message) => _target.Debug(message);
+
+        /// <inheritdoc/>
+        public void Warning(string message) => _target.Warning(message);
+
+        /// <inheritdoc/>
+        public void Progress(ProgressReport report) => _target.Progress(report);
+    }
 }

@@ -177,7 +177,7 @@ osm_emit() {
             {
                 "missing" => $"{computerName}: '{path}' does not exist.",
                 "notfile" => $"{computerName}: '{path}' is not a regular file.",
-                _ => $"{computerName}: '{path}' cannot be read (permission denied; try -Sudo).",
+                _ => $"{computerName}: '{path}' cannot be read (permission denied; try -Sudo, with -SudoPassword if sudo asks for one).",
             };
             var kind = what == "missing" ? FailureKind.NotFound : what == "unreadable" ? FailureKind.PermissionDenied : FailureKind.Configuration;
             return new OpenStackMigrationException(what == "missing" ? "OSConfigFileNotFound" : "OSConfigFileUnreadable", kind, message) { Target = path };
@@ -250,7 +250,7 @@ printf 'OSM-BACKUP %s\n' ""$bk""
                 "changed" => new OpenStackMigrationException("OSConfigChangedConcurrently", FailureKind.Configuration,
                     $"{node.ComputerName}: '{original.Path}' changed after it was read (someone else edited it); nothing was written. Run the command again.") { Target = original.Path },
                 "readonly" or "dirreadonly" or "chown" => new OpenStackMigrationException("OSConfigFileReadOnly", FailureKind.PermissionDenied,
-                    $"{node.ComputerName}: '{original.Path}' cannot be replaced with its owner and mode kept ({why}); nothing was written. Use -Sudo or a user allowed to write it.") { Target = original.Path },
+                    $"{node.ComputerName}: '{original.Path}' cannot be replaced with its owner and mode kept ({why}); nothing was written. Use -Sudo (with -SudoPassword if sudo asks for one) or a user allowed to write it.") { Target = original.Path },
                 _ => new OpenStackMigrationException("OSConfigWriteFailed", FailureKind.Configuration,
                     $"{node.ComputerName}: writing '{original.Path}' failed at step '{why}'; the file was left as it was. {result.StdErr.Trim()}") { Target = original.Path },
             };
