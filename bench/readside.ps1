@@ -38,7 +38,29 @@ function Invoke-Round([string] $Label) {
     Write-Host ("Get-OSHypervisor in an already connected session (median of {0}): {1:N3} s" -f $Runs, [double]$inproc)
 }
 
+# The fixed part of any whole process, ours or theirs: what neither tool can go below on this machine.
+function Write-Floor {
+    $pwshOnly = Get-Median (Measure-Process dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', 'exit') -Runs $Runs)
+    $import = Get-Median (Measure-Process dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'") -Runs $Runs)
+    $connect = Get-Median (Measure-Ours '$null')
+    $oscToken = Get-Median (Measure-Process openstack @('token', 'issue', '-f', 'value', '-c', 'expires') -Runs $Runs -Environment $labEnv)
+    # Keystone's own time for a password token, with curl (the body, with the password, goes through a 0600 file).
+    $body = Join-Path ([IO.Path]::GetTempPath()) ('osm-auth-' + [guid]::NewGuid().ToString('N') + '.json')
+    try {
+        New-Item -ItemType File $body | Out-Null
+        if (-not $IsWindows) { & chmod 600 $body }
+        @{ auth = @{ identity = @{ methods = @('password'); password = @{ user = @{ name = $labEnv.OS_USERNAME; domain = @{ name = $labEnv.OS_USER_DOMAIN_NAME }; password = $labEnv.OS_PASSWORD } } }
+                     scope = @{ project = @{ name = $labEnv.OS_PROJECT_NAME; domain = @{ name = $labEnv.OS_PROJECT_DOMAIN_NAME } } } } } | ConvertTo-Json -Depth 8 | Set-Content $body
+        $keystone = Get-Median (Measure-Process curl @('-s', '-o', '/dev/null', '-H', 'Content-Type: application/json', '--data', "@$body", "$($labEnv.OS_AUTH_URL)/auth/tokens") -Runs $Runs)
+    }
+    finally { Remove-Item $body -ErrorAction SilentlyContinue }
+    Write-Host 'Fixed costs of a whole process (medians):'
+    [pscustomobject]@{ 'pwsh start' = Format-Seconds $pwshOnly; '+ Import-Module' = Format-Seconds $import; '+ Connect-OSCloud' = Format-Seconds $connect; 'Keystone password token (curl)' = Format-Seconds $keystone; 'openstack token issue' = Format-Seconds $oscToken } |
+        Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+}
+
 Invoke-Round 'lab'
+Write-Floor
 if ($Scale -gt 0) {
     Write-Host "Bringing up $Scale more fake hypervisors (tests/lab/up.sh --scale $Scale)..."
     & bash (Join-Path $PSScriptRoot '../tests/lab/up.sh') --scale $Scale | Out-Host

@@ -57,6 +57,7 @@ namespace OpenStackMigration.OpenStack
             foreach (var provider in list.Object["resource_providers"] as JArray ?? new JArray())
             {
                 var uuid = Json.Str(provider, "uuid");
+                var generation = Json.Long(provider, "generation");
                 var name = Json.Str(provider, "name") ?? string.Empty;
                 if (uuid == null || Json.Str(provider, "parent_provider_uuid") != null || !Inventory.Wildcard.MatchesAny(namePatterns, name))
                 {
@@ -68,7 +69,7 @@ namespace OpenStackMigration.OpenStack
                     await prefetch.Gate.WaitAsync(prefetch.Token).ConfigureAwait(false);
                     try
                     {
-                        return await GetCapacityAsync(uuid, sink, prefetch.Token).ConfigureAwait(false);
+                        return await GetCapacityAsync(uuid, sink, prefetch.Token, generation).ConfigureAwait(false);
                     }
                     finally
                     {
@@ -151,13 +152,44 @@ namespace OpenStackMigration.OpenStack
             await Task.WhenAll(tasks).ConfigureAwait(false);
         }
 
-        /// <summary>A resource provider's capacity per resource class (inventory joined with usage).</summary>
-        public async Task<IReadOnlyDictionary<string, ResourceCapacity>> GetCapacityAsync(string providerUuid, IEngineSink sink, CancellationToken cancellationToken)
+        /// <summary>
+        /// A resource provider's capacity per resource class (inventory joined with usage). Usages are read every
+        /// time. Inventories are kept for the session with the provider generation they were read at: every
+        /// inventory change bumps the generation, so while a provider's generation (from the provider list,
+        /// <paramref name="knownGeneration"/>, or from the usages answer) is the one kept, its inventories are
+        /// too, and only usages are asked for. (Deleting allocations does not bump it, so usages cannot be kept.)
+        /// </summary>
+        public async Task<IReadOnlyDictionary<string, ResourceCapacity>> GetCapacityAsync(string providerUuid, IEngineSink sink, CancellationToken cancellationToken, long? knownGeneration = null)
         {
-            var inventoriesTask = SendAsync($"/resource_providers/{providerUuid}/inventories", sink, cancellationToken);
-            var usagesTask = SendAsync($"/resource_providers/{providerUuid}/usages", sink, cancellationToken);
-            var inventories = (await inventoriesTask.ConfigureAwait(false)).Object;
-            var usages = (await usagesTask.ConfigureAwait(false)).Object;
+            var kept = _session.PlacementInventories.TryGetValue(providerUuid, out var k) ? k : null;
+            Task<ApiResponse>? inventoriesTask = null;
+            if (kept == null || (knownGeneration != null && knownGeneration != kept.Generation))
+            {
+                inventoriesTask = SendAsync($"/resource_providers/{providerUuid}/inventories", sink, cancellationToken);
+            }
+
+            var usages = (await SendAsync($"/resource_providers/{providerUuid}/usages", sink, cancellationToken).ConfigureAwait(false)).Object;
+            if (inventoriesTask == null && Json.Long(usages, "resource_provider_generation") != kept!.Generation)
+            {
+                // The provider changed since its inventories were kept: read them again.
+                inventoriesTask = SendAsync($"/resource_providers/{providerUuid}/inventories", sink, cancellationToken);
+            }
+
+            JObject inventories;
+            if (inventoriesTask != null)
+            {
+                inventories = (await inventoriesTask.ConfigureAwait(false)).Object;
+                var generation = Json.Long(inventories, "resource_provider_generation");
+                if (generation != null)
+                {
+                    _session.PlacementInventories[providerUuid] = new KeptInventories(generation.Value, inventories);
+                }
+            }
+            else
+            {
+                inventories = kept!.Inventories;
+            }
+
             return ParseCapacity(inventories, usages);
         }
 
@@ -199,6 +231,20 @@ namespace OpenStackMigration.OpenStack
         }
 
         private static bool LooksLikeUuid(string id) => Guid.TryParse(id, out _);
+    }
+
+    /// <summary>A provider's inventories as read, with the provider generation they were read at.</summary>
+    internal sealed class KeptInventories
+    {
+        public KeptInventories(long generation, JObject inventories)
+        {
+            Generation = generation;
+            Inventories = inventories;
+        }
+
+        public long Generation { get; }
+
+        public JObject Inventories { get; }
     }
 
     /// <summary>Capacity reads started before Nova answered (see <see cref="PlacementClient.StartPrefetch"/>).</summary>

@@ -40,7 +40,7 @@ namespace OpenStackMigration.Tests.OpenStack
 
                 if (path == "/placement/resource_providers")
                 {
-                    return _listFails ? (500, "{\"errors\": [{\"detail\": \"boom\"}]}") : (200, _hypervisors.AsProviders());
+                    return _listFails ? (500, "{\"errors\": [{\"detail\": \"boom\"}]}") : (200, _hypervisors.AsProviders(Generation));
                 }
 
                 if (path.StartsWith("/placement/resource_providers/", StringComparison.Ordinal))
@@ -50,7 +50,11 @@ namespace OpenStackMigration.Tests.OpenStack
                         _placementAskedForAll.TrySetResult(true);
                     }
 
-                    return (200, LoopbackCloud.Fixture(path.EndsWith("/usages", StringComparison.Ordinal) ? "placement-usages.json" : "placement-inventories.json"));
+                    // The captured answers, at the generation the test gives each provider (18 unless changed).
+                    var uuid = path.Split('/')[3];
+                    var body = Newtonsoft.Json.Linq.JObject.Parse(LoopbackCloud.Fixture(path.EndsWith("/usages", StringComparison.Ordinal) ? "placement-usages.json" : "placement-inventories.json"));
+                    body["resource_provider_generation"] = Generation(uuid);
+                    return (200, body.ToString());
                 }
 
                 return (404, "{}");
@@ -58,6 +62,35 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         public void Dispose() => _cloud.Dispose();
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _generations = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+
+        private long Generation(string uuid) => _generations.TryGetValue(uuid, out var g) ? g : 18;
+
+        [Fact]
+        public async Task InventoriesAreKeptWhileTheProviderGenerationIsTheSame()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var inventory = new CloudInventory(session);
+            await inventory.GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(6, _capacityRequests);
+
+            // Nothing changed: only usages are asked for.
+            _expectedCapacityRequests = 9;
+            await inventory.GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(9, _capacityRequests);
+            Assert.Equal(6, _cloud.Log.Count(l => l.Contains("/usages ")));
+            Assert.Equal(3, _cloud.Log.Count(l => l.Contains("/inventories ")));
+
+            // One provider's generation moved (its inventory or allocations changed): its inventories are read again.
+            var compute2 = Assert.Single(await inventory.GetHypervisorsAsync(new[] { "compute2" }, true, 8, NullSink.Instance, CancellationToken.None));
+            _generations[compute2.Id] = 19;
+            _expectedCapacityRequests = 14;
+            var again = await inventory.GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(4, _cloud.Log.Count(l => l.Contains("/inventories ")));
+            Assert.Contains(_cloud.Log, l => l.Contains($"/{compute2.Id}/inventories "));
+            Assert.All(again, h => Assert.NotNull(h.MemoryMB));
+        }
 
         [Fact]
         public async Task PlacementIsReadWhileNovaAnswers()
@@ -105,12 +138,13 @@ namespace OpenStackMigration.Tests.OpenStack
 
             public string Json { get; }
 
-            public string AsProviders()
+            public string AsProviders(Func<string, long> generation)
             {
                 var list = Newtonsoft.Json.Linq.JObject.Parse(Json)["hypervisors"]!
                     .Select(h => new Newtonsoft.Json.Linq.JObject
                     {
                         ["uuid"] = h["id"],
+                        ["generation"] = generation((string)h["id"]!),
                         ["name"] = h["hypervisor_hostname"],
                         ["root_provider_uuid"] = h["id"],
                         ["parent_provider_uuid"] = null,
