@@ -63,7 +63,7 @@ try {
     # The same nodes behind proxies that add the round trip time of a network (a known_hosts entry per proxy port).
     $proxyOut = Join-Path $dir 'proxies'
     $proxyArgs = @((Join-Path $PSScriptRoot '../tests/tools/latency-proxy.py'), [string]($RoundTripMs / 2)) + $ports
-    $proxy = Start-Process /usr/bin/python3 -ArgumentList $proxyArgs -RedirectStandardOutput $proxyOut -PassThru
+    $proxy = Start-Process /usr/bin/python3 -ArgumentList $proxyArgs -RedirectStandardOutput $proxyOut -RedirectStandardError (Join-Path $dir 'proxies.err') -PassThru
     $deadline = [DateTime]::UtcNow.AddSeconds(10)
     while (@(Get-Content $proxyOut -ErrorAction SilentlyContinue).Count -lt $ports.Count) { if ([DateTime]::UtcNow -gt $deadline) { throw 'latency proxies did not start' }; Start-Sleep -Milliseconds 100 }
     $hostKey = (Get-Content "$dir/host_ed25519.pub") -split ' '
@@ -87,7 +87,7 @@ try {
         [pscustomobject]@{ Network = $set.Network; Nodes = $set.Name; 'Set-OSMigrationTimeout (s)' = [math]::Round($setTime, 2); 'CPU busy during Set (%)' = $setCpu; 'Get-OSRpcTimeout (s)' = [math]::Round($getTime, 2); 'CPU busy during Get (%)' = $script:lastCpu }
     }
     Write-Host "Same change on SSH nodes (nova.conf: $lines lines, haproxy.cfg; median of $Repeat; ThrottleLimit 32; $([Environment]::ProcessorCount) cores)"
-    $results | Format-Table -AutoSize | Out-Host
+    $results | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
     foreach ($network in ($results.Network | Select-Object -Unique)) {
         $pair = @($results | Where-Object Network -eq $network)
         $ratio = $pair[1].'Set-OSMigrationTimeout (s)' / [math]::Max(0.01, $pair[0].'Set-OSMigrationTimeout (s)')

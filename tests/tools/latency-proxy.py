@@ -45,6 +45,7 @@ async def pump(reader, writer, delay):
     finally:
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def serve(delay, target):
@@ -61,6 +62,7 @@ async def serve(delay, target):
         finally:
             for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             for writer in (client_writer, server_writer):
                 writer.close()
 

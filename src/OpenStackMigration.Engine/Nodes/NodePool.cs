@@ -22,6 +22,22 @@ namespace OpenStackMigration.Nodes
             Targets = targets.ToList();
             ThrottleLimit = Math.Max(1, throttleLimit);
             _sink = sink;
+            EnsureThreads(Math.Min(ThrottleLimit, Targets.Count));
+        }
+
+        /// <summary>
+        /// SSH.NET waits for the network on thread-pool threads in places. The pool starts with one thread per
+        /// core and adds more only slowly, so with many nodes those waits would take turns: 10 nodes 40 ms away
+        /// took 1.2 s to plan instead of 1.0 s. Raises (never lowers) the pool's minimum to what the nodes need.
+        /// </summary>
+        private static void EnsureThreads(int concurrentNodes)
+        {
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            int wanted = Math.Min(256, (concurrentNodes * 3) + Environment.ProcessorCount);
+            if (workers < wanted)
+            {
+                ThreadPool.SetMinThreads(wanted, io);
+            }
         }
 
         /// <summary>The nodes.</summary>

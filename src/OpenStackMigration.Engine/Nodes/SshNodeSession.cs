@@ -39,12 +39,25 @@ namespace OpenStackMigration.Nodes
         {
             var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             using var command = client.CreateCommand("sh -s");
-            var run = command.ExecuteAsync(cancellationToken);
-            using (var input = command.CreateInputStream())
-            {
-                var bytes = new UTF8Encoding(false).GetBytes(script);
-                await input.WriteAsync(bytes, 0, bytes.Length, cancellationToken).ConfigureAwait(false);
-            }
+
+            // SSH.NET opens the channel and sends the exec request and the input synchronously, each waiting a
+            // round trip for the node. Done on the caller's thread, that made the nodes of one command wait for
+            // each other (one node at a time once connections were open); on a thread of its own, they do not.
+            var run = await Task.Factory.StartNew(
+                () =>
+                {
+                    var started = command.ExecuteAsync(cancellationToken);
+                    using (var input = command.CreateInputStream())
+                    {
+                        var bytes = new UTF8Encoding(false).GetBytes(script);
+                        input.Write(bytes, 0, bytes.Length);
+                    }
+
+                    return started;
+                },
+                cancellationToken,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default).ConfigureAwait(false);
 
             await run.ConfigureAwait(false);
             return new NodeCommandResult(command.ExitStatus ?? -1, command.Result, command.Error);
