@@ -93,12 +93,17 @@ namespace OpenStackMigration.OpenStack
             }
 
             // Before compute 2.53 hypervisor ids are integers; the provider is then found by node name.
+            // The providers read ahead are named after nodes; one matched only by its host name needs the full list.
             Dictionary<string, string>? uuidByName = null;
-            if (hypervisors.Any(h => !LooksLikeUuid(h.Id)) && prefetch != null && prefetch.Count > 0)
+            if (hypervisors.Any(h => !LooksLikeUuid(h.Id)))
             {
-                uuidByName = prefetch.UuidByName();
+                uuidByName = prefetch?.UuidByName();
             }
-            else if (hypervisors.Any(h => !LooksLikeUuid(h.Id)))
+
+            bool needList = uuidByName != null
+                ? hypervisors.Any(h => !uuidByName.ContainsKey(h.Name))
+                : hypervisors.Any(h => !LooksLikeUuid(h.Id));
+            if (needList)
             {
                 var all = await SendAsync("/resource_providers", sink, cancellationToken).ConfigureAwait(false);
                 uuidByName = (all.Object["resource_providers"] as JArray ?? new JArray())

@@ -24,6 +24,7 @@ namespace OpenStackMigration.Tests.OpenStack
         private int _expectedCapacityRequests = 2 * Nodes.Length;
         private bool _listFails;
         private bool? _novaAnsweredAfterPlacement;
+        private bool _integerIds;
 
         public PlacementPrefetchTests()
         {
@@ -35,7 +36,7 @@ namespace OpenStackMigration.Tests.OpenStack
                     // Held until Placement was asked for every provider wanted, or 3 s.
                     await Task.WhenAny(_placementAskedForAll.Task, Task.Delay(3000));
                     _novaAnsweredAfterPlacement = _placementAskedForAll.Task.IsCompleted;
-                    return (200, _hypervisors.Json);
+                    return (200, _integerIds ? _hypervisors.WithIntegerIds() : _hypervisors.Json);
                 }
 
                 if (path == "/placement/resource_providers")
@@ -120,6 +121,20 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         [Fact]
+        public async Task WithIntegerIdsProvidersAreFoundByNodeName()
+        {
+            // Before compute 2.53 hypervisor ids are integers: the providers read ahead are matched by name.
+            _integerIds = true;
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var hypervisors = await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+
+            Assert.Equal(Nodes, hypervisors.Select(h => h.Name));
+            Assert.All(hypervisors, h => Assert.NotNull(h.MemoryMB));
+            Assert.Equal(6, _capacityRequests);
+            Assert.Equal(1, _cloud.Log.Count(l => l.StartsWith("GET /placement/resource_providers ", StringComparison.Ordinal)));
+        }
+
+        [Fact]
         public async Task ANameFilterLimitsWhatIsReadAhead()
         {
             _expectedCapacityRequests = 2;
@@ -137,6 +152,18 @@ namespace OpenStackMigration.Tests.OpenStack
             public CapturedHypervisors(string json) => Json = json;
 
             public string Json { get; }
+
+            public string WithIntegerIds()
+            {
+                var body = Newtonsoft.Json.Linq.JObject.Parse(Json);
+                var n = 0;
+                foreach (var h in body["hypervisors"]!)
+                {
+                    h["id"] = ++n;
+                }
+
+                return body.ToString();
+            }
 
             public string AsProviders(Func<string, long> generation)
             {
