@@ -22,7 +22,7 @@ namespace OpenStackMigration.Nodes
         /// <summary>Creates a local session that runs scripts through sudo, with a password when sudo asks for one.</summary>
         public LocalNodeSession(bool useSudo, System.Security.SecureString? sudoPassword)
         {
-            _sudo = useSudo || sudoPassword != null ? new SudoRunner(sudoPassword, "localhost") : null;
+            _sudo = SudoRunner.For(useSudo, sudoPassword, "localhost");
         }
 
         /// <inheritdoc/>

@@ -24,7 +24,7 @@ namespace OpenStackMigration.Nodes
         {
             _target = target;
             _sink = sink;
-            _sudo = target.UseSudo || target.SudoPassword != null ? new SudoRunner(target.SudoPassword, target.DisplayName) : null;
+            _sudo = SudoRunner.For(target.UseSudo, target.SudoPassword, target.DisplayName);
         }
 
         /// <inheritdoc/>

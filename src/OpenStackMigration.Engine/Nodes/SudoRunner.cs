@@ -41,6 +41,10 @@ namespace OpenStackMigration.Nodes
             _computerName = computerName;
         }
 
+        /// <summary>The runner of a session that runs scripts as root (<paramref name="password"/> implies sudo), or null when it does not.</summary>
+        internal static SudoRunner? For(bool useSudo, SecureString? password, string computerName) =>
+            useSudo || password != null ? new SudoRunner(password, computerName) : null;
+
         /// <summary>sudo -n found that sudo wants a password.</summary>
         public const string PasswordRequired = "OSSudoPasswordRequired";
 
