@@ -41,21 +41,11 @@ namespace OpenStackMigration.Config
                 {
                     var node = pool.Session(target);
                     var views = await OsloConfigReader.ReadAsync(node, project, configFiles, ct).ConfigureAwait(false);
-                    return views.SelectMany(v => options.Select(o => WithEnabled(OsloConfigReader.Evaluate(v, o, node.ComputerName), o)));
+                    return views.SelectMany(v => options.Select(o => OsloConfigReader.Evaluate(v, o, node.ComputerName)));
                 },
                 (target, ex) => options.Select(o => new OSConfigSetting { ComputerName = target.DisplayName, Service = project, Setting = o.Name, Role = o.Role, Error = ex.Message, ErrorId = ex.ErrorId, Valid = false }),
                 emit,
                 cancellationToken);
-
-        private static OSConfigSetting WithEnabled(OSConfigSetting setting, OsloOption option)
-        {
-            if (option.IsBool && setting.Valid && OsloValue.TryParseBool(setting.Value ?? option.Default, out bool on))
-            {
-                setting.Enabled = on;
-            }
-
-            return setting;
-        }
 
         /// <summary>
         /// Plans the edits of one file per node (<paramref name="path"/>, default /etc/[project]/[project].conf) and

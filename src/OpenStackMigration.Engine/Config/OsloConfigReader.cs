@@ -241,7 +241,8 @@ namespace OpenStackMigration.Config
             string effective = setting.Value ?? option.Default;
             if (option.IsBool)
             {
-                setting.Valid = OsloValue.TryParseBool(effective, out _);
+                setting.Valid = OsloValue.TryParseBool(effective, out bool on);
+                setting.Enabled = setting.Valid ? on : (bool?)null;
             }
             else
             {
