@@ -272,15 +272,6 @@ namespace OpenStackMigration.OpenStack
 
         internal Task Listing { get; set; } = Task.CompletedTask;
 
-        /// <summary>How many providers are being read.</summary>
-        public int Count
-        {
-            get
-            {
-                lock (_started) return _started.Count;
-            }
-        }
-
         internal void Add(string uuid, string name, Func<Task<IReadOnlyDictionary<string, ResourceCapacity>>> read)
         {
             lock (_started) _started[uuid] = (name, Task.Run(read));
