@@ -24,6 +24,7 @@ param(
     [int] $RoundTripMs = 40
 )
 $ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 if (-not $IsLinux -or -not (Test-Path /etc/debian_version) -or (& id -u) -ne '0') { Write-Warning 'config-ssh bench skipped: needs root on Debian.'; return }
 if (-not (Test-Path /usr/sbin/sshd) -or -not (Test-Path /etc/haproxy/haproxy.cfg)) { Write-Warning 'config-ssh bench skipped: run tests/integration-deps.sh first.'; return }
 Import-Module $ModulePath -Force
@@ -57,7 +58,7 @@ try {
         $c0 = Get-BusyCpu; $w0 = [Diagnostics.Stopwatch]::StartNew()
         $times = foreach ($i in 1..$Repeat) { (Measure-Command { & $Body $i }).TotalSeconds }
         $script:lastCpu = [math]::Round(100 * ((Get-BusyCpu) - $c0) / ($w0.Elapsed.TotalSeconds * [Environment]::ProcessorCount))
-        ($times | Sort-Object)[[int][math]::Floor($Repeat / 2)]
+        Get-Median $times
     }
 
     # The same nodes behind proxies that add the round trip time of a network (a known_hosts entry per proxy port).

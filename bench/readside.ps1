@@ -34,8 +34,8 @@ function Invoke-Round([string] $Label) {
     Write-Comparison 'instances' 'Get-OSInstance -AllProjects' $ours 'openstack server list --all-projects --long' $theirs
 
     # In-process cost, without process start-up: what a runbook that is already connected pays.
-    $inproc = & dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$null = Get-OSHypervisor; (1..$Runs | % { (Measure-Command { Get-OSHypervisor | Out-Null }).TotalSeconds } | Sort-Object)[[int]($Runs/2)]"
-    Write-Host ("Get-OSHypervisor in an already connected session (median of {0}): {1:N3} s" -f $Runs, [double]$inproc)
+    $inproc = & dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$null = Get-OSHypervisor; 1..$Runs | % { (Measure-Command { Get-OSHypervisor | Out-Null }).TotalSeconds }"
+    Write-Host ("Get-OSHypervisor in an already connected session (median of {0}): {1:N3} s" -f $Runs, (Get-Median ($inproc | ForEach-Object { [double]$_ })))
 }
 
 # The fixed part of any whole process, ours or theirs: what neither tool can go below on this machine.
