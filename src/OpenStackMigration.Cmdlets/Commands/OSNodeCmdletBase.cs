@@ -135,77 +135,6 @@ namespace OpenStackMigration.Commands
         }
 
         /// <summary>
-        /// Plans, asks ShouldProcess once per changed file (its text lists node, file and every line old -> new),
-        /// applies what was approved in parallel, optionally restarts, and writes one result per setting and file.
-        /// </summary>
-        protected void ApplyPlans(NodePool pool, IReadOnlyList<FilePlan> plans, Func<FilePlan, RestartRequest?>? restart = null)
-        {
-            var approved = new List<FilePlan>();
-            foreach (var plan in plans)
-            {
-                if (plan.HasChanges && ShouldProcess(plan.Description, plan.Description + Environment.NewLine + "Change this file?", "Change configuration"))
-                {
-                    approved.Add(plan);
-                }
-            }
-
-            var all = new System.Collections.Concurrent.ConcurrentQueue<OSConfigChange>();
-            RunEngineStreaming<OSConfigChange>(async (emit, sink, token) =>
-            {
-                await pool.ForEachAsync(
-                    plans.GroupBy(p => p.Target),
-                    async (group, ct) =>
-                    {
-                        // A node's files are written at once, each over its own channel of the node's one connection.
-                        await System.Threading.Tasks.Task.WhenAll(group.Where(approved.Contains).Select(plan => plan.ApplyAsync(pool, sink, ct))).ConfigureAwait(false);
-
-                        if (restart != null)
-                        {
-                            foreach (var plan in group.Where(p => approved.Contains(p) && p.Results.Any(r => r.BackupPath != null)))
-                            {
-                                var request = restart(plan);
-                                if (request == null) continue;
-                                var done = await RestartForPlanAsync(pool, plan, request, sink, ct).ConfigureAwait(false);
-                                foreach (var r in plan.Results.Where(r => r.BackupPath != null))
-                                {
-                                    r.Restarted = done.Count > 0 && done.All(d => d.Restarted);
-                                    r.RestartedServices = string.Join(", ", done.Where(d => d.Restarted).Select(d => d.Service));
-                                    var failed = done.FirstOrDefault(d => d.Error != null);
-                                    if (failed != null) r.Error = failed.Error;
-                                }
-                            }
-                        }
-
-                        return group.SelectMany(p => p.Results);
-                    },
-                    (group, ex) => group.SelectMany(p => p.Results),
-                    r => { all.Enqueue(r); emit(r); },
-                    token).ConfigureAwait(false);
-            });
-            ReportFailures(all);
-        }
-
-        private static async System.Threading.Tasks.Task<List<OSServiceRestart>> RestartForPlanAsync(NodePool pool, FilePlan plan, RestartRequest request, IEngineSink sink, System.Threading.CancellationToken ct)
-        {
-            var node = pool.Session(plan.Target);
-            var done = new List<OSServiceRestart>();
-            foreach (var name in request.Services)
-            {
-                var r = await ServiceControl.RestartAsync(node, name, request.Manager, request.Reload, request.PidFile, request.Signal, request.Validate, false, sink, ct).ConfigureAwait(false);
-                if (r.ErrorId == "OSServiceNotFound" && request.SkipMissing)
-                {
-                    sink.Verbose(r.Error!);
-                    continue;
-                }
-
-                if (r.Error != null) sink.Warning(r.Error);
-                done.Add(r);
-            }
-
-            return done;
-        }
-
-        /// <summary>
         /// Writes, as they come, the effective value of <paramref name="options"/> for every service of each project on
         /// every node (OsloConfigEngine.GetAsync). Warns about a value the service would refuse, and writes a node that
         /// could not be read (SSH, sudo) as an error too, once per node and project, keeping its error id.
@@ -232,7 +161,7 @@ namespace OpenStackMigration.Commands
                     WriteObject(s);
                     if (s.ErrorId != null && reported.Add(s.ComputerName + "\n" + s.Service))
                     {
-                        WriteFailure(new OpenStackMigrationException(s.ErrorId, KindOf(s.ErrorId), s.Error ?? s.ErrorId), s.ComputerName);
+                        WriteFailure(new OpenStackMigrationException(s.ErrorId, s.ErrorKind ?? FailureKind.CommandFailed, s.Error ?? s.ErrorId), s.ComputerName);
                     }
                 });
         }
@@ -242,48 +171,8 @@ namespace OpenStackMigration.Commands
         {
             foreach (var r in results.Where(r => r.ErrorId != null))
             {
-                WriteFailure(new OpenStackMigrationException(r.ErrorId!, KindOf(r.ErrorId!), r.Error ?? r.ErrorId!), r.ComputerName + ":" + r.Path);
+                WriteFailure(new OpenStackMigrationException(r.ErrorId!, r.ErrorKind ?? FailureKind.CommandFailed, r.Error ?? r.ErrorId!), r.ComputerName + ":" + r.Path);
             }
         }
-
-        /// <summary>The failure kind behind an error id carried on a result object.</summary>
-        protected static FailureKind KindOf(string errorId) => errorId switch
-        {
-            "OSConfigFileNotFound" or "OSServiceNotFound" or "OSHAProxyProxyNotFound" => FailureKind.NotFound,
-            "OSConfigFileReadOnly" or "OSConfigFileUnreadable" => FailureKind.PermissionDenied,
-            "OSSshConnectionFailed" or "OSSshHostKeyRejected" => FailureKind.ConnectionFailed,
-            "OSSshAuthenticationFailed" or "OSSudoPasswordRequired" or "OSSudoPasswordRejected" => FailureKind.Authentication,
-            "OSSudoNotAllowed" => FailureKind.PermissionDenied,
-            "OSSudoNotFound" => FailureKind.NotFound,
-            "OSSudoFailed" => FailureKind.CommandFailed,
-            "OSServiceRestartFailed" or "OSNodeCommandFailed" => FailureKind.CommandFailed,
-            "OSHAProxyFrontendIgnoresTimeoutServer" => FailureKind.InvalidArgument,
-            _ => FailureKind.Configuration,
-        };
-    }
-
-    /// <summary>What to restart after a file changed.</summary>
-    public sealed class RestartRequest
-    {
-        /// <summary>Service names (units, resources or containers) to restart.</summary>
-        public IReadOnlyList<string> Services { get; set; } = Array.Empty<string>();
-
-        /// <summary>How they are run.</summary>
-        public ServiceManager Manager { get; set; } = ServiceManager.Auto;
-
-        /// <summary>Reload instead of restart.</summary>
-        public bool Reload { get; set; }
-
-        /// <summary>The pid file for the Signal manager.</summary>
-        public string? PidFile { get; set; }
-
-        /// <summary>The signal for the Signal manager.</summary>
-        public string Signal { get; set; } = "USR2";
-
-        /// <summary>A command that must succeed before restarting.</summary>
-        public string? Validate { get; set; }
-
-        /// <summary>Skip services that are not found on the node rather than failing.</summary>
-        public bool SkipMissing { get; set; }
     }
 }

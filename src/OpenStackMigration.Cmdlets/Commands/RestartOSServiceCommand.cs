@@ -4,6 +4,7 @@ using System.Management.Automation;
 using OpenStackMigration.Config;
 using OpenStackMigration.Model;
 using OpenStackMigration.Nodes;
+using OpenStackMigration.Orchestration;
 
 namespace OpenStackMigration.Commands
 {
@@ -15,10 +16,21 @@ namespace OpenStackMigration.Commands
     /// <para>Nothing is restarted on a configuration that would not load: haproxy's file is checked with 'haproxy -c -f' first,
     /// and a nova or cinder service's files are read as oslo.config reads them (a parse error or a timeout that is not an integer
     /// stops the restart).</para>
+    /// <para>After each restart the manager is asked until the service has stayed up for a few seconds (crm, pcs, docker and podman
+    /// exit 0 even when the service fails to start): a service left down fails with OSServiceUnhealthy and the next step
+    /// (crm resource cleanup, journalctl, podman logs...). A restarted nova-compute must also report to Nova again when a cloud is
+    /// connected (OSServiceNotReporting otherwise). Nodes restart one at a time in the order given (-RestartThrottleLimit for more),
+    /// and none after a failure, so a service is never down everywhere at once; -WhatIf shows the order.</para>
+    /// <para>A service that is not on a node (OSServiceNotFound) or a -Manager that is not installed (OSServiceManagerNotInstalled)
+    /// stops the command before anything restarts.</para>
     /// </remarks>
     /// <example>
     /// <code>Restart-OSService -Name nova-compute -ComputerName c1,c2 -UserName root -KeyFilePath ~/.ssh/id_ed25519 -Confirm:$false</code>
-    /// <para>Restarts nova-compute on two nodes in parallel.</para>
+    /// <para>Restarts nova-compute on c1, then (once it is up and has reported to Nova) on c2.</para>
+    /// </example>
+    /// <example>
+    /// <code>Restart-OSService -Name haproxy -ComputerName ctl1,ctl2,ctl3 -UserName root -KeyFilePath ~/.ssh/id_ed25519 -WhatIf</code>
+    /// <para>Shows, per controller in rolling order, how haproxy runs there (e.g. the pacemaker resource p_haproxy) and the command.</para>
     /// </example>
     /// <example>
     /// <code>Restart-OSService -Name haproxy -Reload -Manager Signal -PidFile /run/haproxy.pid</code>
@@ -26,7 +38,7 @@ namespace OpenStackMigration.Commands
     /// </example>
     [Cmdlet(VerbsLifecycle.Restart, "OSService", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OSServiceRestart))]
-    public sealed class RestartOSServiceCommand : OSNodeCmdletBase
+    public sealed class RestartOSServiceCommand : OSNodeChangeCmdletBase
     {
         /// <summary>Service, unit, pacemaker resource or container names (nova-compute, cinder-volume, haproxy...).</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -56,80 +68,25 @@ namespace OpenStackMigration.Commands
         /// <inheritdoc/>
         protected override void Run(NodePool pool)
         {
-            var planned = new List<(NodeTarget Target, OSServiceRestart Plan)>();
-            RunEngine(async (sink, token) =>
-            {
-                await pool.ForEachAsync(pool.Targets, async (t, ct) =>
-                {
-                    var list = new List<(NodeTarget, OSServiceRestart)>();
-                    foreach (var n in Name)
-                    {
-                        list.Add((t, await ServiceControl.RestartAsync(pool.Session(t), n, Manager, Reload, PidFile, Signal, null, true, sink, ct).ConfigureAwait(false)));
-                    }
+            var request = new RestartRequest { Services = Name, Manager = Manager, Reload = Reload, PidFile = PidFile, Signal = Signal, HAProxyConfigPath = HAProxyConfigPath };
+            var nodes = RunEngine((sink, token) => RollingRestart.PlanAsync(pool, pool.Targets.Select(t => (t, request, (FilePlan?)null)), sink, token));
 
-                    return list;
-                },
-                (t, ex) => Name.Select(n => (t, new OSServiceRestart { ComputerName = t.DisplayName, Service = n, Error = ex.Message, ErrorId = ex.ErrorId })),
-                p => { lock (planned) planned.Add(p); },
-                token).ConfigureAwait(false);
-                return true;
-            });
-
-            var approved = new List<(NodeTarget Target, OSServiceRestart Plan)>();
-            foreach (var p in planned.OrderBy(p => pool.Targets.ToList().IndexOf(p.Target)))
+            // A service that is not there, or a manager that is not installed, stops everything before anything restarts.
+            if (nodes.Any(n => n.Errors.Count > 0))
             {
-                if (p.Plan.Error != null)
-                {
-                    WriteFailure(new OpenStackMigrationException(p.Plan.ErrorId!, KindOf(p.Plan.ErrorId!), p.Plan.Error), p.Plan.ComputerName);
-                    WriteObject(p.Plan);
-                }
-                else if (ShouldProcess($"{p.Plan.ComputerName}: {p.Plan.Command}", $"{p.Plan.ComputerName}: {p.Plan.Command}?", p.Plan.Action + " service"))
-                {
-                    approved.Add(p);
-                }
+                ReportRestartErrors(nodes);
+                return;
             }
 
+            ConfirmRestarts(nodes, n => true);
+            var options = NewRestartOptions();
             var results = new System.Collections.Concurrent.ConcurrentQueue<OSServiceRestart>();
-            RunEngineStreaming<OSServiceRestart>((emit, sink, token) => pool.ForEachAsync(
-                approved.GroupBy(a => a.Target),
-                async (g, ct) =>
-                {
-                    var done = new List<OSServiceRestart>();
-                    foreach (var (target, plan) in g)
-                    {
-                        var manager = (ServiceManager)System.Enum.Parse(typeof(ServiceManager), plan.Manager);
-                        string? validate = await ValidationAsync(pool.Session(target), plan.Service, sink, ct).ConfigureAwait(false);
-                        done.Add(await ServiceControl.RestartAsync(pool.Session(target), plan.Service, manager, Reload, PidFile, Signal, validate, false, sink, ct).ConfigureAwait(false));
-                    }
-
-                    return done;
-                },
-                (g, ex) => g.Select(a => new OSServiceRestart { ComputerName = a.Plan.ComputerName, Service = a.Plan.Service, Manager = a.Plan.Manager, Command = a.Plan.Command, Error = ex.Message, ErrorId = ex.ErrorId }),
-                r => { results.Enqueue(r); emit(r); },
-                token));
+            RunEngineStreaming<OSServiceRestart>((emit, sink, token) =>
+                RollingRestart.RestartAsync(pool, nodes, options, new ServiceRestarter(), r => { results.Enqueue(r); emit(r); }, sink, token));
             foreach (var r in results.Where(r => r.ErrorId != null))
             {
-                WriteFailure(new OpenStackMigrationException(r.ErrorId!, KindOf(r.ErrorId!), r.Error!), r.ComputerName);
+                WriteFailure(new OpenStackMigrationException(r.ErrorId!, r.ErrorKind ?? FailureKind.CommandFailed, r.Error!), r.ComputerName);
             }
-        }
-
-        /// <summary>The check that must pass before restarting: haproxy -c, or oslo.config's reading of a nova/cinder service's files.</summary>
-        private async System.Threading.Tasks.Task<string?> ValidationAsync(INodeSession node, string service, IEngineSink sink, System.Threading.CancellationToken ct)
-        {
-            if (service.Contains("haproxy"))
-            {
-                return ServiceControl.HAProxyValidator(NodeFiles.Quote(HAProxyConfigPath));
-            }
-
-            string? project = OsloServices.Daemons.Keys.FirstOrDefault(p => service.Contains(p + "-") || service.Contains(p + "_"));
-            if (project == null) return null;
-            var views = await OsloConfigReader.ReadAsync(node, project, null, ct).ConfigureAwait(false);
-            var bad = views.SelectMany(v => OsloServices.RpcOptions(project).Select(o => OsloConfigReader.Evaluate(v, o, node.ComputerName)))
-                .FirstOrDefault(s => !s.Valid || s.Error != null);
-            if (bad == null) return null;
-            string why = bad.Error ?? $"{bad.Setting} = '{bad.Value}' from {bad.Source} is not an integer";
-            sink.Verbose($"{node.ComputerName}: {service} would not start: {why}");
-            return "echo " + NodeFiles.Quote(why) + "; false";
         }
     }
 }

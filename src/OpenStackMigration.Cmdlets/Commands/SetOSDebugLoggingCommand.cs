@@ -4,6 +4,7 @@ using System.Management.Automation;
 using OpenStackMigration.Config;
 using OpenStackMigration.Model;
 using OpenStackMigration.Nodes;
+using OpenStackMigration.Orchestration;
 
 namespace OpenStackMigration.Commands
 {
@@ -24,7 +25,7 @@ namespace OpenStackMigration.Commands
     /// </example>
     [Cmdlet(VerbsCommon.Set, "OSDebugLogging", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OSConfigChange))]
-    public sealed class SetOSDebugLoggingCommand : OSNodeCmdletBase
+    public sealed class SetOSDebugLoggingCommand : OSNodeChangeCmdletBase
     {
         /// <summary>$true to log at DEBUG level, $false for the default (INFO).</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -62,7 +63,7 @@ namespace OpenStackMigration.Commands
                 plans.AddRange(RunEngine((sink, token) => OsloConfigEngine.PlanAsync(pool, project, new[] { edit }, Path, ConfigFile, false, sink, token)));
             }
 
-            ApplyPlans(pool, plans, Restart ? RestartPlan.ForOslo : (System.Func<FilePlan, RestartRequest?>?)null);
+            ApplyPlans(pool, plans, Restart ? RestartRequests.ForOslo : (System.Func<FilePlan, RestartRequest?>?)null);
         }
     }
 }

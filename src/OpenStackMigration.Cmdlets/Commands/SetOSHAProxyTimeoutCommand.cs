@@ -3,6 +3,7 @@ using System.Management.Automation;
 using OpenStackMigration.Config;
 using OpenStackMigration.Model;
 using OpenStackMigration.Nodes;
+using OpenStackMigration.Orchestration;
 
 namespace OpenStackMigration.Commands
 {
@@ -26,7 +27,7 @@ namespace OpenStackMigration.Commands
     /// </example>
     [Cmdlet(VerbsCommon.Set, "OSHAProxyTimeout", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OSConfigChange))]
-    public sealed class SetOSHAProxyTimeoutCommand : OSNodeCmdletBase
+    public sealed class SetOSHAProxyTimeoutCommand : OSNodeChangeCmdletBase
     {
         /// <summary>The timeout in seconds (1 to 2147483).</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -53,7 +54,7 @@ namespace OpenStackMigration.Commands
         [Parameter]
         public string? PidFile { get; set; }
 
-        /// <summary>The service, resource or container name (default haproxy).</summary>
+        /// <summary>The service, pacemaker resource or container name (default haproxy; p_haproxy, haproxy-bundle and haproxy-clone are found too).</summary>
         [Parameter]
         public string ServiceName { get; set; } = "haproxy";
 
@@ -61,7 +62,7 @@ namespace OpenStackMigration.Commands
         protected override void Run(NodePool pool)
         {
             var plans = RunEngine((sink, token) => HAProxyEngine.PlanAsync(pool, Path, Seconds, Proxy, false, sink, token));
-            ApplyPlans(pool, plans, Reload ? RestartPlan.ForHAProxy(ServiceName, Manager, PidFile, Path) : null);
+            ApplyPlans(pool, plans, Reload ? RestartRequests.ForHAProxy(ServiceName, Manager, PidFile, Path) : null);
         }
     }
 }

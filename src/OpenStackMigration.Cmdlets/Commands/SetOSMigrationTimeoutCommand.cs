@@ -5,6 +5,7 @@ using System.Management.Automation;
 using OpenStackMigration.Config;
 using OpenStackMigration.Model;
 using OpenStackMigration.Nodes;
+using OpenStackMigration.Orchestration;
 
 namespace OpenStackMigration.Commands
 {
@@ -27,7 +28,7 @@ namespace OpenStackMigration.Commands
     /// </example>
     [Cmdlet(VerbsCommon.Set, "OSMigrationTimeout", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OSConfigChange))]
-    public sealed class SetOSMigrationTimeoutCommand : OSNodeCmdletBase
+    public sealed class SetOSMigrationTimeoutCommand : OSNodeChangeCmdletBase
     {
         /// <summary>The timeout in seconds.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -50,6 +51,10 @@ namespace OpenStackMigration.Commands
         [Parameter]
         public string? HAProxyPidFile { get; set; }
 
+        /// <summary>haproxy's service, pacemaker resource or container name (default haproxy; p_haproxy, haproxy-bundle and haproxy-clone are found too).</summary>
+        [Parameter]
+        public string HAProxyServiceName { get; set; } = "haproxy";
+
         /// <inheritdoc/>
         protected override void Run(NodePool pool)
         {
@@ -65,8 +70,8 @@ namespace OpenStackMigration.Commands
                 await System.Threading.Tasks.Task.WhenAll(nova, cinder, lb).ConfigureAwait(false);
                 return nova.Result.Concat(cinder.Result).Concat(lb.Result).ToList();
             });
-            var haproxy = RestartPlan.ForHAProxy("haproxy", HAProxyManager, HAProxyPidFile, HAProxyPath);
-            ApplyPlans(pool, plans, Restart ? plan => plan.Service == "haproxy" ? haproxy(plan) : RestartPlan.ForOslo(plan) : (System.Func<FilePlan, RestartRequest?>?)null);
+            var haproxy = RestartRequests.ForHAProxy(HAProxyServiceName, HAProxyManager, HAProxyPidFile, HAProxyPath);
+            ApplyPlans(pool, plans, Restart ? plan => plan.Service == "haproxy" ? haproxy(plan) : RestartRequests.ForOslo(plan) : (System.Func<FilePlan, RestartRequest?>?)null);
         }
     }
 }

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using OpenStackMigration.Config;
 using OpenStackMigration.Model;
 using OpenStackMigration.Nodes;
+using OpenStackMigration.Orchestration;
 
 namespace OpenStackMigration.Commands
 {
@@ -30,7 +31,7 @@ namespace OpenStackMigration.Commands
     /// </example>
     [Cmdlet(VerbsCommon.Set, "OSRpcTimeout", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(OSConfigChange))]
-    public sealed class SetOSRpcTimeoutCommand : OSNodeCmdletBase
+    public sealed class SetOSRpcTimeoutCommand : OSNodeChangeCmdletBase
     {
         /// <summary>The timeout in seconds.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -80,26 +81,7 @@ namespace OpenStackMigration.Commands
                 plans.AddRange(RunEngine((sink, token) => OsloConfigEngine.PlanAsync(pool, project, new[] { edit }, Path, ConfigFile, false, sink, token)));
             }
 
-            ApplyPlans(pool, plans, Restart ? RestartPlan.ForOslo : (System.Func<FilePlan, RestartRequest?>?)null);
+            ApplyPlans(pool, plans, Restart ? RestartRequests.ForOslo : (System.Func<FilePlan, RestartRequest?>?)null);
         }
-    }
-
-    /// <summary>Which services to restart after a file changed.</summary>
-    internal static class RestartPlan
-    {
-        /// <summary>The project's daemons; those not installed on the node are skipped.</summary>
-        public static RestartRequest? ForOslo(FilePlan plan) =>
-            plan.Service == null ? null : new RestartRequest { Services = OsloServices.Daemons[plan.Service], SkipMissing = true };
-
-        /// <summary>Reload haproxy after validating the whole file.</summary>
-        public static System.Func<FilePlan, RestartRequest?> ForHAProxy(string name, ServiceManager manager, string? pidFile, string path) =>
-            plan => new RestartRequest
-            {
-                Services = new[] { name },
-                Manager = manager,
-                Reload = true,
-                PidFile = pidFile,
-                Validate = ServiceControl.HAProxyValidator(NodeFiles.Quote(path)),
-            };
     }
 }

@@ -91,6 +91,7 @@ namespace OpenStackMigration.Config
                 r.Action = "Failed";
                 r.Error = ex.Message;
                 r.ErrorId = ex.ErrorId;
+                r.ErrorKind = ex.Kind;
             }
         }
 
@@ -103,6 +104,7 @@ namespace OpenStackMigration.Config
             Action = "Failed",
             Error = ex.Message,
             ErrorId = ex.ErrorId,
+            ErrorKind = ex.Kind,
         };
 
         /// <summary>Formats changes the way results show them.</summary>

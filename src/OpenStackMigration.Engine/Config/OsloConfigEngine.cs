@@ -43,7 +43,7 @@ namespace OpenStackMigration.Config
                     var views = await OsloConfigReader.ReadAsync(node, project, configFiles, ct).ConfigureAwait(false);
                     return views.SelectMany(v => options.Select(o => OsloConfigReader.Evaluate(v, o, node.ComputerName)));
                 },
-                (target, ex) => options.Select(o => new OSConfigSetting { ComputerName = target.DisplayName, Service = project, Setting = o.Name, Role = o.Role, Error = ex.Message, ErrorId = ex.ErrorId, Valid = false }),
+                (target, ex) => options.Select(o => new OSConfigSetting { ComputerName = target.DisplayName, Service = project, Setting = o.Name, Role = o.Role, Error = ex.Message, ErrorId = ex.ErrorId, ErrorKind = ex.Kind, Valid = false }),
                 emit,
                 cancellationToken);
 

@@ -46,6 +46,9 @@ namespace OpenStackMigration.Config
         public static readonly OsloOption CinderRpcResponseTimeout = new OsloOption("rpc_response_timeout", false, "60",
             "Cinder: timeout of every RPC call, the volume attachment calls of a live migration included. Cinder has no long_rpc_timeout.");
 
+        /// <summary>host (Nova): the name the service reports to Nova under; its default is the machine's host name.</summary>
+        public static readonly OsloOption NovaHost = new OsloOption("host", false, string.Empty, "Nova: the host name this service reports under.");
+
         /// <summary>debug (oslo.log).</summary>
         public static readonly OsloOption Debug = new OsloOption("debug", true, "false", "Logs at DEBUG level (oslo.log).");
 

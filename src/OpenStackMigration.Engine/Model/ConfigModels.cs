@@ -52,6 +52,9 @@ namespace OpenStackMigration.Model
 
         /// <summary>The stable error id when the node could not be read at all (OSSshAuthenticationFailed, OSSudoPasswordRejected...), or null.</summary>
         public string? ErrorId { get; set; }
+
+        /// <summary>The kind of failure behind <see cref="ErrorId"/> (decided where the error was raised), or null.</summary>
+        public FailureKind? ErrorKind { get; set; }
     }
 
     /// <summary>One setting in one file on one node, before and after a change (Set-OS* cmdlets).</summary>
@@ -107,6 +110,9 @@ namespace OpenStackMigration.Model
 
         /// <summary>The stable error id, when this change failed.</summary>
         public string? ErrorId { get; set; }
+
+        /// <summary>The kind of failure behind <see cref="ErrorId"/> (decided where the error was raised), or null.</summary>
+        public FailureKind? ErrorKind { get; set; }
     }
 
     /// <summary>The haproxy <c>timeout server</c> of one defaults section or proxy (Get-OSHAProxyTimeout).</summary>
@@ -149,13 +155,13 @@ namespace OpenStackMigration.Model
         public string? Error { get; set; }
     }
 
-    /// <summary>One service restarted or reloaded on one node (Restart-OSService).</summary>
+    /// <summary>One service restarted or reloaded on one node (Restart-OSService, and -Restart of the Set-OS* cmdlets).</summary>
     public sealed class OSServiceRestart
     {
         /// <summary>The node.</summary>
         public string ComputerName { get; set; } = string.Empty;
 
-        /// <summary>The service, unit, resource or container name.</summary>
+        /// <summary>The service, unit, resource or container name, as found on the node.</summary>
         public string Service { get; set; } = string.Empty;
 
         /// <summary>How it is run: Systemd, Crm, Pcs, Docker, Podman or Signal.</summary>
@@ -167,14 +173,38 @@ namespace OpenStackMigration.Model
         /// <summary>The command that was (or would be) run.</summary>
         public string Command { get; set; } = string.Empty;
 
-        /// <summary>True when it was done.</summary>
+        /// <summary>The place of this node in the rolling order (1 = first); restarts of later nodes wait for earlier ones to be healthy.</summary>
+        public int Order { get; set; }
+
+        /// <summary>True when the command ran and the service was found healthy afterwards.</summary>
         public bool Restarted { get; set; }
 
-        /// <summary>The error, when it failed.</summary>
+        /// <summary>The service's main process before the restart, when the manager tells it.</summary>
+        public int? OldProcessId { get; set; }
+
+        /// <summary>The service's main process after the restart, when the manager tells it.</summary>
+        public int? ProcessId { get; set; }
+
+        /// <summary>What the manager reported last: "active (running)", "Started", "running", "exited 1"...</summary>
+        public string? State { get; set; }
+
+        /// <summary>For nova-compute: the compute host name whose report to Nova was awaited, if checked.</summary>
+        public string? ComputeHost { get; set; }
+
+        /// <summary>For nova-compute: true when Nova received a report from it after the restart; null when not checked (not connected, or another service).</summary>
+        public bool? ReportedToNova { get; set; }
+
+        /// <summary>How long the restart and its checks took.</summary>
+        public TimeSpan Duration { get; set; }
+
+        /// <summary>The error, when it failed; it says what to do next.</summary>
         public string? Error { get; set; }
 
         /// <summary>The stable error id, when it failed.</summary>
         public string? ErrorId { get; set; }
+
+        /// <summary>The kind of failure behind <see cref="ErrorId"/>, or null.</summary>
+        public FailureKind? ErrorKind { get; set; }
     }
 
     /// <summary>One log line of a nova or cinder service that mentions the id searched for (Find-OSLogEntry).</summary>
