@@ -14,14 +14,21 @@ namespace OpenStackMigration.Nodes
     public sealed class NodePool : IDisposable
     {
         private readonly ConcurrentDictionary<NodeTarget, Lazy<INodeSession>> _sessions = new ConcurrentDictionary<NodeTarget, Lazy<INodeSession>>();
-        private readonly IEngineSink _sink;
+
+        private readonly Func<NodeTarget, INodeSession> _open;
 
         /// <summary>Creates a pool.</summary>
         public NodePool(IEnumerable<NodeTarget> targets, int throttleLimit, IEngineSink sink)
+            : this(targets, throttleLimit, sink, null)
         {
+        }
+
+        /// <summary>Creates a pool whose sessions <paramref name="open"/> makes (tests script the nodes with it).</summary>
+        internal NodePool(IEnumerable<NodeTarget> targets, int throttleLimit, IEngineSink sink, Func<NodeTarget, INodeSession>? open)
+        {
+            _open = open ?? (t => t.Open(sink));
             Targets = targets.ToList();
             ThrottleLimit = Math.Max(1, throttleLimit);
-            _sink = sink;
             EnsureThreads(Math.Min(ThrottleLimit, Targets.Count));
         }
 
@@ -48,7 +55,7 @@ namespace OpenStackMigration.Nodes
 
         /// <summary>The session of a node (opened on first use).</summary>
         public INodeSession Session(NodeTarget target) =>
-            _sessions.GetOrAdd(target, t => new Lazy<INodeSession>(() => t.Open(_sink))).Value;
+            _sessions.GetOrAdd(target, t => new Lazy<INodeSession>(() => _open(t))).Value;
 
         /// <summary>
         /// Runs <paramref name="work"/> for every item, at most <see cref="ThrottleLimit"/> at once, and hands each
