@@ -24,6 +24,13 @@ namespace OpenStackMigration.Commands
         [ValidateRange(1, 1024)]
         public int RestartThrottleLimit { get; set; } = 1;
 
+        /// <summary>
+        /// Seconds a restarted service may take to be running again, and a restarted nova-compute to report to Nova (default 90).
+        /// </summary>
+        [Parameter]
+        [ValidateRange(5, 3600)]
+        public int RestartTimeoutSec { get; set; } = 90;
+
         /// <summary>How restarts are paced and checked; a restarted nova-compute is checked in Nova when a cloud is connected.</summary>
         protected RestartOptions NewRestartOptions()
         {
@@ -33,7 +40,13 @@ namespace OpenStackMigration.Commands
                 WriteVerbose("Not connected to a cloud: a restarted nova-compute's report to Nova is not checked (Connect-OSCloud first to have it checked).");
             }
 
-            return new RestartOptions { RollingLimit = RestartThrottleLimit, Nova = session == null ? null : new NovaComputeProbe(new CloudInventory(session)) };
+            return new RestartOptions
+            {
+                RollingLimit = RestartThrottleLimit,
+                StartTimeout = TimeSpan.FromSeconds(RestartTimeoutSec),
+                ReportTimeout = TimeSpan.FromSeconds(RestartTimeoutSec),
+                Nova = session == null ? null : new NovaComputeProbe(new CloudInventory(session)),
+            };
         }
 
         /// <summary>Asks ShouldProcess once per node's restarts (their rolling order, manager and command); a declined node keeps its services running.</summary>
