@@ -101,7 +101,7 @@ namespace OpenStackMigration.Config
             var plan = new FilePlan(target, node.ComputerName, read.File) { Service = project };
             if (read.Error != null || read.Document == null)
             {
-                var error = read.Error ?? new OpenStackMigrationException("OSConfigFileUnreadable", FailureKind.Configuration, $"'{path}' could not be read.");
+                var error = read.Error ?? new OpenStackMigrationException("OSConfigFileUnreadable", FailureKind.PermissionDenied, $"'{path}' could not be read.");
                 if (skipMissingFile && error.ErrorId == "OSConfigFileNotFound")
                 {
                     sink.Verbose($"{node.ComputerName}: {path} does not exist; {project} is not configured on this node, skipped.");

@@ -179,8 +179,12 @@ osm_emit() {
                 "notfile" => $"{computerName}: '{path}' is not a regular file.",
                 _ => $"{computerName}: '{path}' cannot be read (permission denied; try -Sudo, with -SudoPassword if sudo asks for one).",
             };
-            var kind = what == "missing" ? FailureKind.NotFound : what == "unreadable" ? FailureKind.PermissionDenied : FailureKind.Configuration;
-            return new OpenStackMigrationException(what == "missing" ? "OSConfigFileNotFound" : "OSConfigFileUnreadable", kind, message) { Target = path };
+            return what switch
+            {
+                "missing" => new OpenStackMigrationException("OSConfigFileNotFound", FailureKind.NotFound, message) { Target = path },
+                "notfile" => new OpenStackMigrationException("OSConfigFileNotRegular", FailureKind.InvalidArgument, message) { Target = path },
+                _ => new OpenStackMigrationException("OSConfigFileUnreadable", FailureKind.PermissionDenied, message) { Target = path },
+            };
         }
 
         /// <summary>

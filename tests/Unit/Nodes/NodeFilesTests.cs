@@ -88,7 +88,9 @@ namespace OpenStackMigration.Tests.Nodes
             using var dir = new TempDir();
             var files = await NodeFiles.ReadAsync(Local, new[] { dir.File("none.conf"), dir.Path }, CancellationToken.None);
             Assert.Equal("OSConfigFileNotFound", files[0].Error!.ErrorId);
-            Assert.Equal("OSConfigFileUnreadable", files[1].Error!.ErrorId);
+            Assert.Equal(FailureKind.NotFound, files[0].Error!.Kind);
+            Assert.Equal("OSConfigFileNotRegular", files[1].Error!.ErrorId);
+            Assert.Equal(FailureKind.InvalidArgument, files[1].Error!.Kind);
         }
 
         [Fact]
