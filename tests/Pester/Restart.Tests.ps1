@@ -92,6 +92,17 @@ Describe 'Restarts through systemd on a real systemd node' -Tag 'Integration' -S
         $seen.Seconds | Should -Be 301
     }
 
+    It 'Set-OSRpcTimeout -Restart sets long_rpc_timeout on the node and restarts only the nova services it runs' {
+        $before = Get-NodeMainPid
+        $r = Set-OSRpcTimeout -Seconds 1802 -Service nova -Setting long_rpc_timeout -ComputerName $Node @NodeSsh -Restart -Confirm:$false
+        $r.Action | Should -BeIn 'Updated', 'Inserted'
+        $after = Get-NodeMainPid
+        $r.RestartedServices | Should -Be "nova-compute (Systemd, pid $before -> $after)"
+        $seen = Get-OSRpcTimeout -Service nova -ComputerName $Node @NodeSsh | Where-Object { $_.Service -eq 'nova-compute' -and $_.Setting -eq 'long_rpc_timeout' }
+        $seen.ProcessId | Should -Be $after
+        $seen.Seconds | Should -Be 1802
+    }
+
     It 'catches a unit that dies after systemctl restart returned, and names journalctl' {
         # debug = maybe is not a boolean: nova-compute exits at start; systemctl restart itself succeeds.
         Invoke-NodeShell "sed -i 's/^\[DEFAULT\]/[DEFAULT]\ndebug = maybe/' /etc/nova/nova.conf" | Out-Null
