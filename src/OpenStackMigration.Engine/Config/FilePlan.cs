@@ -71,9 +71,9 @@ namespace OpenStackMigration.Config
             {
                 string backup = await NodeFiles.ReplaceAsync(pool.Session(Target), File, NewContent!, Validator, cancellationToken).ConfigureAwait(false);
                 sink.Verbose($"{ComputerName}: wrote {File.Path} (backup {backup}).");
-                foreach (var r in Results.Where(r => r.Action == "WouldChange"))
+                foreach (var r in Results.Where(r => r.Action == ConfigAction.WouldChange))
                 {
-                    r.Action = r.OldValue == null ? "Inserted" : "Updated";
+                    r.Action = r.OldValue == null ? ConfigAction.Inserted : ConfigAction.Updated;
                     r.BackupPath = backup;
                 }
             }
@@ -86,9 +86,9 @@ namespace OpenStackMigration.Config
         /// <summary>Marks every pending result of this plan as failed.</summary>
         public void Fail(OpenStackMigrationException ex)
         {
-            foreach (var r in Results.Where(r => r.Action == "WouldChange" || r.Action == "Unchanged"))
+            foreach (var r in Results.Where(r => r.Action == ConfigAction.WouldChange || r.Action == ConfigAction.Unchanged))
             {
-                r.Action = "Failed";
+                r.Action = ConfigAction.Failed;
                 r.Error = ex.Message;
                 r.ErrorId = ex.ErrorId;
                 r.ErrorKind = ex.Kind;
@@ -101,7 +101,7 @@ namespace OpenStackMigration.Config
             ComputerName = computerName,
             Path = ex.Target ?? path,
             Setting = setting,
-            Action = "Failed",
+            Action = ConfigAction.Failed,
             Error = ex.Message,
             ErrorId = ex.ErrorId,
             ErrorKind = ex.Kind,

@@ -120,7 +120,7 @@ namespace OpenStackMigration.Config
                             OldValue = e.OldValue,
                             NewValue = value,
                             LineNumber = e.Change.LineNumber,
-                            Action = "WouldChange",
+                            Action = ConfigAction.WouldChange,
                             Diff = new[] { e.Change.ToString() },
                             EffectiveValue = value,
                             EffectiveSource = e.Section.Label,
@@ -137,7 +137,7 @@ namespace OpenStackMigration.Config
                             Setting = "timeout server",
                             OldValue = value,
                             NewValue = value,
-                            Action = "Unchanged",
+                            Action = ConfigAction.Unchanged,
                             EffectiveValue = value,
                         });
                     }

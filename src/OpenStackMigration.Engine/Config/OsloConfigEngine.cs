@@ -130,14 +130,14 @@ namespace OpenStackMigration.Config
                 plan.Results.Add(result);
                 if (edit.RaiseOnly && views.Select(v => OsloConfigReader.Evaluate(v, edit.Option, node.ComputerName)).All(s => s.Seconds >= long.Parse(edit.Value, System.Globalization.CultureInfo.InvariantCulture)))
                 {
-                    result.Action = "Unchanged";
+                    result.Action = ConfigAction.Unchanged;
                     result.NewValue = old?.Value;
                     result.Note = $"Kept: every {project} service already sees {edit.Option.Name} >= {edit.Value}; it is never lowered.";
                     continue;
                 }
 
                 var changes = doc.Set(OsloIniDocument.DefaultSection, edit.Option.Name, edit.Value);
-                result.Action = changes.Count == 0 ? "Unchanged" : "WouldChange";
+                result.Action = changes.Count == 0 ? ConfigAction.Unchanged : ConfigAction.WouldChange;
                 result.Diff = FilePlan.Diff(changes);
                 result.LineNumber = changes.FirstOrDefault(c => c.NewText != null)?.LineNumber;
                 plan.Changes.AddRange(changes);
@@ -152,7 +152,7 @@ namespace OpenStackMigration.Config
                 plan.NewContent = ConfigText.Encode(doc.ToString());
             }
 
-            foreach (var result in plan.Results.Where(r => r.Action != "Failed"))
+            foreach (var result in plan.Results.Where(r => r.Action != ConfigAction.Failed))
             {
                 if (kolla)
                 {

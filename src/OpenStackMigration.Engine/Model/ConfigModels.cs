@@ -57,6 +57,25 @@ namespace OpenStackMigration.Model
         public FailureKind? ErrorKind { get; set; }
     }
 
+    /// <summary>What a Set-OS* cmdlet did to one setting in one file.</summary>
+    public enum ConfigAction
+    {
+        /// <summary>Nothing to do: the file already says so.</summary>
+        Unchanged,
+
+        /// <summary>Would change: -WhatIf, or declined at the confirmation.</summary>
+        WouldChange,
+
+        /// <summary>The line that wins was changed.</summary>
+        Updated,
+
+        /// <summary>A line was added.</summary>
+        Inserted,
+
+        /// <summary>Nothing was written; see Error.</summary>
+        Failed,
+    }
+
     /// <summary>One setting in one file on one node, before and after a change (Set-OS* cmdlets).</summary>
     public sealed class OSConfigChange
     {
@@ -81,8 +100,8 @@ namespace OpenStackMigration.Model
         /// <summary>The line changed or inserted (1-based), if any.</summary>
         public int? LineNumber { get; set; }
 
-        /// <summary>Updated, Inserted, Unchanged, WouldChange (-WhatIf / declined), Skipped or Failed.</summary>
-        public string Action { get; set; } = string.Empty;
+        /// <summary>What happened to the setting: Updated, Inserted, Unchanged, WouldChange (-WhatIf / declined) or Failed.</summary>
+        public ConfigAction Action { get; set; }
 
         /// <summary>The copy of the file made before the change.</summary>
         public string? BackupPath { get; set; }

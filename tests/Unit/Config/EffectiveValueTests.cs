@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OpenStackMigration.Config;
+using OpenStackMigration.Model;
 using OpenStackMigration.Nodes;
 using OpenStackMigration.Tests.Support;
 using Xunit;
@@ -65,7 +66,7 @@ namespace OpenStackMigration.Tests.Config
                 using var pool = new NodePool(new[] { new NodeTarget() }, 1, sink);
                 var plans = await OsloConfigEngine.PlanAsync(pool, "osmtest", new[] { new OsloEdit(OsloServices.CinderRpcResponseTimeout, "300") }, main, null, false, sink, CancellationToken.None);
                 var result = Assert.Single(Assert.Single(plans).Results);
-                Assert.Equal("WouldChange", result.Action);
+                Assert.Equal(ConfigAction.WouldChange, result.Action);
                 Assert.Equal("90", result.EffectiveValue);
                 Assert.Contains(sink.Warnings, w => w.Contains(extra + ":2") && w.Contains("wins"));
             }

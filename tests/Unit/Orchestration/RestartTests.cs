@@ -166,14 +166,14 @@ namespace OpenStackMigration.Tests.Orchestration
             await new ConfigApplier(restarter).ApplyAsync(pool, plans, plans.ToList(), restarts, new RestartOptions(), r => { lock (results) results.Add(r); }, new CollectingSink(), CancellationToken.None);
 
             var n1 = results.Single(r => r.ComputerName == "n1");
-            Assert.True(n1.Action == "Updated", n1.Error);
+            Assert.True(n1.Action == ConfigAction.Updated, n1.Error);
             Assert.True(n1.Restarted);
             Assert.Contains("timeout server 300s", File.ReadAllText(dir.Path + "/n1/haproxy.cfg"));
             var n2 = results.Single(r => r.ComputerName == "n2");
             Assert.Equal("OSServiceUnhealthy", n2.ErrorId);
             Assert.Contains($"cp -p {n2.BackupPath} {dir.Path}/n2/haproxy.cfg", n2.Error);
             var n3 = results.Single(r => r.ComputerName == "n3");
-            Assert.Equal("Failed", n3.Action);
+            Assert.Equal(ConfigAction.Failed, n3.Action);
             Assert.Equal("OSRestartHalted", n3.ErrorId);
             Assert.Equal(before3, File.ReadAllBytes(dir.Path + "/n3/haproxy.cfg"));
             Assert.Equal(0, nodes[2].Count("podman restart"));
@@ -194,7 +194,7 @@ namespace OpenStackMigration.Tests.Orchestration
 
             Assert.Equal("OSServiceNotFound", results.Single(r => r.ComputerName == "n2").ErrorId);
             Assert.Equal("OSRestartHalted", results.Single(r => r.ComputerName == "n1").ErrorId);
-            Assert.All(results, r => Assert.Equal("Failed", r.Action));
+            Assert.All(results, r => Assert.Equal(ConfigAction.Failed, r.Action));
             Assert.Equal(originals, nodes.Select(n => File.ReadAllBytes($"{dir.Path}/{n.ComputerName}/haproxy.cfg")).ToList());
             Assert.All(nodes, n => Assert.Equal(0, n.Count("podman restart")));
         }
