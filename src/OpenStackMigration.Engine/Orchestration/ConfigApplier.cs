@@ -41,18 +41,22 @@ namespace OpenStackMigration.Orchestration
             Action<OSConfigChange> emit, IEngineSink sink, CancellationToken cancellationToken)
         {
             var nodes = plans.GroupBy(p => p.Target).ToList();
+
+            // Nodes whose writes restart nothing are all written at once (each node's files in parallel too).
+            Task WriteAllAsync(IEnumerable<IGrouping<NodeTarget, FilePlan>> groups) => pool.ForEachAsync(
+                groups,
+                async (group, ct) =>
+                {
+                    await WriteAsync(pool, group.Where(approved.Contains), sink, ct).ConfigureAwait(false);
+                    return group.SelectMany(p => p.Results);
+                },
+                (group, ex) => group.SelectMany(p => p.Results),
+                emit,
+                cancellationToken);
+
             if (restarts == null)
             {
-                await pool.ForEachAsync(
-                    nodes,
-                    async (group, ct) =>
-                    {
-                        await WriteAsync(pool, group.Where(approved.Contains), sink, ct).ConfigureAwait(false);
-                        return group.SelectMany(p => p.Results);
-                    },
-                    (group, ex) => group.SelectMany(p => p.Results),
-                    emit,
-                    cancellationToken).ConfigureAwait(false);
+                await WriteAllAsync(nodes).ConfigureAwait(false);
                 return;
             }
 
@@ -78,16 +82,7 @@ namespace OpenStackMigration.Orchestration
             // Nodes with nothing to restart are written at once; the others roll.
             var quiet = ordered.Where(g => !byTarget.TryGetValue(g.Key, out var r) || r.Steps.Count == 0).ToList();
             var rolling = ordered.Except(quiet).ToList();
-            var writes = pool.ForEachAsync(
-                quiet,
-                async (group, ct) =>
-                {
-                    await WriteAsync(pool, group.Where(approved.Contains), sink, ct).ConfigureAwait(false);
-                    return group.SelectMany(p => p.Results);
-                },
-                (group, ex) => group.SelectMany(p => p.Results),
-                emit,
-                cancellationToken);
+            var writes = WriteAllAsync(quiet);
 
             var roll = RollingRestart.RunAsync(
                 rolling,
