@@ -384,12 +384,12 @@ namespace OpenStackMigration.OpenStack
             var reasons = new List<string>();
             if ((flags & X509ChainStatusFlags.UntrustedRoot) != 0)
             {
-                reasons.Add("it is issued by a CA that is not trusted");
+                reasons.Add("it chains to a root CA that is not trusted");
             }
 
             if ((flags & X509ChainStatusFlags.PartialChain) != 0)
             {
-                reasons.Add($"its issuer '{cert.Issuer}' cannot be found (an unknown CA, or the server does not send its intermediate certificates)");
+                reasons.Add("its issuer is not a known CA (and the server sends no intermediate certificate that leads to one)");
             }
 
             if ((flags & X509ChainStatusFlags.NotTimeValid) != 0)
