@@ -52,6 +52,10 @@ BeforeAll {
 Describe 'TLS to the lab''s HAProxy' -Tag Integration {
     It 'refuses Keystone when its CA is not given, before the password is sent, naming the three ways to trust it' {
         if ($SkipReason) { Set-ItResult -Skipped -Because $SkipReason; return }
+        $chain = [System.Security.Cryptography.X509Certificates.X509Chain]::new()
+        if ($chain.Build([System.Security.Cryptography.X509Certificates.X509Certificate2]::new($Parts.OSM_LAB_SERVER_CERT))) {
+            Set-ItResult -Skipped -Because 'this computer''s trust store already has the lab CA'; return
+        }
         $password = Get-LabPassword
         $DebugPreference = 'Continue'
         $all = & {
