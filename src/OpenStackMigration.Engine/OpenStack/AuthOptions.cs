@@ -57,11 +57,17 @@ namespace OpenStackMigration.OpenStack
         /// <summary>public, internal or admin (default public).</summary>
         public string Interface { get; set; } = "public";
 
-        /// <summary>A PEM bundle of CA certificates to trust instead of the system store.</summary>
+        /// <summary>
+        /// A PEM bundle of CA certificates to trust instead of the system store, as the OpenStack client tools
+        /// do with cacert / OS_CACERT. Without one, the system store decides.
+        /// </summary>
         public string? CACertFile { get; set; }
 
         /// <summary>Skips TLS certificate checks. Off unless the user asks.</summary>
         public bool SkipCertificateCheck { get; set; }
+
+        /// <summary>What turned certificate checks off (OS_INSECURE, verify: false in clouds.yaml...), for the warning.</summary>
+        public string? SkipCertificateCheckSource { get; set; }
 
         /// <summary>Per-request timeout in seconds.</summary>
         public int RequestTimeoutSec { get; set; } = 60;

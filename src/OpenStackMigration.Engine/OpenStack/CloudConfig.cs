@@ -72,6 +72,12 @@ namespace OpenStackMigration.OpenStack
             var options = FromCloudEntry(cloud);
             options.CloudName = cloudName;
             options.Source = cloudsFile + (secureFile != null ? " + " + secureFile : string.Empty);
+            options.CACertFile = ResolvePath(options.CACertFile, currentDirectory);
+            if (options.SkipCertificateCheck)
+            {
+                options.SkipCertificateCheckSource += $" for cloud '{cloudName}' in {options.Source}";
+            }
+
             return options;
         }
 
@@ -124,6 +130,12 @@ namespace OpenStackMigration.OpenStack
             };
             var options = Build(map, top);
             options.Source = "environment (OS_* variables)";
+            options.CACertFile = ResolvePath(options.CACertFile, currentDirectory);
+            if (options.SkipCertificateCheck)
+            {
+                options.SkipCertificateCheckSource = "OS_INSECURE=" + Env(environment, "OS_INSECURE");
+            }
+
             return options;
         }
 
@@ -131,12 +143,21 @@ namespace OpenStackMigration.OpenStack
         {
             var auth = cloud.Children.TryGetValue(new YamlScalarNode("auth"), out var a) && a is YamlMappingNode am ? Scalars(am) : new Dictionary<string, string?>();
             var top = Scalars(cloud);
-            if (top.TryGetValue("verify", out var verify) && string.Equals(verify, "false", StringComparison.OrdinalIgnoreCase))
+            string? skippedBy = null;
+            if (top.TryGetValue("insecure", out var insecure) && YamlBoolean(insecure) == true)
             {
-                top["insecure"] = "true";
+                skippedBy = "insecure: " + insecure;
+            }
+            else if (top.TryGetValue("verify", out var verify) && YamlBoolean(verify) == false)
+            {
+                skippedBy = "verify: " + verify;
             }
 
-            return Build(auth, top);
+            // openstacksdk reads these with YAML 1.1, where yes/no/on/off are booleans too.
+            top["insecure"] = skippedBy != null ? "true" : null;
+            var options = Build(auth, top);
+            options.SkipCertificateCheckSource = skippedBy;
+            return options;
         }
 
         private static AuthOptions Build(IDictionary<string, string?> auth, IDictionary<string, string?> top)
@@ -183,6 +204,43 @@ namespace OpenStackMigration.OpenStack
             }
 
             return options;
+        }
+
+        /// <summary>A YAML 1.1 boolean as PyYAML reads it, or null when the value is not one.</summary>
+        private static bool? YamlBoolean(string? value)
+        {
+            switch ((value ?? string.Empty).ToLowerInvariant())
+            {
+                case "true":
+                case "yes":
+                case "on":
+                    return true;
+                case "false":
+                case "no":
+                case "off":
+                    return false;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>
+        /// cacert as openstacksdk takes it: ~ expanded, a relative path from the current folder
+        /// (not from the clouds.yaml folder: openstacksdk only expands ~ and hands the path to requests).
+        /// </summary>
+        private static string? ResolvePath(string? path, string currentDirectory)
+        {
+            if (string.IsNullOrEmpty(path))
+            {
+                return path;
+            }
+
+            if (path == "~" || path!.StartsWith("~/", StringComparison.Ordinal) || path.StartsWith("~\\", StringComparison.Ordinal))
+            {
+                path = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Substring(Math.Min(2, path.Length)));
+            }
+
+            return Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(currentDirectory, path));
         }
 
         private static string NormaliseInterface(string? value)
