@@ -64,7 +64,7 @@ Describe 'TLS to the lab''s HAProxy' -Tag Integration {
         $DebugPreference = 'SilentlyContinue'
         $err = $all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | Select-Object -First 1
         $err.FullyQualifiedErrorId | Should -Be "OSCertificateUntrusted,$ConnectId"
-        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
         $endpoint = ([uri]$Parts.OSM_LAB_KEYSTONE_URL).GetLeftPart('Authority')
         $err.Exception.Message | Should -BeLike "*Keystone at $endpoint*"
         foreach ($way in '-CACertFile', 'OS_CACERT', 'cacert in the clouds.yaml', '-SkipCertificateCheck') { $err.Exception.Message | Should -BeLike "*$way*" }

@@ -139,6 +139,7 @@ namespace OpenStackMigration.Commands
             FailureKind.NotSupported => ErrorCategory.NotImplemented,
             FailureKind.CommandFailed => ErrorCategory.OperationStopped,
             FailureKind.Cancelled => ErrorCategory.OperationStopped,
+            FailureKind.Untrusted => ErrorCategory.SecurityError,
             _ => ErrorCategory.NotSpecified,
         };
 

@@ -40,6 +40,9 @@ namespace OpenStackMigration
 
         /// <summary>The operation was cancelled.</summary>
         Cancelled,
+
+        /// <summary>The other side cannot be trusted (a TLS certificate of an unknown CA or for another name).</summary>
+        Untrusted,
     }
 
     /// <summary>

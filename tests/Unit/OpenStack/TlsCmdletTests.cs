@@ -50,7 +50,7 @@ namespace OpenStackMigration.Tests.OpenStack
             var record = error.ErrorRecord;
 
             Assert.Equal("OSCertificateUntrusted,OpenStackMigration.Commands.ConnectOSCloudCommand", record.FullyQualifiedErrorId);
-            Assert.Equal(ErrorCategory.AuthenticationError, record.CategoryInfo.Category);
+            Assert.Equal(ErrorCategory.SecurityError, record.CategoryInfo.Category);
             Assert.Contains("-CACertFile", record.ErrorDetails.RecommendedAction);
             Assert.Contains("must chain to a CA this computer trusts", Everything(ps, null));
             Assert.DoesNotContain(Password, Everything(ps, error));

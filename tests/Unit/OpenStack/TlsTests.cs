@@ -38,7 +38,7 @@ namespace OpenStackMigration.Tests.OpenStack
             var e = await Assert.ThrowsAsync<OpenStackMigrationException>(() => CloudSession.ConnectAsync(cloud.Options(), sink, CancellationToken.None));
 
             Assert.Equal("OSCertificateUntrusted", e.ErrorId);
-            Assert.Equal(FailureKind.Authentication, e.Kind);
+            Assert.Equal(FailureKind.Untrusted, e.Kind);
             Assert.Contains("Keystone at " + cloud.Url, e.Message);
             Assert.Contains("issued by 'CN=OSM Test Lab CA'", e.Message);
             Assert.Contains("-CACertFile", e.Message);
