@@ -61,14 +61,83 @@ namespace OpenStackMigration.Tests.Runspace
             Assert.Contains("127.0.0.1:9", error.Exception.Message);
         }
 
+        /// <summary>Verbs that change something: a cmdlet with one of them must support -WhatIf/-Confirm, and only those may.</summary>
+        private static readonly string[] ChangingVerbs =
+        {
+            "Set", "Move", "Start", "Stop", "Restart", "Enable", "Disable", "Complete", "Disconnect", "Remove", "New", "Invoke",
+            "Register", "Unregister", "Update", "Reset", "Clear", "Resume", "Suspend", "Add", "Rename", "Install", "Uninstall",
+        };
+
         [Fact]
         public void ChangingCmdletsHonourWhatIf()
         {
             using var ps = NewShell();
-            ps.AddCommand("Get-Command").AddParameter("Module", "OpenStackMigration");
-            var names = ps.Invoke().Select(o => o.Properties["Name"].Value.ToString()).ToList();
-            Assert.Contains("Disable-OSComputeService", names);
-            Assert.Contains("Get-OSInstance", names);
+            ps.AddCommand("Get-Command").AddParameter("Module", "OpenStackMigration").AddParameter("CommandType", CommandTypes.Cmdlet);
+            var cmdlets = ps.Invoke().Select(o => (CmdletInfo)o.BaseObject).ToList();
+            Assert.True(cmdlets.Count >= 20, $"only {cmdlets.Count} cmdlets were found");
+
+            var shouldProcess = cmdlets
+                .Where(c => c.ImplementingType.GetCustomAttributes(typeof(CmdletAttribute), false).Cast<CmdletAttribute>().Single().SupportsShouldProcess)
+                .Select(c => c.Name).OrderBy(n => n).ToList();
+            var changing = cmdlets.Where(c => ChangingVerbs.Contains(c.Verb)).Select(c => c.Name).OrderBy(n => n).ToList();
+            Assert.Equal(changing, shouldProcess);
+            foreach (var c in cmdlets.Where(c => shouldProcess.Contains(c.Name)))
+            {
+                Assert.True(c.Parameters.ContainsKey("WhatIf") && c.Parameters.ContainsKey("Confirm"), $"{c.Name} has no -WhatIf/-Confirm");
+            }
+        }
+
+        /// <summary>The cmdlets that can run on this machine against a file of ours: -WhatIf leaves the file as it was, and the same call without it does not.</summary>
+        [Theory]
+        [InlineData("Set-OSRpcTimeout", "[DEFAULT]\n# keep me\nrpc_response_timeout = 60\n")]
+        [InlineData("Set-OSDebugLogging", "[DEFAULT]\n# keep me\ndebug = false\n")]
+        public void WhatIfLeavesALocalFileAsItWas(string cmdlet, string text)
+        {
+            if (!System.OperatingSystem.IsLinux())
+            {
+                return; // the local node runs its commands with /bin/sh
+            }
+
+            var dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "osm-whatif-" + System.Guid.NewGuid().ToString("N"))).FullName;
+            try
+            {
+                var path = Path.Combine(dir, "service.conf");
+                File.WriteAllText(path, text);
+                var before = File.ReadAllBytes(path);
+                var stamp = File.GetLastWriteTimeUtc(path);
+
+                RunLocal(cmdlet, path, whatIf: true);
+                Assert.Equal(before, File.ReadAllBytes(path));
+                Assert.Equal(stamp, File.GetLastWriteTimeUtc(path));
+                Assert.Equal(new[] { "service.conf" }, Directory.GetFiles(dir).Select(Path.GetFileName).ToArray());
+
+                // The same call without -WhatIf changes the file: the one above did nothing because of -WhatIf.
+                RunLocal(cmdlet, path, whatIf: false);
+                Assert.NotEqual(before, File.ReadAllBytes(path));
+            }
+            finally
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+
+        private static void RunLocal(string cmdlet, string path, bool whatIf)
+        {
+            using var ps = NewShell();
+            ps.AddCommand(cmdlet);
+            if (cmdlet == "Set-OSDebugLogging")
+            {
+                ps.AddParameter("Enabled", true).AddParameter("Service", "cinder");
+            }
+            else
+            {
+                ps.AddParameter("Seconds", 300).AddParameter("Service", "nova");
+            }
+
+            ps.AddParameter("Path", path).AddParameter("ConfigFile", new[] { path });
+            ps.AddParameter(whatIf ? "WhatIf" : "Confirm", whatIf ? (object)true : false);
+            ps.Invoke();
+            Assert.Empty(ps.Streams.Error);
         }
     }
 }
