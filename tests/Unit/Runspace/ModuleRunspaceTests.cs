@@ -6,7 +6,15 @@ using Xunit;
 
 namespace OpenStackMigration.Tests.Runspace
 {
+    /// <summary>Runs its tests alone: they change the process environment that Connect-OSCloud reads.</summary>
+    [CollectionDefinition(Name, DisableParallelization = true)]
+    public sealed class ProcessEnvironmentCollection
+    {
+        public const string Name = "Process environment";
+    }
+
     /// <summary>The cmdlets in a real PowerShell runspace, without a cloud.</summary>
+    [Collection(ProcessEnvironmentCollection.Name)]
     public class ModuleRunspaceTests
     {
         private static PowerShell NewShell()
@@ -30,19 +38,39 @@ namespace OpenStackMigration.Tests.Runspace
         [Fact]
         public void ConnectWithoutAnyConfigurationNamesTheFix()
         {
-            using var ps = NewShell();
-            // A clean environment for this runspace's process variables is not possible; only run when unset.
-            if (!string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("OS_AUTH_URL")) || !string.IsNullOrEmpty(System.Environment.GetEnvironmentVariable("OS_CLOUD")))
+            // Connect-OSCloud reads the process environment: clear every OS_* variable for this test and put them back
+            // after. The class is in a collection that xunit runs alone, so no other test sees them missing.
+            var saved = System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                .Where(k => k.StartsWith("OS_", System.StringComparison.Ordinal))
+                .ToDictionary(k => k, k => System.Environment.GetEnvironmentVariable(k));
+            try
             {
-                return;
-            }
+                foreach (var k in saved.Keys)
+                {
+                    System.Environment.SetEnvironmentVariable(k, null);
+                }
 
-            ps.AddCommand("Set-Location").AddArgument(Path.GetTempPath()).AddStatement();
-            ps.AddCommand("Connect-OSCloud");
-            ps.Invoke(); // a statement-terminating error of the second statement lands in the error stream
-            var error = Assert.Single(ps.Streams.Error);
-            Assert.StartsWith("OSNoCloudConfigured", error.FullyQualifiedErrorId);
-            Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+                using var ps = NewShell();
+                ps.AddCommand("Set-Location").AddArgument(Path.GetTempPath()).AddStatement();
+                ps.AddCommand("Connect-OSCloud");
+                ps.Invoke(); // a statement-terminating error of the second statement lands in the error stream
+                var error = Assert.Single(ps.Streams.Error);
+                Assert.Equal("OSNoCloudConfigured,OpenStackMigration.Commands.ConnectOSCloudCommand", error.FullyQualifiedErrorId);
+                Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+                Assert.Contains("OS_AUTH_URL and OS_CLOUD are not set", error.Exception.Message);
+                // The fix, named: an openrc, OS_CLOUD, or the parameters.
+                var fix = error.ErrorDetails?.RecommendedAction ?? string.Empty;
+                Assert.Contains("openrc", fix);
+                Assert.Contains("OS_CLOUD", fix);
+                Assert.Contains("Connect-OSCloud -Cloud", fix);
+            }
+            finally
+            {
+                foreach (var kv in saved)
+                {
+                    System.Environment.SetEnvironmentVariable(kv.Key, kv.Value);
+                }
+            }
         }
 
         [Fact]
