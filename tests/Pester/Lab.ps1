@@ -23,3 +23,22 @@ function Invoke-LabScenario {
 }
 
 function Test-LabUp { Test-Path (Join-Path $script:LabDir 'clouds.yaml') }
+
+# Placement as the lab's own admin reads it, with a token from the openstack client and the endpoint from its
+# catalog: never through the module under test. Returns { Url; Headers }.
+function Get-LabPlacement {
+    $lines = @(& bash -c "set -a; . '$script:LabDir/openrc'; openstack token issue -f value -c id && openstack endpoint list --service placement --interface public -f value -c URL")
+    if ($LASTEXITCODE -ne 0 -or $lines.Count -lt 2) { throw "openstack token issue / endpoint list failed: $($lines -join "`n")" }
+    [pscustomobject]@{ Url = $lines[1].TrimEnd('/'); Headers = @{ 'X-Auth-Token' = $lines[0] } }
+}
+
+# One resource provider's inventories and usages, as Placement itself answers (GET by name, then by uuid).
+function Get-LabProvider([Parameter(Mandatory)] $Placement, [Parameter(Mandatory)] [string] $Name) {
+    $rp = @((Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers?name=$Name" -Headers $Placement.Headers).resource_providers)
+    if ($rp.Count -ne 1) { throw "Placement has $($rp.Count) resource providers named '$Name'." }
+    [pscustomobject]@{
+        Uuid        = $rp[0].uuid
+        Inventories = (Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers/$($rp[0].uuid)/inventories" -Headers $Placement.Headers).inventories
+        Usages      = (Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers/$($rp[0].uuid)/usages" -Headers $Placement.Headers).usages
+    }
+}
