@@ -42,3 +42,17 @@ function Get-LabProvider([Parameter(Mandatory)] $Placement, [Parameter(Mandatory
         Usages      = (Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers/$($rp[0].uuid)/usages" -Headers $Placement.Headers).usages
     }
 }
+
+# A new token of the lab's admin, from the openstack client (not the module under test).
+function New-LabToken {
+    $t = & bash -c "set -a; . '$script:LabDir/openrc'; openstack token issue -f value -c id"
+    if ($LASTEXITCODE -ne 0 -or -not $t) { throw "openstack token issue failed: $t" }
+    return "$t".Trim()
+}
+
+# Keystone's own answer about a token: GET /v3/auth/tokens with X-Subject-Token (200 valid, 404 unknown or revoked).
+function Get-KeystoneTokenStatus([Parameter(Mandatory)] [string] $Token) {
+    if (-not $script:KeystoneAskingToken) { $script:KeystoneAskingToken = New-LabToken }
+    $headers = @{ 'X-Auth-Token' = $script:KeystoneAskingToken; 'X-Subject-Token' = $Token }
+    (Invoke-WebRequest -Uri 'http://127.0.0.1:5000/v3/auth/tokens' -Headers $headers -SkipHttpErrorCheck).StatusCode
+}

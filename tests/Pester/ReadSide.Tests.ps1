@@ -50,9 +50,32 @@ Describe 'Connect-OSCloud against the lab' -Tag Integration -Skip:$SkipLab {
     }
 
     It 'gives a clear error for a revoked token and for a session used after Disconnect-OSCloud' {
+        # A token Keystone has revoked (openstack token revoke, as another admin would).
+        $token = New-LabToken
+        $secure = ConvertTo-SecureString $token -AsPlainText -Force
+        $t = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token $secure -ProjectName admin -ErrorAction Stop
+        $t.AuthMethod | Should -Be 'Token'
+        $t.ProjectName | Should -Be 'admin'
+        Get-KeystoneTokenStatus $token | Should -Be 200
+        & bash -c "set -a; . '$LabDir/openrc'; openstack token revoke '$token'"
+        $LASTEXITCODE | Should -Be 0
+        Get-KeystoneTokenStatus $token | Should -Be 404 -Because 'Keystone itself no longer knows the revoked token'
+        $err = $null
+        try { Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token $secure -ProjectName admin -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'OSAuthenticationFailed,OpenStackMigration.Commands.ConnectOSCloudCommand'
+        $err.Exception.Message | Should -Match 'existing token'
+        $err.Exception.Message.Contains($token) | Should -BeFalse
+
+        # Disconnect-OSCloud revokes the session's own token in Keystone, and the session says it is closed.
         $s = Connect-Lab
+        # The session keeps its token private; read it only to ask Keystone about it.
+        $field = $s.GetType().GetFields([Reflection.BindingFlags]'NonPublic, Instance') | Where-Object { $_.FieldType.Name -eq 'KeystoneToken' }
+        @($field).Count | Should -Be 1 -Because 'the session holds one Keystone token (test reads it by reflection)'
+        $sessionToken = $field.GetValue($s).Id
+        Get-KeystoneTokenStatus $sessionToken | Should -Be 200
         Disconnect-OSCloud -Session $s -Confirm:$false
         $s.IsClosed | Should -BeTrue
+        Get-KeystoneTokenStatus $sessionToken | Should -Be 404 -Because 'Disconnect-OSCloud revokes the token in Keystone'
         { Get-OSHypervisor -Session $s -ErrorAction Stop } | Should -Throw -ErrorId 'OSSessionClosed,OpenStackMigration.Commands.GetOSHypervisorCommand'
         $null = Connect-Lab
     }
