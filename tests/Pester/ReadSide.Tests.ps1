@@ -223,8 +223,10 @@ Describe 'No secret in any output stream' -Tag Integration -Skip:$SkipLab {
         $all = & {
             $s = Connect-Lab -Verbose -Debug
             $s
-            $t = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token (ConvertTo-SecureString $token -AsPlainText -Force) -ProjectName admin -Verbose -Debug
+            # -ErrorAction Stop: a failed connect throws out of this block and fails the test instead of joining the text.
+            $t = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token (ConvertTo-SecureString $token -AsPlainText -Force) -ProjectName admin -Verbose -Debug -ErrorAction Stop
             $t
+            Get-OSComputeService -Session $t -Verbose -Debug -ErrorAction Stop
             Get-OSHypervisor -Verbose -Debug
             Get-OSInstance -AllProjects -Verbose -Debug
             Get-OSComputeService -Verbose -Debug
@@ -237,6 +239,14 @@ Describe 'No secret in any output stream' -Tag Integration -Skip:$SkipLab {
                 elseif ($_ -is [string] -or $_ -is [System.Management.Automation.InformationalRecord]) { "$_" }
                 else { $_ | Format-List * -Force | Out-String; $_ | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue }
             }) -join "`n"
+        # Both connects returned a session, the second one made with the token, and that session worked.
+        $sessions = @($all | Where-Object { $_ -is [OpenStackMigration.OpenStack.CloudSession] })
+        $sessions.Count | Should -Be 2
+        $sessions.AuthMethod | Should -Be @('Password', 'Token')
+        $sessions[1].ProjectName | Should -Be 'admin'
+        $sessions[1].UserName | Should -Be 'admin'
+        $sessions[1].IsClosed | Should -BeFalse
+        @($all | Where-Object { $_ -is [OpenStackMigration.Model.ComputeService] }).Count | Should -BeGreaterOrEqual 6 -Because 'Get-OSComputeService ran once with each session'
         $text.Length | Should -BeGreaterThan 1000
         $text | Should -Match 'POST http://127.0.0.1:5000/v3/auth/tokens' -Because 'Debug shows the requests'
         $text.Contains($password) | Should -BeFalse
