@@ -210,8 +210,15 @@ Describe 'A migration held running: progress, abort, force-complete' -Tag Integr
         $withBytes.Count | Should -BeGreaterThan 3
         ($withBytes | Where-Object StatusDescription -Match 'MiB/s').Count | Should -BeGreaterThan 0
         ($run.Progress | Select-Object -Last 1).RecordType | Should -Be 'Completed'
-        $run.Warning | Should -Contain ($run.Warning | Where-Object { $_ -match 'is not converging' } | Select-Object -First 1)
+        # One warning that it does not converge, naming this migration, what is left of its 512 MiB, and what to do;
+        # then the one that says -OnTimeout Abort is acting.
         @($run.Warning -match 'is not converging').Count | Should -Be 1
+        $converging = [regex]::Escape("Migration $($r.MigrationId) of cirros_vm is not converging: ") + '(\d+) MiB' + [regex]::Escape(' of memory still to copy and over the last ') + '\d+' + [regex]::Escape(' s almost none of what was copied came off it (the guest writes memory about as fast as it is copied). Complete-OSMigration pauses it briefly to finish; Stop-OSMigration aborts it.')
+        $warning = @($run.Warning -match "^$converging`$")
+        $warning.Count | Should -Be 1 -Because "the warnings were: $($run.Warning -join ' | ')"
+        [int]([regex]::Match($warning[0], $converging).Groups[1].Value) | Should -BeLessOrEqual 512
+        @($run.Warning -match ('^' + [regex]::Escape("Migration $($r.MigrationId) of cirros_vm did not finish within ") + '2[5-9] s; aborting it \(-OnTimeout Abort\)\.$')).Count | Should -Be 1
+        [array]::IndexOf($run.Warning, $warning[0]) | Should -BeLessThan ([array]::IndexOf($run.Warning, @($run.Warning -match 'aborting it')[0]))
         $run.Error[0].FullyQualifiedErrorId | Should -BeLike 'OSMigrationAborted,*'
         Get-VmHost | Should -Be 'compute1'
         Get-VmState | Should -Be 'ACTIVE/'
