@@ -56,3 +56,11 @@ function Get-KeystoneTokenStatus([Parameter(Mandatory)] [string] $Token) {
     $headers = @{ 'X-Auth-Token' = $script:KeystoneAskingToken; 'X-Subject-Token' = $Token }
     (Invoke-WebRequest -Uri 'http://127.0.0.1:5000/v3/auth/tokens' -Headers $headers -SkipHttpErrorCheck).StatusCode
 }
+
+# Why the Integration tests of a file cannot run here, or $null: build.ps1's reason (OSM_LAB_SKIP_REASON, where the lab
+# cannot run), or no lab in $LabDir. Called in BeforeDiscovery, so the tests are reported as skipped, not failed.
+function Get-LabSkipReason {
+    if ($env:OSM_LAB_SKIP_REASON) { return $env:OSM_LAB_SKIP_REASON }
+    if (-not (Test-LabUp)) { return "the lab is not up ($script:LabDir/clouds.yaml is missing): run build.ps1 Lab" }
+    return $null
+}
