@@ -69,10 +69,33 @@ Describe 'Set-OSRpcTimeout on Debian''s packaged files' -Tag 'Integration' {
         if ($why) { Set-ItResult -Skipped -Because $why; return }
         $path = Join-Path $Work 'whatif-nova.conf'
         Copy-Item (Join-Path $Samples 'nova.conf') $path
-        $hash = (Get-FileHash $path).Hash
-        $out = Set-OSRpcTimeout -Seconds 300 -Service nova -Setting long_rpc_timeout -Path $path -ConfigFile $path -WhatIf 6>&1 | Out-String
-        (Get-FileHash $path).Hash | Should -Be $hash
-        @(Get-ChildItem "$path.osm-*").Count | Should -Be 0
+        # A second copy where rpc_response_timeout is set, so the WhatIf shows a changed line, not only an added one.
+        $setPath = Join-Path $Work 'whatif-nova-set.conf'
+        (Get-Content $path) -replace '^#rpc_response_timeout = 60$', 'rpc_response_timeout = 60' | Set-Content $setPath
+        $bytes = [IO.File]::ReadAllBytes($path); $setBytes = [IO.File]::ReadAllBytes($setPath)
+        $stamp = (Get-Item $path).LastWriteTimeUtc
+        # Where the lines are, read from the files themselves.
+        $sample = @(Select-String -Path $path -Pattern '^#long_rpc_timeout = ')
+        $sample.Count | Should -Be 1
+        $set = @(Select-String -Path $setPath -Pattern '^rpc_response_timeout = 60$')
+        $set.Count | Should -Be 1
+
+        # -WhatIf writes to the host, which no stream redirection catches: run it in a new pwsh and read its output.
+        $script = "Import-Module '$ModulePath'; Set-OSRpcTimeout -Seconds 300 -Service nova -Setting long_rpc_timeout -Path '$path' -ConfigFile '$path' -WhatIf; Set-OSRpcTimeout -Seconds 300 -Service nova -Path '$setPath' -ConfigFile '$setPath' -WhatIf"
+        $exe = (Get-Process -Id $PID).Path
+        $lead = @(if ($exe -match 'dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' })
+        $out = @(& $exe @lead -NoProfile -NonInteractive -Command $script *>&1 | ForEach-Object { "$_" })
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        $whatIf = @($out | Where-Object { $_ -like 'What if:*' })
+        $whatIf | Should -Be @(
+            "What if: localhost: ${path}; after line $($sample[0].LineNumber): + long_rpc_timeout = 300"
+            "What if: localhost: ${setPath}; line $($set[0].LineNumber): rpc_response_timeout = 60 -> rpc_response_timeout = 300"
+        ) -Because "it printed: $($whatIf -join ' | ')"
+
+        [IO.File]::ReadAllBytes($path) | Should -Be $bytes
+        [IO.File]::ReadAllBytes($setPath) | Should -Be $setBytes
+        (Get-Item $path).LastWriteTimeUtc | Should -Be $stamp
+        @(Get-ChildItem "$path.osm-*", "$setPath.osm-*").Count | Should -Be 0
     }
 
     It 'warns that a later file wins, and Get-OSRpcTimeout names it' {

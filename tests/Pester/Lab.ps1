@@ -23,3 +23,44 @@ function Invoke-LabScenario {
 }
 
 function Test-LabUp { Test-Path (Join-Path $script:LabDir 'clouds.yaml') }
+
+# Placement as the lab's own admin reads it, with a token from the openstack client and the endpoint from its
+# catalog: never through the module under test. Returns { Url; Headers }.
+function Get-LabPlacement {
+    $lines = @(& bash -c "set -a; . '$script:LabDir/openrc'; openstack token issue -f value -c id && openstack endpoint list --service placement --interface public -f value -c URL")
+    if ($LASTEXITCODE -ne 0 -or $lines.Count -lt 2) { throw "openstack token issue / endpoint list failed: $($lines -join "`n")" }
+    [pscustomobject]@{ Url = $lines[1].TrimEnd('/'); Headers = @{ 'X-Auth-Token' = $lines[0] } }
+}
+
+# One resource provider's inventories and usages, as Placement itself answers (GET by name, then by uuid).
+function Get-LabProvider([Parameter(Mandatory)] $Placement, [Parameter(Mandatory)] [string] $Name) {
+    $rp = @((Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers?name=$Name" -Headers $Placement.Headers).resource_providers)
+    if ($rp.Count -ne 1) { throw "Placement has $($rp.Count) resource providers named '$Name'." }
+    [pscustomobject]@{
+        Uuid        = $rp[0].uuid
+        Inventories = (Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers/$($rp[0].uuid)/inventories" -Headers $Placement.Headers).inventories
+        Usages      = (Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers/$($rp[0].uuid)/usages" -Headers $Placement.Headers).usages
+    }
+}
+
+# A new token of the lab's admin, from the openstack client (not the module under test).
+function New-LabToken {
+    $t = & bash -c "set -a; . '$script:LabDir/openrc'; openstack token issue -f value -c id"
+    if ($LASTEXITCODE -ne 0 -or -not $t) { throw "openstack token issue failed: $t" }
+    return "$t".Trim()
+}
+
+# Keystone's own answer about a token: GET /v3/auth/tokens with X-Subject-Token (200 valid, 404 unknown or revoked).
+function Get-KeystoneTokenStatus([Parameter(Mandatory)] [string] $Token) {
+    if (-not $script:KeystoneAskingToken) { $script:KeystoneAskingToken = New-LabToken }
+    $headers = @{ 'X-Auth-Token' = $script:KeystoneAskingToken; 'X-Subject-Token' = $Token }
+    (Invoke-WebRequest -Uri 'http://127.0.0.1:5000/v3/auth/tokens' -Headers $headers -SkipHttpErrorCheck).StatusCode
+}
+
+# Why the Integration tests of a file cannot run here, or $null: build.ps1's reason (OSM_LAB_SKIP_REASON, where the lab
+# cannot run), or no lab in $LabDir. Called in BeforeDiscovery, so the tests are reported as skipped, not failed.
+function Get-LabSkipReason {
+    if ($env:OSM_LAB_SKIP_REASON) { return $env:OSM_LAB_SKIP_REASON }
+    if (-not (Test-LabUp)) { return "the lab is not up ($script:LabDir/clouds.yaml is missing): run build.ps1 Lab" }
+    return $null
+}

@@ -1,6 +1,13 @@
 # Host maintenance and load spreading against the real OpenStack of the lab: plans, a throttled drain,
 # an interrupted drain resumed, and a balance. Every test starts from `scenario.sh cleanup` (only cirros_vm left,
 # on compute1, every host enabled) and crowds hosts with the lab's own crowd-<host>-N instances.
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Lab.ps1')
+    $LabSkipReason = Get-LabSkipReason
+    $SkipLab = [bool]$LabSkipReason
+    if ($SkipLab) { Write-Host "Maintenance integration tests skipped: $LabSkipReason." }
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Lab.ps1')
     Import-Module $ModulePath -Force
@@ -23,7 +30,7 @@ AfterAll {
     Invoke-LabScenario cleanup
 }
 
-Describe 'Get-OSMigrationPlan on the lab' -Tag Integration {
+Describe 'Get-OSMigrationPlan on the lab' -Tag Integration -Skip:$SkipLab {
     BeforeAll {
         Invoke-LabScenario cleanup
         Invoke-LabScenario crowd compute2 4 m1.tiny
@@ -87,7 +94,7 @@ Describe 'Get-OSMigrationPlan on the lab' -Tag Integration {
     }
 }
 
-Describe 'Start-OSHostMaintenance drains a host on the lab' -Tag Integration {
+Describe 'Start-OSHostMaintenance drains a host on the lab' -Tag Integration -Skip:$SkipLab {
     BeforeAll {
         Invoke-LabScenario cleanup
         Invoke-LabScenario crowd compute2 10 m1.tiny
@@ -143,7 +150,7 @@ Describe 'Start-OSHostMaintenance drains a host on the lab' -Tag Integration {
     }
 }
 
-Describe 'An interrupted drain resumes on the lab' -Tag Integration {
+Describe 'An interrupted drain resumes on the lab' -Tag Integration -Skip:$SkipLab {
     BeforeAll {
         Invoke-LabScenario cleanup
         Invoke-LabScenario crowd compute2 10 m1.tiny
@@ -192,7 +199,7 @@ Describe 'An interrupted drain resumes on the lab' -Tag Integration {
     }
 }
 
-Describe 'Balancing a crowded host on the lab' -Tag Integration {
+Describe 'Balancing a crowded host on the lab' -Tag Integration -Skip:$SkipLab {
     BeforeAll {
         Invoke-LabScenario cleanup
         Invoke-LabScenario crowd compute2 8 m1.tiny

@@ -144,6 +144,44 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
         Get-VmHost | Should -Be 'compute1'
     }
 
+    It 'an instance that ends in ERROR: the verdict carries Nova''s instance fault, as Nova itself shows it' {
+        # Nova shows an instance's fault only while it is in ERROR (or DELETED). An instance gets a fault row from a
+        # move Nova fails (no valid host), is put in a held live migration, and is reset to ERROR by the admin meanwhile.
+        # An instance of its own name (the lab is shared: crowd-<host>-N names are reused), booted as the lab's crowd is.
+        $name = 'osm-fault-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $created = @(& bash -c "set -a; . '$LabDir/openrc'; openstack --os-compute-api-version 2.74 server create --flavor m1.tiny --image cirros --nic none --host compute2 --wait -f value -c id '$name'" 2>&1)
+        $LASTEXITCODE | Should -Be 0 -Because ($created -join "`n")
+        $id = "$($created[-1])".Trim()
+        function Get-NovaFault { (& bash -c "set -a; . '$LabDir/openrc'; openstack server show '$id' -f json" | ConvertFrom-Json).fault }
+
+        Invoke-LabScenario small-host compute3 256
+        $first = Move-OSInstance -Id $id -DestinationHost compute3 -Wait -SkipPreflight -Confirm:$false -ErrorAction SilentlyContinue
+        $first.Verdict | Should -Be 'Failed'
+        Get-NovaFault | Should -BeNullOrEmpty -Because 'Nova shows no fault for an ACTIVE instance'
+        $first.InstanceFault | Should -BeNullOrEmpty
+
+        Invoke-LabScenario hold-migrations on
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Move-OSInstance -Id $id -DestinationHost compute1 -Wait -TimeoutSec 150 -Confirm:`$false -ErrorAction SilentlyContinue")
+        $async = $ps.BeginInvoke()
+        try {
+            $deadline = (Get-Date).AddSeconds(60)
+            do { Start-Sleep -Milliseconds 500; $m = Get-OSMigration -InstanceId $id -InProgress } until ($m.Status -eq 'running' -or (Get-Date) -gt $deadline)
+            $m.Status | Should -Be 'running'
+            & bash -c "set -a; . '$LabDir/openrc'; openstack server set --state error '$id'"
+            $LASTEXITCODE | Should -Be 0
+            $r = @($ps.EndInvoke($async))[0]
+        }
+        finally { $ps.Dispose() }
+
+        $fault = Get-NovaFault
+        $fault.message | Should -Match 'No valid host was found' -Because 'Nova shows the fault of the failed move now the instance is in ERROR'
+        $r.Verdict | Should -Be 'Failed'
+        $r.InstanceStatus | Should -Be 'ERROR'
+        $r.InstanceFault | Should -BeExactly $fault.message
+        & bash -c "set -a; . '$LabDir/openrc'; openstack server delete --wait '$id'"
+    }
+
     It 'a disabled host' {
         Invoke-LabScenario disable compute2 'osm integration test'
         $refused = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -Confirm:$false -ErrorAction SilentlyContinue
@@ -210,8 +248,15 @@ Describe 'A migration held running: progress, abort, force-complete' -Tag Integr
         $withBytes.Count | Should -BeGreaterThan 3
         ($withBytes | Where-Object StatusDescription -Match 'MiB/s').Count | Should -BeGreaterThan 0
         ($run.Progress | Select-Object -Last 1).RecordType | Should -Be 'Completed'
-        $run.Warning | Should -Contain ($run.Warning | Where-Object { $_ -match 'is not converging' } | Select-Object -First 1)
+        # One warning that it does not converge, naming this migration, what is left of its 512 MiB, and what to do;
+        # then the one that says -OnTimeout Abort is acting.
         @($run.Warning -match 'is not converging').Count | Should -Be 1
+        $converging = [regex]::Escape("Migration $($r.MigrationId) of cirros_vm is not converging: ") + '(\d+) MiB' + [regex]::Escape(' of memory still to copy and over the last ') + '\d+' + [regex]::Escape(' s almost none of what was copied came off it (the guest writes memory about as fast as it is copied). Complete-OSMigration pauses it briefly to finish; Stop-OSMigration aborts it.')
+        $warning = @($run.Warning -match "^$converging`$")
+        $warning.Count | Should -Be 1 -Because "the warnings were: $($run.Warning -join ' | ')"
+        [int]([regex]::Match($warning[0], $converging).Groups[1].Value) | Should -BeLessOrEqual 512
+        @($run.Warning -match ('^' + [regex]::Escape("Migration $($r.MigrationId) of cirros_vm did not finish within ") + '2[5-9] s; aborting it \(-OnTimeout Abort\)\.$')).Count | Should -Be 1
+        [array]::IndexOf($run.Warning, $warning[0]) | Should -BeLessThan ([array]::IndexOf($run.Warning, @($run.Warning -match 'aborting it')[0]))
         $run.Error[0].FullyQualifiedErrorId | Should -BeLike 'OSMigrationAborted,*'
         Get-VmHost | Should -Be 'compute1'
         Get-VmState | Should -Be 'ACTIVE/'

@@ -50,9 +50,32 @@ Describe 'Connect-OSCloud against the lab' -Tag Integration -Skip:$SkipLab {
     }
 
     It 'gives a clear error for a revoked token and for a session used after Disconnect-OSCloud' {
+        # A token Keystone has revoked (openstack token revoke, as another admin would).
+        $token = New-LabToken
+        $secure = ConvertTo-SecureString $token -AsPlainText -Force
+        $t = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token $secure -ProjectName admin -ErrorAction Stop
+        $t.AuthMethod | Should -Be 'Token'
+        $t.ProjectName | Should -Be 'admin'
+        Get-KeystoneTokenStatus $token | Should -Be 200
+        & bash -c "set -a; . '$LabDir/openrc'; openstack token revoke '$token'"
+        $LASTEXITCODE | Should -Be 0
+        Get-KeystoneTokenStatus $token | Should -Be 404 -Because 'Keystone itself no longer knows the revoked token'
+        $err = $null
+        try { Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token $secure -ProjectName admin -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'OSAuthenticationFailed,OpenStackMigration.Commands.ConnectOSCloudCommand'
+        $err.Exception.Message | Should -Match 'existing token'
+        $err.Exception.Message.Contains($token) | Should -BeFalse
+
+        # Disconnect-OSCloud revokes the session's own token in Keystone, and the session says it is closed.
         $s = Connect-Lab
+        # The session keeps its token private; read it only to ask Keystone about it.
+        $field = $s.GetType().GetFields([Reflection.BindingFlags]'NonPublic, Instance') | Where-Object { $_.FieldType.Name -eq 'KeystoneToken' }
+        @($field).Count | Should -Be 1 -Because 'the session holds one Keystone token (test reads it by reflection)'
+        $sessionToken = $field.GetValue($s).Id
+        Get-KeystoneTokenStatus $sessionToken | Should -Be 200
         Disconnect-OSCloud -Session $s -Confirm:$false
         $s.IsClosed | Should -BeTrue
+        Get-KeystoneTokenStatus $sessionToken | Should -Be 404 -Because 'Disconnect-OSCloud revokes the token in Keystone'
         { Get-OSHypervisor -Session $s -ErrorAction Stop } | Should -Throw -ErrorId 'OSSessionClosed,OpenStackMigration.Commands.GetOSHypervisorCommand'
         $null = Connect-Lab
     }
@@ -78,9 +101,29 @@ Describe 'Get-OSHypervisor on the lab' -Tag Integration -Skip:$SkipLab {
         $c1.MemoryMB.Total | Should -Be 800000
         $c1.MemoryMB.AllocationRatio | Should -Be 1.5
         $c1.Vcpu.Total | Should -Be 1000
-        # Free = (total - reserved) * ratio - used, as Placement counts it.
-        $c1.MemoryMB.Free | Should -Be ([long][Math]::Floor(($c1.MemoryMB.Total - $c1.MemoryMB.Reserved) * $c1.MemoryMB.AllocationRatio) - $c1.MemoryMB.Used)
         $c1.MemoryMB.Used | Should -BeGreaterThan 0 -Because 'cirros_vm runs on compute1'
+    }
+
+    It 'computes Free as Placement counts it: (total - reserved) x allocation_ratio - used, from Placement''s own inventories and usages' {
+        $placement = Get-LabPlacement
+        $hosts = @(Get-OSHypervisor -Name compute1, compute2, compute3)
+        $hosts.Count | Should -Be 3
+        foreach ($h in $hosts) {
+            $rp = Get-LabProvider $placement $h.Name
+            $h.Id | Should -Be $rp.Uuid
+            foreach ($class in @{ P = 'Vcpu'; R = 'VCPU' }, @{ P = 'MemoryMB'; R = 'MEMORY_MB' }, @{ P = 'DiskGB'; R = 'DISK_GB' }) {
+                $inv = $rp.Inventories.($class.R)
+                $used = [long]$rp.Usages.($class.R)
+                $expected = [Math]::Max(0, [long][Math]::Floor(($inv.total - $inv.reserved) * $inv.allocation_ratio) - $used)
+                $mine = $h.($class.P)
+                $because = "$($h.Name) $($class.R): Placement says total $($inv.total), reserved $($inv.reserved), ratio $($inv.allocation_ratio), used $used"
+                $mine.Free | Should -Be $expected -Because $because
+                $mine.Total | Should -Be $inv.total -Because $because
+                $mine.Reserved | Should -Be $inv.reserved -Because $because
+                $mine.AllocationRatio | Should -Be $inv.allocation_ratio -Because $because
+                $mine.Used | Should -Be $used -Because $because
+            }
+        }
     }
 
     It 'agrees with Placement as the openstack client reads it' {
@@ -180,8 +223,10 @@ Describe 'No secret in any output stream' -Tag Integration -Skip:$SkipLab {
         $all = & {
             $s = Connect-Lab -Verbose -Debug
             $s
-            $t = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token (ConvertTo-SecureString $token -AsPlainText -Force) -ProjectName admin -Verbose -Debug
+            # -ErrorAction Stop: a failed connect throws out of this block and fails the test instead of joining the text.
+            $t = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token (ConvertTo-SecureString $token -AsPlainText -Force) -ProjectName admin -Verbose -Debug -ErrorAction Stop
             $t
+            Get-OSComputeService -Session $t -Verbose -Debug -ErrorAction Stop
             Get-OSHypervisor -Verbose -Debug
             Get-OSInstance -AllProjects -Verbose -Debug
             Get-OSComputeService -Verbose -Debug
@@ -194,6 +239,14 @@ Describe 'No secret in any output stream' -Tag Integration -Skip:$SkipLab {
                 elseif ($_ -is [string] -or $_ -is [System.Management.Automation.InformationalRecord]) { "$_" }
                 else { $_ | Format-List * -Force | Out-String; $_ | ConvertTo-Json -Depth 4 -WarningAction SilentlyContinue }
             }) -join "`n"
+        # Both connects returned a session, the second one made with the token, and that session worked.
+        $sessions = @($all | Where-Object { $_ -is [OpenStackMigration.OpenStack.CloudSession] })
+        $sessions.Count | Should -Be 2
+        $sessions.AuthMethod | Should -Be @('Password', 'Token')
+        $sessions[1].ProjectName | Should -Be 'admin'
+        $sessions[1].UserName | Should -Be 'admin'
+        $sessions[1].IsClosed | Should -BeFalse
+        @($all | Where-Object { $_ -is [OpenStackMigration.Model.ComputeService] }).Count | Should -BeGreaterOrEqual 6 -Because 'Get-OSComputeService ran once with each session'
         $text.Length | Should -BeGreaterThan 1000
         $text | Should -Match 'POST http://127.0.0.1:5000/v3/auth/tokens' -Because 'Debug shows the requests'
         $text.Contains($password) | Should -BeFalse
