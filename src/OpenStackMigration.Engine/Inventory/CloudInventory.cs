@@ -44,7 +44,7 @@ namespace OpenStackMigration.Inventory
             {
                 var all = await _nova.ListHypervisorsAsync(sink, cancellationToken).ConfigureAwait(false);
                 var selected = all.Where(h => Wildcard.MatchesAny(namePatterns, h.Name) || Wildcard.MatchesAny(namePatterns, h.HostName)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToList();
-                ReportUnmatched(namePatterns, selected.SelectMany(h => new[] { h.Name, h.HostName }), "hypervisor", sink);
+                ReportUnmatched(namePatterns, selected.SelectMany(h => new[] { h.Name, h.HostName }), "hypervisor", "OSHypervisorNotFound");
                 if (withCapacity)
                 {
                     await _placement.FillCapacityAsync(selected, parallelism, sink, cancellationToken, prefetch).ConfigureAwait(false);
@@ -112,14 +112,14 @@ namespace OpenStackMigration.Inventory
                     t =>
                     {
                         t.GetAwaiter().GetResult();
-                        ReportUnmatched(namePatterns, matched, "instance", sink);
+                        ReportUnmatched(namePatterns, matched, "instance", "OSInstanceNotFound");
                     },
                     cancellationToken,
                     TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default);
         }
 
-        private static void ReportUnmatched(IReadOnlyCollection<string>? patterns, IEnumerable<string> found, string what, IEngineSink sink)
+        private static void ReportUnmatched(IReadOnlyCollection<string>? patterns, IEnumerable<string> found, string what, string errorId)
         {
             if (patterns == null)
             {
@@ -131,7 +131,7 @@ namespace OpenStackMigration.Inventory
             {
                 if (!names.Any(n => Wildcard.Matches(pattern, n)))
                 {
-                    throw new OpenStackMigrationException($"OS{char.ToUpperInvariant(what[0])}{what.Substring(1)}NotFound", FailureKind.NotFound, $"No {what} named '{pattern}'.") { Target = pattern };
+                    throw new OpenStackMigrationException(errorId, FailureKind.NotFound, $"No {what} named '{pattern}'.") { Target = pattern };
                 }
             }
         }

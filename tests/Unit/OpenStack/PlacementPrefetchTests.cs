@@ -146,6 +146,18 @@ namespace OpenStackMigration.Tests.OpenStack
             Assert.Equal(2, _capacityRequests);
         }
 
+        [Fact]
+        public async Task ALiteralNameThatMatchesNoHypervisorIsOSHypervisorNotFound()
+        {
+            _placementAskedForAll.TrySetResult(true);
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var e = await Assert.ThrowsAsync<OpenStackMigrationException>(() => new CloudInventory(session).GetHypervisorsAsync(new[] { "compute*", "nohost" }, false, 8, NullSink.Instance, CancellationToken.None));
+
+            Assert.Equal("OSHypervisorNotFound", e.ErrorId);
+            Assert.Equal(FailureKind.NotFound, e.Kind);
+            Assert.Equal("nohost", e.Target);
+        }
+
         /// <summary>The captured hypervisor list, and the matching Placement provider list (same uuids and names).</summary>
         private sealed class CapturedHypervisors
         {
