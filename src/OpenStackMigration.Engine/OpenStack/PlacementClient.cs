@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
 using OpenStackMigration.Model;
+using OpenStackMigration.Text;
 
 namespace OpenStackMigration.OpenStack
 {
@@ -59,7 +60,7 @@ namespace OpenStackMigration.OpenStack
                 var uuid = Json.Str(provider, "uuid");
                 var generation = Json.Long(provider, "generation");
                 var name = Json.Str(provider, "name") ?? string.Empty;
-                if (uuid == null || Json.Str(provider, "parent_provider_uuid") != null || !Inventory.Wildcard.MatchesAny(namePatterns, name))
+                if (uuid == null || Json.Str(provider, "parent_provider_uuid") != null || !Wildcard.MatchesAny(namePatterns, name))
                 {
                     continue;
                 }

@@ -1,4 +1,4 @@
-using OpenStackMigration.Inventory;
+using OpenStackMigration.Text;
 using OpenStackMigration.Model;
 using Xunit;
 
