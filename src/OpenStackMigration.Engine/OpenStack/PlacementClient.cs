@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -83,9 +84,26 @@ namespace OpenStackMigration.OpenStack
         /// <summary>Fills in Vcpu, MemoryMB and DiskGB of each hypervisor from its resource provider.</summary>
         public async Task FillCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken, CapacityPrefetch? prefetch = null)
         {
+            var capacity = await ReadCapacityAsync(hypervisors, parallelism, sink, cancellationToken, prefetch).ConfigureAwait(false);
+            foreach (var h in hypervisors)
+            {
+                if (capacity.TryGetValue(h, out var figures))
+                {
+                    h.ApplyCapacity(figures);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Reads the capacity of each hypervisor's resource provider, by resource class; the hypervisors are not
+        /// changed. One whose provider Placement does not have is left out (with a warning).
+        /// </summary>
+        public async Task<IReadOnlyDictionary<Hypervisor, IReadOnlyDictionary<string, ResourceCapacity>>> ReadCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken, CapacityPrefetch? prefetch = null)
+        {
+            var read = new ConcurrentDictionary<Hypervisor, IReadOnlyDictionary<string, ResourceCapacity>>(HypervisorReferenceComparer.Instance);
             if (hypervisors.Count == 0)
             {
-                return;
+                return read;
             }
 
             if (prefetch != null)
@@ -131,15 +149,9 @@ namespace OpenStackMigration.OpenStack
 
                 try
                 {
-                    var capacity = started != null
+                    read[h] = started != null
                         ? await started.ConfigureAwait(false)
                         : await GetCapacityAsync(uuid!, sink, cancellationToken).ConfigureAwait(false);
-                    capacity.TryGetValue("VCPU", out var vcpu);
-                    capacity.TryGetValue("MEMORY_MB", out var memory);
-                    capacity.TryGetValue("DISK_GB", out var disk);
-                    h.Vcpu = vcpu;
-                    h.MemoryMB = memory;
-                    h.DiskGB = disk;
                 }
                 finally
                 {
@@ -156,6 +168,7 @@ namespace OpenStackMigration.OpenStack
                 }
             });
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            return read;
         }
 
         /// <summary>
@@ -237,6 +250,16 @@ namespace OpenStackMigration.OpenStack
         }
 
         private static bool LooksLikeUuid(string id) => Guid.TryParse(id, out _);
+    }
+
+    /// <summary>Hypervisors are keys by identity: two nodes never share a read.</summary>
+    internal sealed class HypervisorReferenceComparer : IEqualityComparer<Hypervisor>
+    {
+        public static readonly HypervisorReferenceComparer Instance = new HypervisorReferenceComparer();
+
+        public bool Equals(Hypervisor? x, Hypervisor? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(Hypervisor obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 
     /// <summary>A provider's inventories as read, with the provider generation they were read at.</summary>
