@@ -29,11 +29,11 @@ namespace OpenStackMigration.Inventory
         /// <summary>The session.</summary>
         public CloudSession Session { get; }
 
-        /// <summary>The Nova client, for callers that need more.</summary>
+        /// <summary>
+        /// The Nova client. Kept only for Stop-OSHostMaintenance, which still enables the service through it;
+        /// use <see cref="SetComputeServiceStatusAsync"/> instead. Remove once that caller has moved.
+        /// </summary>
         public NovaClient Nova => _nova;
-
-        /// <summary>The Placement client.</summary>
-        public PlacementClient Placement => _placement;
 
         /// <summary>Hypervisors whose node or host name matches any of the wildcard patterns (all when none), with capacity.</summary>
         public async Task<IReadOnlyList<Hypervisor>> GetHypervisorsAsync(IReadOnlyCollection<string>? namePatterns, bool withCapacity, int parallelism, IEngineSink sink, CancellationToken cancellationToken)
@@ -85,6 +85,14 @@ namespace OpenStackMigration.Inventory
 
             return match;
         }
+
+        /// <summary>Enables or disables a compute service (a reason is recorded when disabling); returns the service as Nova now has it.</summary>
+        public Task<ComputeService> SetComputeServiceStatusAsync(ComputeService service, bool enable, string? reason, IEngineSink sink, CancellationToken cancellationToken) =>
+            _nova.SetServiceStatusAsync(service, enable, reason, sink, cancellationToken);
+
+        /// <summary>One instance by id, as Nova has it now; OSInstanceNotFound when it does not exist.</summary>
+        public Task<Instance> GetInstanceAsync(string id, IEngineSink sink, CancellationToken cancellationToken) =>
+            _nova.GetServerAsync(id, sink, cancellationToken);
 
         /// <summary>Streams instances page by page, filtered by name patterns (applied here) and host (applied by Nova).</summary>
         public Task GetInstancesAsync(IReadOnlyCollection<string>? namePatterns, string? host, bool allProjects, Action<Instance> onInstance, IEngineSink sink, CancellationToken cancellationToken)
