@@ -21,11 +21,13 @@ namespace OpenStackMigration.OpenStack
         public const int DefaultParallelism = 8;
 
         private readonly CloudSession _session;
+        private readonly PlacementCache _cache;
 
-        /// <summary>Creates a client over a session.</summary>
+        /// <summary>Creates a client over a session; every client of the same session shares its <see cref="PlacementCache"/>.</summary>
         public PlacementClient(CloudSession session)
         {
             _session = session;
+            _cache = PlacementCache.For(session);
         }
 
         /// <summary>
@@ -180,7 +182,7 @@ namespace OpenStackMigration.OpenStack
         /// </summary>
         public async Task<IReadOnlyDictionary<string, ResourceCapacity>> GetCapacityAsync(string providerUuid, IEngineSink sink, CancellationToken cancellationToken, long? knownGeneration = null)
         {
-            var kept = _session.PlacementInventories.TryGetValue(providerUuid, out var k) ? k : null;
+            var kept = _cache.Find(providerUuid);
             Task<ApiResponse>? inventoriesTask = null;
             if (kept == null || (knownGeneration != null && knownGeneration != kept.Generation))
             {
@@ -201,7 +203,7 @@ namespace OpenStackMigration.OpenStack
                 var generation = Json.Long(inventories, "resource_provider_generation");
                 if (generation != null)
                 {
-                    _session.PlacementInventories[providerUuid] = new KeptInventories(generation.Value, inventories);
+                    _cache.Keep(providerUuid, generation.Value, inventories);
                 }
             }
             else
@@ -260,20 +262,6 @@ namespace OpenStackMigration.OpenStack
         public bool Equals(Hypervisor? x, Hypervisor? y) => ReferenceEquals(x, y);
 
         public int GetHashCode(Hypervisor obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
-    }
-
-    /// <summary>A provider's inventories as read, with the provider generation they were read at.</summary>
-    internal sealed class KeptInventories
-    {
-        public KeptInventories(long generation, JObject inventories)
-        {
-            Generation = generation;
-            Inventories = inventories;
-        }
-
-        public long Generation { get; }
-
-        public JObject Inventories { get; }
     }
 
     /// <summary>Capacity reads started before Nova answered (see <see cref="PlacementClient.StartPrefetch"/>).</summary>

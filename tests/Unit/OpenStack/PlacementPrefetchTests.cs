@@ -94,6 +94,24 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         [Fact]
+        public async Task InventoriesAreKeptForTheSessionNotForOneCommand()
+        {
+            // Every cmdlet makes its own inventory (and Placement client): what one read, the next one of the session reuses.
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+            _expectedCapacityRequests = 9;
+            await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(3, _cloud.Log.Count(l => l.Contains("/inventories ")));
+
+            // Another session (another Connect-OSCloud) starts with nothing kept.
+            using var other = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            _expectedCapacityRequests = 15;
+            await new CloudInventory(other).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(6, _cloud.Log.Count(l => l.Contains("/inventories ")));
+            Assert.Equal(9, _cloud.Log.Count(l => l.Contains("/usages ")));
+        }
+
+        [Fact]
         public async Task PlacementIsReadWhileNovaAnswers()
         {
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
