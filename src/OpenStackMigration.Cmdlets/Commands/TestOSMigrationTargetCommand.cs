@@ -5,7 +5,6 @@ using System.Management.Automation;
 using System.Threading.Tasks;
 using OpenStackMigration.Migration;
 using OpenStackMigration.Model;
-using OpenStackMigration.OpenStack;
 
 namespace OpenStackMigration.Commands
 {
