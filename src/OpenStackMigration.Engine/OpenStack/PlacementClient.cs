@@ -254,7 +254,7 @@ namespace OpenStackMigration.OpenStack
         private static bool LooksLikeUuid(string id) => Guid.TryParse(id, out _);
     }
 
-    /// <summary>Hypervisors are keys by identity: two nodes never share a read.</summary>
+    /// <summary>Hypervisors are keyed by identity: two nodes never share a read.</summary>
     internal sealed class HypervisorReferenceComparer : IEqualityComparer<Hypervisor>
     {
         public static readonly HypervisorReferenceComparer Instance = new HypervisorReferenceComparer();
