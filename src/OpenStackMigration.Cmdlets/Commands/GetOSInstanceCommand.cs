@@ -56,7 +56,7 @@ namespace OpenStackMigration.Commands
                 {
                     try
                     {
-                        WriteObject(RunEngine((sink, token) => inventory.Nova.GetServerAsync(id, sink, token)));
+                        WriteObject(RunEngine((sink, token) => inventory.GetInstanceAsync(id, sink, token)));
                     }
                     catch (OpenStackMigrationException e)
                     {

@@ -4,7 +4,6 @@ using System.Linq;
 using System.Management.Automation;
 using OpenStackMigration.Migration;
 using OpenStackMigration.Model;
-using OpenStackMigration.OpenStack;
 
 namespace OpenStackMigration.Commands
 {

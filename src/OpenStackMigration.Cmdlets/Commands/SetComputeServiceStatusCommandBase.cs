@@ -36,7 +36,7 @@ namespace OpenStackMigration.Commands
                         continue;
                     }
 
-                    var updated = RunEngine((sink, token) => inventory.Nova.SetServiceStatusAsync(service, Enable, ReasonForChange, sink, token));
+                    var updated = RunEngine((sink, token) => inventory.SetComputeServiceStatusAsync(service, Enable, ReasonForChange, sink, token));
                     WriteVerbose($"{updated.Binary} on {host} is now {updated.Status}{(updated.DisabledReason != null ? $" ({updated.DisabledReason})" : string.Empty)}.");
                     if (PassThru)
                     {

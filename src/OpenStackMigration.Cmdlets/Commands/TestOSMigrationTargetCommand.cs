@@ -3,8 +3,8 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
+using OpenStackMigration.Migration;
 using OpenStackMigration.Model;
-using OpenStackMigration.OpenStack;
 
 namespace OpenStackMigration.Commands
 {
@@ -88,11 +88,7 @@ namespace OpenStackMigration.Commands
 
                         var hosts = DestinationHost ?? (await reader.GetCandidateHostsAsync(instance.HostName, sink, token).ConfigureAwait(false)).ToArray();
                         var reports = await Task.WhenAll(hosts.Select(h => reader.CheckAsync(instance, kind, h, BlockMigration, freshCapacity: false, sink, token))).ConfigureAwait(false);
-                        IEnumerable<MigrationCheckReport> ordered = reports;
-                        if (DestinationHost == null)
-                        {
-                            ordered = reports.OrderByDescending(r => r.CanMigrate).ThenByDescending(r => r.FreeMemoryMBAfter ?? long.MinValue).ThenBy(r => r.DestinationHost, StringComparer.Ordinal);
-                        }
+                        var ordered = DestinationHost == null ? DestinationRanking.Rank(reports) : reports;
 
                         if (Quiet)
                         {

@@ -1,11 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using OpenStackMigration.Model;
 using OpenStackMigration.OpenStack;
+using OpenStackMigration.Text;
 
 namespace OpenStackMigration.Inventory
 {
@@ -29,11 +29,11 @@ namespace OpenStackMigration.Inventory
         /// <summary>The session.</summary>
         public CloudSession Session { get; }
 
-        /// <summary>The Nova client, for callers that need more.</summary>
+        /// <summary>
+        /// The Nova client. Kept only for Stop-OSHostMaintenance, which still enables the service through it;
+        /// use <see cref="SetComputeServiceStatusAsync"/> instead. Remove once that caller has moved.
+        /// </summary>
         public NovaClient Nova => _nova;
-
-        /// <summary>The Placement client.</summary>
-        public PlacementClient Placement => _placement;
 
         /// <summary>Hypervisors whose node or host name matches any of the wildcard patterns (all when none), with capacity.</summary>
         public async Task<IReadOnlyList<Hypervisor>> GetHypervisorsAsync(IReadOnlyCollection<string>? namePatterns, bool withCapacity, int parallelism, IEngineSink sink, CancellationToken cancellationToken)
@@ -44,7 +44,7 @@ namespace OpenStackMigration.Inventory
             {
                 var all = await _nova.ListHypervisorsAsync(sink, cancellationToken).ConfigureAwait(false);
                 var selected = all.Where(h => Wildcard.MatchesAny(namePatterns, h.Name) || Wildcard.MatchesAny(namePatterns, h.HostName)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToList();
-                ReportUnmatched(namePatterns, selected.SelectMany(h => new[] { h.Name, h.HostName }), "hypervisor", sink);
+                ReportUnmatched(namePatterns, selected.SelectMany(h => new[] { h.Name, h.HostName }), "hypervisor", "OSHypervisorNotFound");
                 if (withCapacity)
                 {
                     await _placement.FillCapacityAsync(selected, parallelism, sink, cancellationToken, prefetch).ConfigureAwait(false);
@@ -86,6 +86,14 @@ namespace OpenStackMigration.Inventory
             return match;
         }
 
+        /// <summary>Enables or disables a compute service (a reason is recorded when disabling); returns the service as Nova now has it.</summary>
+        public Task<ComputeService> SetComputeServiceStatusAsync(ComputeService service, bool enable, string? reason, IEngineSink sink, CancellationToken cancellationToken) =>
+            _nova.SetServiceStatusAsync(service, enable, reason, sink, cancellationToken);
+
+        /// <summary>One instance by id, as Nova has it now; OSInstanceNotFound when it does not exist.</summary>
+        public Task<Instance> GetInstanceAsync(string id, IEngineSink sink, CancellationToken cancellationToken) =>
+            _nova.GetServerAsync(id, sink, cancellationToken);
+
         /// <summary>Streams instances page by page, filtered by name patterns (applied here) and host (applied by Nova).</summary>
         public Task GetInstancesAsync(IReadOnlyCollection<string>? namePatterns, string? host, bool allProjects, Action<Instance> onInstance, IEngineSink sink, CancellationToken cancellationToken)
         {
@@ -112,14 +120,14 @@ namespace OpenStackMigration.Inventory
                     t =>
                     {
                         t.GetAwaiter().GetResult();
-                        ReportUnmatched(namePatterns, matched, "instance", sink);
+                        ReportUnmatched(namePatterns, matched, "instance", "OSInstanceNotFound");
                     },
                     cancellationToken,
                     TaskContinuationOptions.ExecuteSynchronously,
                     TaskScheduler.Default);
         }
 
-        private static void ReportUnmatched(IReadOnlyCollection<string>? patterns, IEnumerable<string> found, string what, IEngineSink sink)
+        private static void ReportUnmatched(IReadOnlyCollection<string>? patterns, IEnumerable<string> found, string what, string errorId)
         {
             if (patterns == null)
             {
@@ -131,66 +139,9 @@ namespace OpenStackMigration.Inventory
             {
                 if (!names.Any(n => Wildcard.Matches(pattern, n)))
                 {
-                    throw new OpenStackMigrationException($"OS{char.ToUpperInvariant(what[0])}{what.Substring(1)}NotFound", FailureKind.NotFound, $"No {what} named '{pattern}'.") { Target = pattern };
+                    throw new OpenStackMigrationException(errorId, FailureKind.NotFound, $"No {what} named '{pattern}'.") { Target = pattern };
                 }
             }
-        }
-    }
-
-    /// <summary>PowerShell-style wildcards (* ? [abc]) without PowerShell, case-insensitive.</summary>
-    public static class Wildcard
-    {
-        /// <summary>True when the text has wildcard characters.</summary>
-        public static bool HasWildcards(string pattern) => pattern.IndexOfAny(new[] { '*', '?', '[' }) >= 0;
-
-        /// <summary>True when no patterns are given or any matches.</summary>
-        public static bool MatchesAny(IReadOnlyCollection<string>? patterns, string value) => patterns == null || patterns.Count == 0 || patterns.Any(p => Matches(p, value));
-
-        /// <summary>Matches one pattern.</summary>
-        public static bool Matches(string pattern, string value) => Regex.IsMatch(value, "^" + ToRegex(pattern) + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-
-        /// <summary>A regular expression Nova's name filter (a database REGEXP) can use: the pattern's literal prefix, anchored.</summary>
-        public static string ToNovaRegex(string pattern)
-        {
-            var literal = new string(pattern.TakeWhile(c => c != '*' && c != '?' && c != '[').ToArray());
-            var escaped = string.Concat(literal.Select(c => char.IsLetterOrDigit(c) || c == '_' || c == '-' || c == ' ' ? c.ToString() : "[" + c + "]"));
-            return "^" + escaped;
-        }
-
-        private static string ToRegex(string pattern)
-        {
-            var sb = new System.Text.StringBuilder();
-            for (var i = 0; i < pattern.Length; i++)
-            {
-                var c = pattern[i];
-                if (c == '*')
-                {
-                    sb.Append(".*");
-                }
-                else if (c == '?')
-                {
-                    sb.Append('.');
-                }
-                else if (c == '[')
-                {
-                    var end = pattern.IndexOf(']', i + 1);
-                    if (end > i)
-                    {
-                        sb.Append('[').Append(pattern.Substring(i + 1, end - i - 1).Replace("\\", "\\\\")).Append(']');
-                        i = end;
-                    }
-                    else
-                    {
-                        sb.Append(Regex.Escape("["));
-                    }
-                }
-                else
-                {
-                    sb.Append(Regex.Escape(c.ToString()));
-                }
-            }
-
-            return sb.ToString();
         }
     }
 }

@@ -69,7 +69,7 @@ namespace OpenStackMigration.Migration
             long? freeMemory = null, freeVcpu = null;
             if (input.DestinationHost == null)
             {
-                checks.Add(Skip(DestinationHostCheck, "No destination named: the scheduler picks one."));
+                checks.Add(Skip(DestinationHostCheck, MigrationCheckCode.SchedulerPicksHost, "No destination named: the scheduler picks one."));
                 checks.Add(CheckSchedulerHasRoom(input));
                 checks.Add(CheckStorage(instance, input.Kind, input.BlockMigration));
             }
@@ -81,12 +81,12 @@ namespace OpenStackMigration.Migration
                 if (nodes.Count == 0 && service == null)
                 {
                     var known = input.ComputeServices.Select(s => s.HostName).Concat(input.Hypervisors.Select(h => h.HostName)).Distinct().OrderBy(h => h, StringComparer.Ordinal);
-                    checks.Add(Fail(DestinationHostCheck, $"There is no compute host '{destination}'. Compute hosts: {string.Join(", ", known)}."));
+                    checks.Add(Fail(DestinationHostCheck, MigrationCheckCode.NoSuchHost, $"There is no compute host '{destination}'. Compute hosts: {string.Join(", ", known)}."));
                     return new MigrationCheckReport(instance.Id, instance.Name, instance.HostName, destination, input.Kind, checks);
                 }
 
                 checks.Add(string.Equals(destination, instance.HostName, StringComparison.Ordinal)
-                    ? Fail(DestinationHostCheck, $"{instance.Name} is already on {destination}; a migration needs another host.")
+                    ? Fail(DestinationHostCheck, MigrationCheckCode.SameHost, $"{instance.Name} is already on {destination}; a migration needs another host.")
                     : Pass(DestinationHostCheck, $"{destination} is a compute host other than the source ({instance.HostName ?? "unknown"})."));
                 checks.Add(CheckService(service, destination));
                 var source = input.Hypervisors.FirstOrDefault(h => string.Equals(h.Name, instance.HypervisorHostname, StringComparison.Ordinal))
@@ -130,22 +130,22 @@ namespace OpenStackMigration.Migration
             var allowedText = kind == MigrationKind.Live ? "ACTIVE or PAUSED" : "ACTIVE or SHUTOFF";
             if (!allowed.Contains(instance.Status))
             {
-                return Fail(InstanceStateCheck, $"{instance.Name} is {instance.StatusText}; a {Word(kind)} migration needs it {allowedText}.");
+                return Fail(InstanceStateCheck, MigrationCheckCode.InstanceStatusNotAllowed, $"{instance.Name} is {instance.StatusText}; a {Word(kind)} migration needs it {allowedText}.");
             }
 
             if (!string.IsNullOrEmpty(instance.TaskState))
             {
-                return Fail(InstanceStateCheck, $"{instance.Name} is busy (task '{instance.TaskState}'); wait until that ends.");
+                return Fail(InstanceStateCheck, MigrationCheckCode.InstanceBusy, $"{instance.Name} is busy (task '{instance.TaskState}'); wait until that ends.");
             }
 
             if (string.IsNullOrEmpty(instance.HostName))
             {
-                return Fail(InstanceStateCheck, $"{instance.Name} has no host (is this an admin session?).");
+                return Fail(InstanceStateCheck, MigrationCheckCode.InstanceHasNoHost, $"{instance.Name} has no host (is this an admin session?).");
             }
 
             if (instance.Locked)
             {
-                return Warn(InstanceStateCheck, $"{instance.Name} is {instance.StatusText} but locked: only an admin can move it.");
+                return Warn(InstanceStateCheck, MigrationCheckCode.InstanceLocked, $"{instance.Name} is {instance.StatusText} but locked: only an admin can move it.");
             }
 
             return Pass(InstanceStateCheck, $"{instance.Name} is {instance.StatusText} with no task in progress.");
@@ -155,23 +155,23 @@ namespace OpenStackMigration.Migration
         {
             if (service == null)
             {
-                return Fail(ComputeServiceCheck, $"{host} has no nova-compute service.");
+                return Fail(ComputeServiceCheck, MigrationCheckCode.NoComputeService, $"{host} has no nova-compute service.");
             }
 
             if (service.ForcedDown)
             {
-                return Fail(ComputeServiceCheck, $"The compute service on {host} is forced down.");
+                return Fail(ComputeServiceCheck, MigrationCheckCode.ServiceForcedDown, $"The compute service on {host} is forced down.");
             }
 
             if (service.State != ServiceState.Up)
             {
                 var seen = service.UpdatedAt.HasValue ? $" (last heartbeat {service.UpdatedAt.Value.UtcDateTime:u})" : string.Empty;
-                return Fail(ComputeServiceCheck, $"The compute service on {host} is down{seen}.");
+                return Fail(ComputeServiceCheck, MigrationCheckCode.ServiceDown, $"The compute service on {host} is down{seen}.");
             }
 
             if (service.Status != ServiceStatus.Enabled)
             {
-                return Fail(ComputeServiceCheck, $"The compute service on {host} is disabled" + (string.IsNullOrEmpty(service.DisabledReason) ? "." : $" ({service.DisabledReason})."));
+                return Fail(ComputeServiceCheck, MigrationCheckCode.ServiceDisabled, $"The compute service on {host} is disabled" + (string.IsNullOrEmpty(service.DisabledReason) ? "." : $" ({service.DisabledReason})."));
             }
 
             return Pass(ComputeServiceCheck, $"The compute service on {host} is up and enabled.");
@@ -181,23 +181,23 @@ namespace OpenStackMigration.Migration
         {
             if (destinationNodes.Count == 0)
             {
-                return Fail(HypervisorCheck, $"{host} has no hypervisor registered with Nova.");
+                return Fail(HypervisorCheck, MigrationCheckCode.NoHypervisor, $"{host} has no hypervisor registered with Nova.");
             }
 
             if (source == null)
             {
-                return Skip(HypervisorCheck, "The source hypervisor is not known; its type and version were not compared.");
+                return Skip(HypervisorCheck, MigrationCheckCode.SourceHypervisorUnknown, "The source hypervisor is not known; its type and version were not compared.");
             }
 
             var node = destinationNodes[0];
             if (!string.Equals(source.HypervisorType, node.HypervisorType, StringComparison.OrdinalIgnoreCase))
             {
-                return Fail(HypervisorCheck, $"{host} runs {node.HypervisorType ?? "an unknown hypervisor"}, the source runs {source.HypervisorType ?? "an unknown one"}; a migration needs the same type.");
+                return Fail(HypervisorCheck, MigrationCheckCode.HypervisorTypeMismatch, $"{host} runs {node.HypervisorType ?? "an unknown hypervisor"}, the source runs {source.HypervisorType ?? "an unknown one"}; a migration needs the same type.");
             }
 
             if (kind == MigrationKind.Live && source.HypervisorVersion.HasValue && node.HypervisorVersion.HasValue && node.HypervisorVersion < source.HypervisorVersion)
             {
-                return Fail(HypervisorCheck, $"{host} runs {node.HypervisorType} version {node.HypervisorVersion}, older than the source's {source.HypervisorVersion}; a live migration cannot go to an older hypervisor.");
+                return Fail(HypervisorCheck, MigrationCheckCode.HypervisorOlder, $"{host} runs {node.HypervisorType} version {node.HypervisorVersion}, older than the source's {source.HypervisorVersion}; a live migration cannot go to an older hypervisor.");
             }
 
             return Pass(HypervisorCheck, $"Same hypervisor type ({node.HypervisorType}), version {node.HypervisorVersion?.ToString() ?? "unknown"} not older than the source's {source.HypervisorVersion?.ToString() ?? "unknown"}.");
@@ -229,9 +229,9 @@ namespace OpenStackMigration.Migration
             var local = instance.HasLocalDisks;
             var check = (local, mode) switch
             {
-                (false, BlockMigrationMode.Always) => Warn(StorageCheck, "Volume-backed with no local disk, yet -BlockMigration Always: Nova may refuse block migration with only shared storage; use Auto."),
+                (false, BlockMigrationMode.Always) => Warn(StorageCheck, MigrationCheckCode.BlockMigrationWithoutLocalDisk, "Volume-backed with no local disk, yet -BlockMigration Always: Nova may refuse block migration with only shared storage; use Auto."),
                 (false, _) => Pass(StorageCheck, $"Volume-backed ({instance.Volumes.Count} volume(s)): nothing on local disk to copy; Cinder moves the attachments to the destination."),
-                (true, BlockMigrationMode.Never) => Warn(StorageCheck, "The instance has local disks and -BlockMigration Never: this works only if the instances directory is on storage shared by both hosts."),
+                (true, BlockMigrationMode.Never) => Warn(StorageCheck, MigrationCheckCode.SharedStorageNeeded, "The instance has local disks and -BlockMigration Never: this works only if the instances directory is on storage shared by both hosts."),
                 (true, BlockMigrationMode.Always) => Pass(StorageCheck, $"Local disks ({DiskGBNeeded(instance)} GB) will be copied (block migration)."),
                 _ => Pass(StorageCheck, $"Local disks ({DiskGBNeeded(instance)} GB): Nova decides between block migration and shared storage (auto)."),
             };
@@ -239,7 +239,7 @@ namespace OpenStackMigration.Migration
             // Mixed: an image-booted instance with data volumes copies its local disks and re-attaches the volumes.
             if (local && instance.Volumes.Count > 0)
             {
-                return new MigrationCheck(check.Name, check.Result, $"Mixed: {check.Reason} Its {instance.Volumes.Count} volume(s) are not copied; Cinder moves their attachments.");
+                return new MigrationCheck(check.Name, check.Result, $"Mixed: {check.Reason} Its {instance.Volumes.Count} volume(s) are not copied; Cinder moves their attachments.", check.Code);
             }
 
             return check;
@@ -295,11 +295,11 @@ namespace OpenStackMigration.Migration
 
             if (problems.Count > 0)
             {
-                return Fail(ServerGroupCheck, "Server group policy: " + string.Join("; ", problems) + ".");
+                return Fail(ServerGroupCheck, MigrationCheckCode.ServerGroupPolicyViolated, "Server group policy: " + string.Join("; ", problems) + ".");
             }
 
             return warnings.Count > 0
-                ? Warn(ServerGroupCheck, "Server group policy allows it, but " + string.Join("; ", warnings) + ".")
+                ? Warn(ServerGroupCheck, MigrationCheckCode.ServerGroupSoftPolicy, "Server group policy allows it, but " + string.Join("; ", warnings) + ".")
                 : Pass(ServerGroupCheck, $"Server group policies allow {host} ({string.Join(", ", groups.Select(g => $"{g.Name}: {g.Policy}"))}).");
         }
 
@@ -312,7 +312,7 @@ namespace OpenStackMigration.Migration
                 .ToList();
             if (candidates.Count == 0)
             {
-                return Fail(SchedulerCheck, "No other compute host is up and enabled.");
+                return Fail(SchedulerCheck, MigrationCheckCode.NoHostAvailable, "No other compute host is up and enabled.");
             }
 
             if (candidates.All(h => h.MemoryMB == null))
@@ -322,7 +322,7 @@ namespace OpenStackMigration.Migration
 
             var fitting = candidates.Where(h => FitsAll(instance, h)).Select(h => h.HostName).Distinct().ToList();
             return fitting.Count == 0
-                ? Fail(SchedulerCheck, $"None of the {candidates.Count} other hosts up and enabled has room for {instance.Flavor.Name} ({instance.Flavor.Vcpus} vCPU, {instance.Flavor.RamMB} MB RAM, {DiskGBNeeded(instance)} GB disk).")
+                ? Fail(SchedulerCheck, MigrationCheckCode.NoHostHasRoom, $"None of the {candidates.Count} other hosts up and enabled has room for {instance.Flavor.Name} ({instance.Flavor.Vcpus} vCPU, {instance.Flavor.RamMB} MB RAM, {DiskGBNeeded(instance)} GB disk).")
                 : Pass(SchedulerCheck, $"{fitting.Count} host(s) have room: {string.Join(", ", fitting.Take(5))}{(fitting.Count > 5 ? ", ..." : string.Empty)}.");
         }
 
@@ -341,7 +341,7 @@ namespace OpenStackMigration.Migration
         {
             if (capacity == null)
             {
-                return Skip(name, $"Placement's {name} figures for {host} are not known.");
+                return Skip(name, MigrationCheckCode.CapacityUnknown, $"Placement's {name} figures for {host} are not known.");
             }
 
             var why = capacity.WhyNotFits(amount);
@@ -351,18 +351,18 @@ namespace OpenStackMigration.Migration
             }
 
             return amount > capacity.MaxUnit
-                ? Fail(name, $"{host} cannot take {amount} {unit} in one allocation: at most {capacity.MaxUnit} (max_unit); {instance.Flavor.Name} needs {amount}.")
-                : Fail(name, $"{host} has only {capacity.Free} {unit} free ({capacity.Used} used of {capacity.Capacity} = (total {capacity.Total} - reserved {capacity.Reserved}) x allocation ratio {capacity.AllocationRatio}); {instance.Flavor.Name} needs {amount}.");
+                ? Fail(name, MigrationCheckCode.ExceedsMaxUnit, $"{host} cannot take {amount} {unit} in one allocation: at most {capacity.MaxUnit} (max_unit); {instance.Flavor.Name} needs {amount}.")
+                : Fail(name, MigrationCheckCode.InsufficientCapacity, $"{host} has only {capacity.Free} {unit} free ({capacity.Used} used of {capacity.Capacity} = (total {capacity.Total} - reserved {capacity.Reserved}) x allocation ratio {capacity.AllocationRatio}); {instance.Flavor.Name} needs {amount}.");
         }
 
         private static string Word(MigrationKind kind) => kind == MigrationKind.Live ? "live" : "cold";
 
         private static MigrationCheck Pass(string name, string reason) => new MigrationCheck(name, MigrationCheckResult.Passed, reason);
 
-        private static MigrationCheck Fail(string name, string reason) => new MigrationCheck(name, MigrationCheckResult.Failed, reason);
+        private static MigrationCheck Fail(string name, MigrationCheckCode code, string reason) => new MigrationCheck(name, MigrationCheckResult.Failed, reason, code);
 
-        private static MigrationCheck Warn(string name, string reason) => new MigrationCheck(name, MigrationCheckResult.Warning, reason);
+        private static MigrationCheck Warn(string name, MigrationCheckCode code, string reason) => new MigrationCheck(name, MigrationCheckResult.Warning, reason, code);
 
-        private static MigrationCheck Skip(string name, string reason) => new MigrationCheck(name, MigrationCheckResult.Skipped, reason);
+        private static MigrationCheck Skip(string name, MigrationCheckCode code, string reason) => new MigrationCheck(name, MigrationCheckResult.Skipped, reason, code);
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using OpenStackMigration.Model;
-using OpenStackMigration.OpenStack;
 
 namespace OpenStackMigration.Migration
 {

@@ -20,6 +20,7 @@ namespace OpenStackMigration.Migration
         private readonly PlacementClient _placement;
         private readonly SemaphoreSlim _loadLock = new SemaphoreSlim(1, 1);
         private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, ResourceCapacity>> _capacity = new ConcurrentDictionary<string, IReadOnlyDictionary<string, ResourceCapacity>>(StringComparer.Ordinal);
+        private static readonly IReadOnlyDictionary<string, ResourceCapacity> NoFigures = new Dictionary<string, ResourceCapacity>();
         private IReadOnlyList<Hypervisor>? _hypervisors;
         private IReadOnlyList<ComputeService>? _services;
         private IReadOnlyList<ServerGroupInfo>? _groups;
@@ -173,27 +174,11 @@ namespace OpenStackMigration.Migration
                     return;
                 }
 
-                var copies = _hypervisors!.Select(Copy).ToList();
-                await _placement.FillCapacityAsync(copies, PlacementClient.DefaultParallelism, sink, cancellationToken).ConfigureAwait(false);
-                foreach (var h in copies)
+                var read = await _placement.ReadCapacityAsync(_hypervisors!, PlacementClient.DefaultParallelism, sink, cancellationToken).ConfigureAwait(false);
+                foreach (var h in _hypervisors!)
                 {
-                    var figures = new Dictionary<string, ResourceCapacity>(StringComparer.Ordinal);
-                    if (h.Vcpu != null)
-                    {
-                        figures["VCPU"] = h.Vcpu;
-                    }
-
-                    if (h.MemoryMB != null)
-                    {
-                        figures["MEMORY_MB"] = h.MemoryMB;
-                    }
-
-                    if (h.DiskGB != null)
-                    {
-                        figures["DISK_GB"] = h.DiskGB;
-                    }
-
-                    _capacity[h.Id] = figures;
+                    // A node without a provider is known to have no figures: it is not asked for again.
+                    _capacity[h.Id] = read.TryGetValue(h, out var figures) ? figures : NoFigures;
                 }
 
                 _allCapacityRead = true;
@@ -206,14 +191,10 @@ namespace OpenStackMigration.Migration
 
         private static void Apply(Hypervisor node, IReadOnlyDictionary<string, ResourceCapacity>? capacity)
         {
-            if (capacity == null)
+            if (capacity != null)
             {
-                return;
+                node.ApplyCapacity(capacity);
             }
-
-            node.Vcpu = capacity.TryGetValue("VCPU", out var v) ? v : null;
-            node.MemoryMB = capacity.TryGetValue("MEMORY_MB", out var m) ? m : null;
-            node.DiskGB = capacity.TryGetValue("DISK_GB", out var d) ? d : null;
         }
 
         /// <summary>A copy without capacity: each caller applies the figures it read.</summary>

@@ -126,7 +126,7 @@ namespace OpenStackMigration.Migration
                 MigrationVerdict.Failed => ("OSMigrationFailed", FailureKind.CommandFailed),
                 MigrationVerdict.Aborted => ("OSMigrationAborted", FailureKind.Cancelled),
                 MigrationVerdict.TimedOut => ("OSMigrationTimedOut", FailureKind.Timeout),
-                MigrationVerdict.Refused when result.Checks?.GetCheck(MigrationPreflight.DestinationHostCheck)?.Reason.StartsWith("There is no compute host", StringComparison.Ordinal) == true
+                MigrationVerdict.Refused when result.Checks?.GetCheck(MigrationPreflight.DestinationHostCheck)?.Code == MigrationCheckCode.NoSuchHost
                     => ("OSComputeHostNotFound", FailureKind.NotFound),
                 MigrationVerdict.Refused => ("OSPreflightFailed", FailureKind.InvalidState),
                 _ => (null, FailureKind.ServiceError),

@@ -75,4 +75,17 @@ namespace OpenStackMigration.Model
         /// <summary>Suspended.</summary>
         Suspended = 7,
     }
+
+    /// <summary>How a live migration treats local disks.</summary>
+    public enum BlockMigrationMode
+    {
+        /// <summary>Nova decides from the storage (2.25+); the module's pre-flight check decides on older clouds.</summary>
+        Auto,
+
+        /// <summary>Copy local disks to the destination.</summary>
+        Always,
+
+        /// <summary>Shared storage or volumes only: nothing is copied.</summary>
+        Never,
+    }
 }

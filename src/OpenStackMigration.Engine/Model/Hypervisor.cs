@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace OpenStackMigration.Model
 {
     /// <summary>A compute node: where instances run and what it has free.</summary>
@@ -44,6 +46,18 @@ namespace OpenStackMigration.Model
 
         /// <summary>True when the compute service is up, enabled and not forced down.</summary>
         public bool IsAvailable => State == ServiceState.Up && Status == ServiceStatus.Enabled;
+
+        /// <summary>
+        /// Sets Vcpu, MemoryMB and DiskGB from a resource provider's capacity by Placement resource class
+        /// (VCPU, MEMORY_MB, DISK_GB); a class the provider does not have leaves the figure null.
+        /// The one place that maps Placement's classes onto a hypervisor.
+        /// </summary>
+        public void ApplyCapacity(IReadOnlyDictionary<string, ResourceCapacity> capacityByClass)
+        {
+            Vcpu = capacityByClass.TryGetValue("VCPU", out var vcpu) ? vcpu : null;
+            MemoryMB = capacityByClass.TryGetValue("MEMORY_MB", out var memory) ? memory : null;
+            DiskGB = capacityByClass.TryGetValue("DISK_GB", out var disk) ? disk : null;
+        }
 
         /// <summary>A copy that can be changed (what-if planning) without touching this one; capacities are immutable and shared.</summary>
         public Hypervisor Clone() => (Hypervisor)MemberwiseClone();

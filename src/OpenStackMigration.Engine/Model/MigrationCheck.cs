@@ -30,15 +30,98 @@ namespace OpenStackMigration.Model
         Skipped,
     }
 
+    /// <summary>
+    /// What a pre-flight check found, stable across releases: code and scripts test this, never the Reason's
+    /// words. None when the check passed (or was skipped) with nothing to flag.
+    /// </summary>
+    public enum MigrationCheckCode
+    {
+        /// <summary>Nothing to flag: the check passed, or was skipped because it does not apply.</summary>
+        None,
+
+        /// <summary>InstanceState: the instance's status does not allow this kind of migration.</summary>
+        InstanceStatusNotAllowed,
+
+        /// <summary>InstanceState: a task is in progress on the instance.</summary>
+        InstanceBusy,
+
+        /// <summary>InstanceState: the instance has no host (not an admin session, or never scheduled).</summary>
+        InstanceHasNoHost,
+
+        /// <summary>InstanceState: the instance is locked; only an admin can move it.</summary>
+        InstanceLocked,
+
+        /// <summary>DestinationHost: no destination named, the scheduler picks one.</summary>
+        SchedulerPicksHost,
+
+        /// <summary>DestinationHost: there is no compute host of that name.</summary>
+        NoSuchHost,
+
+        /// <summary>DestinationHost: the destination is the host the instance is on.</summary>
+        SameHost,
+
+        /// <summary>ComputeService: the destination has no nova-compute service.</summary>
+        NoComputeService,
+
+        /// <summary>ComputeService: the destination's compute service is forced down.</summary>
+        ServiceForcedDown,
+
+        /// <summary>ComputeService: the destination's compute service is down.</summary>
+        ServiceDown,
+
+        /// <summary>ComputeService: the destination's compute service is disabled.</summary>
+        ServiceDisabled,
+
+        /// <summary>Hypervisor: the destination has no hypervisor registered with Nova.</summary>
+        NoHypervisor,
+
+        /// <summary>Hypervisor: the source hypervisor is not known, so nothing was compared.</summary>
+        SourceHypervisorUnknown,
+
+        /// <summary>Hypervisor: the destination runs another hypervisor type.</summary>
+        HypervisorTypeMismatch,
+
+        /// <summary>Hypervisor: the destination runs an older hypervisor version (live).</summary>
+        HypervisorOlder,
+
+        /// <summary>Vcpu, Memory, Disk: Placement's figures for the destination are not known.</summary>
+        CapacityUnknown,
+
+        /// <summary>Vcpu, Memory, Disk: the flavor asks more than one allocation may take (max_unit).</summary>
+        ExceedsMaxUnit,
+
+        /// <summary>Vcpu, Memory, Disk: not enough free on the destination.</summary>
+        InsufficientCapacity,
+
+        /// <summary>Storage: -BlockMigration Always for an instance with no local disk.</summary>
+        BlockMigrationWithoutLocalDisk,
+
+        /// <summary>Storage: -BlockMigration Never with local disks: needs shared storage.</summary>
+        SharedStorageNeeded,
+
+        /// <summary>ServerGroup: an affinity or anti-affinity policy forbids the destination.</summary>
+        ServerGroupPolicyViolated,
+
+        /// <summary>ServerGroup: a soft policy would rather not have the destination.</summary>
+        ServerGroupSoftPolicy,
+
+        /// <summary>Scheduler: no other compute host is up and enabled.</summary>
+        NoHostAvailable,
+
+        /// <summary>Scheduler: no other host up and enabled has room for the flavor.</summary>
+        NoHostHasRoom,
+    }
+
     /// <summary>One pre-flight check with its result and the reason, in words.</summary>
     public sealed class MigrationCheck
     {
         /// <summary>Creates a check result.</summary>
-        public MigrationCheck(string name, MigrationCheckResult result, string reason)
+        public MigrationCheck(string name, MigrationCheckResult result, string reason, MigrationCheckCode code = MigrationCheckCode.None)
         {
             Name = name;
             Result = result;
             Reason = reason;
+            Code = code;
         }
 
         /// <summary>InstanceState, DestinationHost, ComputeService, Hypervisor, Vcpu, Memory, Disk, Storage, ServerGroup, Scheduler.</summary>
@@ -49,6 +132,9 @@ namespace OpenStackMigration.Model
 
         /// <summary>Why, in words a person understands.</summary>
         public string Reason { get; }
+
+        /// <summary>What the check found, as a stable code (None when there is nothing to flag); match on this, not on Reason.</summary>
+        public MigrationCheckCode Code { get; }
 
         /// <inheritdoc/>
         public override string ToString() => $"{Name}: {Result} ({Reason})";

@@ -82,10 +82,6 @@ namespace OpenStackMigration.OpenStack
 
         internal ApiConnection Http { get; }
 
-        /// <summary>Placement inventories read in this session, by provider uuid (see PlacementClient.GetCapacityAsync).</summary>
-        internal System.Collections.Concurrent.ConcurrentDictionary<string, KeptInventories> PlacementInventories { get; } =
-            new System.Collections.Concurrent.ConcurrentDictionary<string, KeptInventories>(StringComparer.OrdinalIgnoreCase);
-
         /// <summary>Authenticates and discovers the compute API version.</summary>
         public static async Task<CloudSession> ConnectAsync(AuthOptions options, IEngineSink sink, CancellationToken cancellationToken)
         {

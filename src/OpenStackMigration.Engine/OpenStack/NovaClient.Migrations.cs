@@ -8,19 +8,6 @@ using OpenStackMigration.Model;
 
 namespace OpenStackMigration.OpenStack
 {
-    /// <summary>How a live migration treats local disks.</summary>
-    public enum BlockMigrationMode
-    {
-        /// <summary>Nova decides from the storage (2.25+); the module's pre-flight check decides on older clouds.</summary>
-        Auto,
-
-        /// <summary>Copy local disks to the destination.</summary>
-        Always,
-
-        /// <summary>Shared storage or volumes only: nothing is copied.</summary>
-        Never,
-    }
-
     /// <summary>Filters for Nova's migration history.</summary>
     public sealed class MigrationQuery
     {

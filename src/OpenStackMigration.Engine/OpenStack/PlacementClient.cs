@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
 using OpenStackMigration.Model;
+using OpenStackMigration.Text;
 
 namespace OpenStackMigration.OpenStack
 {
@@ -19,11 +21,13 @@ namespace OpenStackMigration.OpenStack
         public const int DefaultParallelism = 8;
 
         private readonly CloudSession _session;
+        private readonly PlacementCache _cache;
 
-        /// <summary>Creates a client over a session.</summary>
+        /// <summary>Creates a client over a session; every client of the same session shares its <see cref="PlacementCache"/>.</summary>
         public PlacementClient(CloudSession session)
         {
             _session = session;
+            _cache = PlacementCache.For(session);
         }
 
         /// <summary>
@@ -59,7 +63,7 @@ namespace OpenStackMigration.OpenStack
                 var uuid = Json.Str(provider, "uuid");
                 var generation = Json.Long(provider, "generation");
                 var name = Json.Str(provider, "name") ?? string.Empty;
-                if (uuid == null || Json.Str(provider, "parent_provider_uuid") != null || !Inventory.Wildcard.MatchesAny(namePatterns, name))
+                if (uuid == null || Json.Str(provider, "parent_provider_uuid") != null || !Wildcard.MatchesAny(namePatterns, name))
                 {
                     continue;
                 }
@@ -82,9 +86,26 @@ namespace OpenStackMigration.OpenStack
         /// <summary>Fills in Vcpu, MemoryMB and DiskGB of each hypervisor from its resource provider.</summary>
         public async Task FillCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken, CapacityPrefetch? prefetch = null)
         {
+            var capacity = await ReadCapacityAsync(hypervisors, parallelism, sink, cancellationToken, prefetch).ConfigureAwait(false);
+            foreach (var h in hypervisors)
+            {
+                if (capacity.TryGetValue(h, out var figures))
+                {
+                    h.ApplyCapacity(figures);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Reads the capacity of each hypervisor's resource provider, by resource class; the hypervisors are not
+        /// changed. One whose provider Placement does not have is left out (with a warning).
+        /// </summary>
+        public async Task<IReadOnlyDictionary<Hypervisor, IReadOnlyDictionary<string, ResourceCapacity>>> ReadCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken, CapacityPrefetch? prefetch = null)
+        {
+            var read = new ConcurrentDictionary<Hypervisor, IReadOnlyDictionary<string, ResourceCapacity>>(HypervisorReferenceComparer.Instance);
             if (hypervisors.Count == 0)
             {
-                return;
+                return read;
             }
 
             if (prefetch != null)
@@ -130,15 +151,9 @@ namespace OpenStackMigration.OpenStack
 
                 try
                 {
-                    var capacity = started != null
+                    read[h] = started != null
                         ? await started.ConfigureAwait(false)
                         : await GetCapacityAsync(uuid!, sink, cancellationToken).ConfigureAwait(false);
-                    capacity.TryGetValue("VCPU", out var vcpu);
-                    capacity.TryGetValue("MEMORY_MB", out var memory);
-                    capacity.TryGetValue("DISK_GB", out var disk);
-                    h.Vcpu = vcpu;
-                    h.MemoryMB = memory;
-                    h.DiskGB = disk;
                 }
                 finally
                 {
@@ -155,6 +170,7 @@ namespace OpenStackMigration.OpenStack
                 }
             });
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            return read;
         }
 
         /// <summary>
@@ -166,7 +182,7 @@ namespace OpenStackMigration.OpenStack
         /// </summary>
         public async Task<IReadOnlyDictionary<string, ResourceCapacity>> GetCapacityAsync(string providerUuid, IEngineSink sink, CancellationToken cancellationToken, long? knownGeneration = null)
         {
-            var kept = _session.PlacementInventories.TryGetValue(providerUuid, out var k) ? k : null;
+            var kept = _cache.Find(providerUuid);
             Task<ApiResponse>? inventoriesTask = null;
             if (kept == null || (knownGeneration != null && knownGeneration != kept.Generation))
             {
@@ -187,7 +203,7 @@ namespace OpenStackMigration.OpenStack
                 var generation = Json.Long(inventories, "resource_provider_generation");
                 if (generation != null)
                 {
-                    _session.PlacementInventories[providerUuid] = new KeptInventories(generation.Value, inventories);
+                    _cache.Keep(providerUuid, generation.Value, inventories);
                 }
             }
             else
@@ -238,18 +254,14 @@ namespace OpenStackMigration.OpenStack
         private static bool LooksLikeUuid(string id) => Guid.TryParse(id, out _);
     }
 
-    /// <summary>A provider's inventories as read, with the provider generation they were read at.</summary>
-    internal sealed class KeptInventories
+    /// <summary>Hypervisors are keyed by identity: two nodes never share a read.</summary>
+    internal sealed class HypervisorReferenceComparer : IEqualityComparer<Hypervisor>
     {
-        public KeptInventories(long generation, JObject inventories)
-        {
-            Generation = generation;
-            Inventories = inventories;
-        }
+        public static readonly HypervisorReferenceComparer Instance = new HypervisorReferenceComparer();
 
-        public long Generation { get; }
+        public bool Equals(Hypervisor? x, Hypervisor? y) => ReferenceEquals(x, y);
 
-        public JObject Inventories { get; }
+        public int GetHashCode(Hypervisor obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 
     /// <summary>Capacity reads started before Nova answered (see <see cref="PlacementClient.StartPrefetch"/>).</summary>

@@ -116,7 +116,43 @@ namespace OpenStackMigration.Tests.Migration
             Assert.False(report.CanMigrate);
             Assert.Equal(2, report.Checks.Count);
             Assert.StartsWith("There is no compute host 'nohost'. Compute hosts: compute1, compute2, compute3", Check(report, "DestinationHost").Reason);
+            Assert.Equal(MigrationCheckCode.NoSuchHost, Check(report, "DestinationHost").Code);
             Assert.Equal("OSComputeHostNotFound", MigrationVerdicts.ErrorFor(new MigrationResult { Verdict = MigrationVerdict.Refused, Checks = report, Reason = report.Reason })!.ErrorId);
+        }
+
+        [Fact]
+        public void EveryCheckThatDoesNotPassCarriesTheCodeOfWhatItFound()
+        {
+            Assert.All(MigrationPreflight.Evaluate(Input("compute2")).Checks, c => Assert.Equal(MigrationCheckCode.None, c.Code));
+            Assert.Equal(MigrationCheckCode.SameHost, Check(MigrationPreflight.Evaluate(Input("compute1")), "DestinationHost").Code);
+            Assert.Equal(MigrationCheckCode.ExceedsMaxUnit, Check(MigrationPreflight.Evaluate(Input("compute3")), "Memory").Code);
+            Assert.Equal(MigrationCheckCode.ServiceDown, Check(MigrationPreflight.Evaluate(Input("compute2", services: Fixtures.ServicesWithCompute2Down())), "ComputeService").Code);
+            Assert.Equal(MigrationCheckCode.InstanceStatusNotAllowed, Check(MigrationPreflight.Evaluate(Input("compute2", Fixtures.Server("server-migrating.json"))), "InstanceState").Code);
+            var busy = Fixtures.ActiveOnCompute1();
+            busy.TaskState = "image_snapshot";
+            Assert.Equal(MigrationCheckCode.InstanceBusy, MigrationPreflight.CheckState(busy, MigrationKind.Live).Code);
+            Assert.Equal(MigrationCheckCode.SchedulerPicksHost, Check(MigrationPreflight.Evaluate(Input(null)), "DestinationHost").Code);
+            Assert.Equal(MigrationCheckCode.NoHostHasRoom, Check(MigrationPreflight.Evaluate(Input(null, services: Fixtures.ServicesWithCompute2Down())), "Scheduler").Code);
+
+            var services = Fixtures.ServicesAllUp();
+            services.Single(s => s.HostName == "compute2").Status = ServiceStatus.Disabled;
+            Assert.Equal(MigrationCheckCode.ServiceDisabled, Check(MigrationPreflight.Evaluate(Input("compute2", services: services)), "ComputeService").Code);
+            services.Single(s => s.HostName == "compute2").ForcedDown = true;
+            Assert.Equal(MigrationCheckCode.ServiceForcedDown, Check(MigrationPreflight.Evaluate(Input("compute2", services: services)), "ComputeService").Code);
+
+            var mixed = Fixtures.ActiveOnCompute1();
+            mixed.Volumes = new[] { new AttachedVolume { VolumeId = "data" } };
+            Assert.Equal(MigrationCheckCode.SharedStorageNeeded, MigrationPreflight.CheckStorage(mixed, MigrationKind.Live, BlockMigrationMode.Never).Code);
+
+            var hypervisors = Fixtures.Hypervisors();
+            var compute2 = hypervisors.Single(h => h.HostName == "compute2");
+            compute2.MemoryMB = new ResourceCapacity("MEMORY_MB", total: 2048, reserved: 512, allocationRatio: 1.5, used: 1900, maxUnit: 2048);
+            compute2.HypervisorVersion = 999;
+            var input = Input("compute2");
+            input.Hypervisors = hypervisors;
+            var report = MigrationPreflight.Evaluate(input);
+            Assert.Equal(MigrationCheckCode.InsufficientCapacity, Check(report, "Memory").Code);
+            Assert.Equal(MigrationCheckCode.HypervisorOlder, Check(report, "Hypervisor").Code);
         }
 
         [Fact]

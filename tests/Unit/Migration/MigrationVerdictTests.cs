@@ -132,6 +132,25 @@ namespace OpenStackMigration.Tests.Migration
         }
 
         [Fact]
+        public void ARefusalIsOSComputeHostNotFoundByTheCheckCodeNotItsWords()
+        {
+            static MigrationResult Refused(MigrationCheckCode code, string reason) => new MigrationResult
+            {
+                Verdict = MigrationVerdict.Refused,
+                Reason = reason,
+                InstanceName = "vm",
+                Checks = new MigrationCheckReport("id", "vm", "compute1", "nohost", MigrationKind.Live, new[] { new MigrationCheck(MigrationPreflight.DestinationHostCheck, MigrationCheckResult.Failed, reason, code) }),
+            };
+
+            var notFound = MigrationVerdicts.ErrorFor(Refused(MigrationCheckCode.NoSuchHost, "Kein Compute-Host 'nohost'."))!;
+            Assert.Equal("OSComputeHostNotFound", notFound.ErrorId);
+            Assert.Equal(FailureKind.NotFound, notFound.Kind);
+
+            // The words alone decide nothing.
+            Assert.Equal("OSPreflightFailed", MigrationVerdicts.ErrorFor(Refused(MigrationCheckCode.SameHost, "There is no compute host 'x' (not really)."))!.ErrorId);
+        }
+
+        [Fact]
         public void SuccessIsNotAnError()
         {
             Assert.Null(MigrationVerdicts.ErrorFor(new MigrationResult { Verdict = MigrationVerdict.Succeeded }));

@@ -1,4 +1,5 @@
-using OpenStackMigration.Inventory;
+using System.Collections.Generic;
+using OpenStackMigration.Text;
 using OpenStackMigration.Model;
 using Xunit;
 
@@ -13,6 +14,25 @@ namespace OpenStackMigration.Tests.Model
             var ram = new ResourceCapacity("MEMORY_MB", 800000, 512, 1.5, 4096, 800000);
             Assert.Equal((long)((800000 - 512) * 1.5), ram.Capacity);
             Assert.Equal(ram.Capacity - 4096, ram.Free);
+        }
+
+        [Fact]
+        public void PlacementResourceClassesLandOnTheHypervisorsFigures()
+        {
+            var vcpu = new ResourceCapacity("VCPU", 8, 0, 16, 2, 8);
+            var ram = new ResourceCapacity("MEMORY_MB", 2048, 0, 1.5, 512, 2048);
+            var disk = new ResourceCapacity("DISK_GB", 100, 0, 1, 10, 100);
+            var node = new Hypervisor { Name = "compute1" };
+
+            node.ApplyCapacity(new Dictionary<string, ResourceCapacity> { ["VCPU"] = vcpu, ["MEMORY_MB"] = ram, ["DISK_GB"] = disk, ["PCI_DEVICE"] = vcpu });
+            Assert.Same(vcpu, node.Vcpu);
+            Assert.Same(ram, node.MemoryMB);
+            Assert.Same(disk, node.DiskGB);
+
+            // A provider without local disk (DISK_GB on a shared provider): the figure is unknown, not the old one.
+            node.ApplyCapacity(new Dictionary<string, ResourceCapacity> { ["VCPU"] = vcpu, ["MEMORY_MB"] = ram });
+            Assert.Same(ram, node.MemoryMB);
+            Assert.Null(node.DiskGB);
         }
 
         [Fact]

@@ -94,6 +94,24 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         [Fact]
+        public async Task InventoriesAreKeptForTheSessionNotForOneCommand()
+        {
+            // Every cmdlet makes its own inventory (and Placement client): what one read, the next one of the session reuses.
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+            _expectedCapacityRequests = 9;
+            await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(3, _cloud.Log.Count(l => l.Contains("/inventories ")));
+
+            // Another session (another Connect-OSCloud) starts with nothing kept.
+            using var other = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            _expectedCapacityRequests = 15;
+            await new CloudInventory(other).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(6, _cloud.Log.Count(l => l.Contains("/inventories ")));
+            Assert.Equal(9, _cloud.Log.Count(l => l.Contains("/usages ")));
+        }
+
+        [Fact]
         public async Task PlacementIsReadWhileNovaAnswers()
         {
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
@@ -144,6 +162,18 @@ namespace OpenStackMigration.Tests.OpenStack
             Assert.Equal("compute1", Assert.Single(hypervisors).Name);
             Assert.True(_novaAnsweredAfterPlacement);
             Assert.Equal(2, _capacityRequests);
+        }
+
+        [Fact]
+        public async Task ALiteralNameThatMatchesNoHypervisorIsOSHypervisorNotFound()
+        {
+            _placementAskedForAll.TrySetResult(true);
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var e = await Assert.ThrowsAsync<OpenStackMigrationException>(() => new CloudInventory(session).GetHypervisorsAsync(new[] { "compute*", "nohost" }, false, 8, NullSink.Instance, CancellationToken.None));
+
+            Assert.Equal("OSHypervisorNotFound", e.ErrorId);
+            Assert.Equal(FailureKind.NotFound, e.Kind);
+            Assert.Equal("nohost", e.Target);
         }
 
         /// <summary>The captured hypervisor list, and the matching Placement provider list (same uuids and names).</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
+using OpenStackMigration.Model;
 using OpenStackMigration.OpenStack;
 using OpenStackMigration.Tests.Support;
 using Xunit;
