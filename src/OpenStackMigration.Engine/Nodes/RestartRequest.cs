@@ -37,8 +37,11 @@ namespace OpenStackMigration.Nodes
         /// <summary>How long a service may take to be running again after its manager's command returned.</summary>
         public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-        /// <summary>How long a service must stay running to count as healthy (services that die right after start are caught).</summary>
-        public TimeSpan StableFor { get; set; } = TimeSpan.FromSeconds(3);
+        /// <summary>
+        /// How long a service must stay running to count as healthy. Python services that read a bad option die a few
+        /// seconds after their manager called them started (a nova-compute with debug = maybe: 4 s, exit 0).
+        /// </summary>
+        public TimeSpan StableFor { get; set; } = TimeSpan.FromSeconds(6);
 
         /// <summary>How long to wait for a restarted nova-compute to report to Nova.</summary>
         public TimeSpan ReportTimeout { get; set; } = TimeSpan.FromSeconds(90);

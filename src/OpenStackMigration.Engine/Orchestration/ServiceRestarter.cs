@@ -88,6 +88,9 @@ namespace OpenStackMigration.Orchestration
                 {
                     result.ComputeHost = computeHost;
                     await WaitReportAsync(options.Nova!, computeHost, options.ReportTimeout, result, sink, cancellationToken).ConfigureAwait(false);
+
+                    // nova-compute updates its service record while it starts, before it can still fail: it must be running after its report too.
+                    await WaitHealthyAsync(node, service, request, new RestartOptions { StartTimeout = options.StartTimeout, StableFor = TimeSpan.Zero }, result, restore, sink, cancellationToken).ConfigureAwait(false);
                 }
 
                 result.Restarted = true;
