@@ -109,7 +109,7 @@ namespace OpenStackMigration.OpenStack
 
             if (!response.Headers.TryGetValue("X-Subject-Token", out var tokenId) || string.IsNullOrEmpty(tokenId))
             {
-                throw new OpenStackMigrationException("OSAuthenticationFailed", FailureKind.ServiceError, "Keystone answered without an X-Subject-Token header.");
+                throw new OpenStackMigrationException("OSKeystoneNoToken", FailureKind.ServiceError, "Keystone answered the authentication without an X-Subject-Token header (a proxy in between may drop it).");
             }
 
             var token = response.Object["token"] as JObject ?? new JObject();

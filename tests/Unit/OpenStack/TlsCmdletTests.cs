@@ -9,12 +9,18 @@ using Xunit;
 namespace OpenStackMigration.Tests.OpenStack
 {
     /// <summary>Connect-OSCloud over HTTPS on loopback in a real runspace: error ids and categories, warnings, paths.</summary>
+    [Collection(OpenStackMigration.Tests.Runspace.ProcessEnvironmentCollection.Name)]
     public sealed class TlsCmdletTests : IDisposable
     {
         private const string Password = "Sup3rSecret!";
         private readonly string _dir = Directory.CreateTempSubdirectory("osm-tls-ps").FullName;
 
-        public void Dispose() => Directory.Delete(_dir, true);
+        public void Dispose()
+        {
+            // Connect-OSCloud leaves its session as the process's default: later runspace tests must start unconnected.
+            OpenStackMigration.Commands.SessionStore.Default = null;
+            Directory.Delete(_dir, true);
+        }
 
         private static PowerShell NewShell(string location)
         {
