@@ -40,7 +40,9 @@ fi
 while read -r name; do
   pid="-"
   case "$name" in
-    "nova-compute-$NODE_HOST") pid="$(node_ssh systemctl show -p MainPID --value nova-compute 2>/dev/null || echo -)" ;;
+    "nova-compute-$NODE_HOST")   # MainPID inside the machine
+      pid="$(node_ssh systemctl show -p MainPID --value nova-compute 2>/dev/null || true)"
+      [[ -n "$pid" && "$pid" != 0 ]] || pid=- ;;
     "nova-compute-$CONTAINER_HOST") pid="$cpid" ;;
     *) [[ -s "$(pidfile "$name")" ]] && pid="$(cat "$(pidfile "$name")")" ;;
   esac

@@ -211,12 +211,13 @@ start_container() {
   local owner
   if container_exists; then
     owner="$(container_owner)"
-    [[ "$owner" == "$STATE" ]] || die "a container named $CONTAINER_NAME already exists and is not this lab's (label osm-lab.state='$owner'): remove it (podman rm -f $CONTAINER_NAME) or stop that lab"
-    container_running && return 0
-    install -m 644 "$ETC/nova/nova-compute-$CONTAINER_HOST.conf" "$KOLLA_DIR/nova.conf"
-    step "starting container $CONTAINER_NAME ($CONTAINER_HOST)..."
-    podman start "$CONTAINER_NAME" >>"$LOG/podman.log" 2>&1 || { log_tail podman; die "podman start $CONTAINER_NAME failed"; }
-    return 0
+    if [[ "$owner" != "$STATE" ]] && { [[ -z "$owner" ]] || [[ -d "$owner" ]]; }; then
+      die "a container named $CONTAINER_NAME already exists and belongs to ${owner:-no lab} (label osm-lab.state): stop that lab (its down.sh) or remove the container first"
+    fi
+    if [[ "$owner" == "$STATE" ]] && container_running; then return 0; fi
+    # Stopped, or left by a lab whose state folder is gone: make it afresh
+    # (its mounts and config may point at files that no longer exist).
+    podman rm -f -t 5 "$CONTAINER_NAME" >>"$LOG/podman.log" 2>&1 || true
   fi
   make_base_image
   mkdir -p "$KOLLA_DIR" "$STATE/kolla/bin"

@@ -175,12 +175,25 @@ foreign_cluster_pid() {
   return 1
 }
 
+# stale_cluster PID: a lab's corosync/pacemakerd whose corosync.conf is gone
+# (its state folder was deleted without down.sh).
+stale_cluster() {
+  local conf
+  conf="$(ps -o args= -p "$(pgrep -x corosync | head -n 1)" 2>/dev/null | sed -n 's/.* -c \([^ ]*\).*/\1/p')"
+  [[ -n "$conf" && "$conf" == */etc/corosync/corosync.conf && ! -e "$conf" ]]
+}
+
 dc_elected() { crm_mon -1 2>/dev/null | grep -q 'Current DC: [^N]'; }
 
 start_cluster() {
   write_corosync_conf
   if ! is_running corosync || ! is_running pacemakerd; then
     local other
+    if other="$(foreign_cluster_pid)" && stale_cluster "$other"; then
+      log "stopping the cluster of a lab whose state is gone (pid $other)"
+      kill -TERM $(pgrep -x pacemakerd) 2>/dev/null || true; sleep 3
+      kill -TERM $(pgrep -x corosync) 2>/dev/null || true; sleep 1
+    fi
     if other="$(foreign_cluster_pid)"; then
       die "corosync/Pacemaker already run on this machine (pid $other: $(ps -o args= -p "$other" | cut -c1-120)); there is one cluster per machine: stop it (its lab's down.sh) first"
     fi
