@@ -221,6 +221,19 @@ primitive p_haproxy ocf:heartbeat:anything \\
 EOT
 }
 
+# The CIB already holds this lab's definition (crm_resource is much quicker
+# than crmsh; a running lab's up.sh then changes nothing).
+cib_current() {
+  local kv
+  for kv in "cmdline_options=-f ${HAPROXY_CFG} -Ws" "pidfile=${HAPROXY_PID}" "logfile=${LOG}/haproxy.log" \
+            "monitor_hook=${ETC}/haproxy/monitor.sh" "binfile=/usr/sbin/haproxy"; do
+    [[ "$(crm_resource -r p_haproxy -g "${kv%%=*}" -Q 2>/dev/null)" == "${kv#*=}" ]] || return 1
+  done
+  for kv in stonith-enabled=false no-quorum-policy=ignore dc-deadtime=2s; do
+    [[ "$(crm_attribute -t crm_config -n "${kv%%=*}" -G -q 2>/dev/null)" == "${kv#*=}" ]] || return 1
+  done
+}
+
 haproxy_started() {
   crm_mon -1 --output-as=xml 2>/dev/null | grep -q '<resource id="p_haproxy"[^>]*role="Started"[^>]*active="true"[^>]*failed="false"'
 }
@@ -229,8 +242,10 @@ ready_cluster() {   # $1: 1 if haproxy.cfg changed
   local changed="$1"
   wait_until pacemakerd 60 dc_elected
   write_cluster_crm
-  crm configure load update "$ETC/pacemaker/lab.crm" >>"$LOG/crm.log" 2>&1 \
-    || { log_tail crm; die "crm configure load update failed"; }
+  if ! cib_current; then
+    crm configure load update "$ETC/pacemaker/lab.crm" >>"$LOG/crm.log" 2>&1 \
+      || { log_tail crm; die "crm configure load update failed"; }
+  fi
   if ((changed)) && haproxy_started; then
     # A new haproxy.cfg (e.g. cinder added): reload the master (-Ws), as a
     # `systemctl reload haproxy` does; the resource stays up.
