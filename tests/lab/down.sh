@@ -14,7 +14,10 @@ fi
 
 # Every pid file the lab wrote (one per service, see common.sh start_bg),
 # minus the daemons' own pid files, handled at the end.
-mapfile -t all < <(ls "$RUN" 2>/dev/null | sed -n 's/\.pid$//p' | grep -vx -e mysqld.real -e rabbitmq.beam)
+# The cluster (pacemakerd, corosync) and the haproxy it manages go last, in
+# their own order.
+mapfile -t all < <(ls "$RUN" 2>/dev/null | sed -n 's/\.pid$//p' |
+  grep -vx -e mysqld.real -e rabbitmq.beam -e p_haproxy -e pacemakerd -e corosync)
 # Remember every session id: at the end we wait until the processes are gone
 # from the process table (an exited daemon stays a zombie until pid 1 reaps it).
 sids=()
@@ -27,9 +30,18 @@ done
 
 # OpenStack services all at once (they only need RabbitMQ/MariaDB to say
 # goodbye), then RabbitMQ and epmd, then MariaDB.
+# (The nspawn machine is among them: TERM makes it power off, about 2 s.)
+if container_exists && [[ "$(container_owner)" == "$STATE" ]]; then
+  remove_container &
+  rm_pid=$!
+fi
 if ((${#services[@]})); then
   stop_pids 20 "${services[@]}"
   step "stopped ${services[*]}"
+fi
+if [[ -n "${rm_pid:-}" ]]; then
+  wait "$rm_pid" || true
+  step "removed container $CONTAINER_NAME"
 fi
 for name in rabbitmq epmd mariadb; do
   if [[ -f "$(pidfile "$name")" ]]; then
@@ -47,6 +59,28 @@ for f in "$RUN/rabbitmq.beam.pid" "$RUN/mysqld.real.pid"; do
     kill -KILL "$pid" 2>/dev/null || true
   fi
 done
+
+# Pacemaker first (on TERM it stops its resources: haproxy), then corosync.
+# Only the pacemakerd process gets the TERM: it shuts its daemons down in order.
+stop_daemon() {   # stop_daemon NAME TIMEOUT
+  local pid; pid="$(cat "$(pidfile "$1")" 2>/dev/null)" || return 0
+  [[ -n "$pid" ]] || return 0
+  sids+=("$pid")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq $(($2 * 5))); do group_alive "$pid" || break; sleep 0.2; done
+  stop_pids 5 "$1"   # whatever is left of its group (normally nothing)
+}
+if [[ -f "$(pidfile pacemakerd)" ]]; then
+  stop_daemon pacemakerd 60
+  step "stopped pacemaker (and p_haproxy)"
+fi
+if [[ -s "$HAPROXY_PID" ]] && kill -0 "$(cat "$HAPROXY_PID")" 2>/dev/null; then
+  kill -TERM "$(cat "$HAPROXY_PID")" 2>/dev/null || true   # pacemaker died before stopping it
+fi
+if [[ -f "$(pidfile corosync)" ]]; then
+  stop_daemon corosync 20
+  step "stopped corosync"
+fi
 
 for _ in $(seq 75); do
   left=0

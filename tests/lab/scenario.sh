@@ -40,7 +40,7 @@ stop_compute() {
   local host="$1" name="nova-compute-$1"
   known_host "$host"
   if is_running "$name"; then
-    stop_pid "$name" 20
+    halt_compute "$host"
     touch "$CONTROL/stopped.$name"
     log "stopped $name; nova marks it down once its last report is older than service_down_time (20 s)"
   else

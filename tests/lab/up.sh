@@ -40,15 +40,22 @@ LAB_DEBUG="${OSM_LAB_DEBUG:-false}"
 PKGS=(mariadb-server python3-pymysql rabbitmq-server uwsgi-core uwsgi-plugin-python3
       python3-openstackclient python3-keystone python3-placement
       python3-glance glance-common python3-neutron neutron-common
-      python3-nova nova-common curl memcached)
+      python3-nova nova-common curl memcached
+      # the real parts: HAProxy with TLS as a Pacemaker resource, a systemd
+      # machine (systemd-nspawn, debootstrap) and a podman container
+      haproxy openssl pacemaker corosync crmsh resource-agents pcs
+      systemd-container debootstrap podman runc openssh-client)
 CINDER_PKGS=(python3-cinder)
 
 install_packages() {
   local wanted=("${PKGS[@]}") missing=() p
   ((WITH_CINDER)) && wanted+=("${CINDER_PKGS[@]}")
-  for p in "${wanted[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
+  # (one dpkg-query for all: it is the slow part of a run on a running lab)
+  local -A ok=()
+  while read -r p; do ok[$p]=1; done < <(dpkg-query -W -f='${Package} ${Status}\n' "${wanted[@]}" 2>/dev/null |
+                                         awk '/ install ok installed$/ {print $1}')
+  for p in "${wanted[@]}"; do [[ -n "${ok[$p]:-}" ]] || missing+=("$p"); done
+  write_containers_conf
   ((${#missing[@]})) || return 0
   step "installing ${#missing[@]} Debian package(s): ${missing[*]}"
   # Package scripts must not start their own MariaDB/RabbitMQ on the lab's
@@ -60,8 +67,8 @@ install_packages() {
   fi
   local rc=0
   {
-    DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q &&
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
   } >"$STATE/apt.log" 2>&1 || rc=$?
   ((made_policy)) && rm -f "$policy"
   if ((rc)); then tail -n 30 "$STATE/apt.log" >&2; die "apt-get failed (full log: $STATE/apt.log)"; fi
@@ -75,8 +82,10 @@ check_ports() {
   local spec name port who
   local specs=("mariadb:${PORT_MYSQL}" "epmd:${PORT_EPMD}" "rabbitmq:${PORT_AMQP}" "rabbitmq:${PORT_ERLDIST}" "keystone:${PORT_KEYSTONE}"
                "placement:${PORT_PLACEMENT}" "glance:${PORT_GLANCE}" "neutron:${PORT_NEUTRON}" "nova-api:${PORT_NOVA}"
-               "memcached:${PORT_MEMCACHED}")
-  ((WITH_CINDER)) && specs+=("cinder-api:${PORT_CINDER}")
+               "memcached:${PORT_MEMCACHED}" "p_haproxy:${PUB_KEYSTONE}" "p_haproxy:${PUB_NOVA}"
+               "p_haproxy:${PUB_PLACEMENT}" "p_haproxy:${PUB_GLANCE}" "p_haproxy:${PUB_NEUTRON}"
+               "nspawn-${NODE_HOST}:${PORT_NODE_SSH}")
+  ((WITH_CINDER)) && specs+=("cinder-api:${PORT_CINDER}" "p_haproxy:${PUB_CINDER}")
   for spec in "${specs[@]}"; do
     name="${spec%%:*}" port="${spec##*:}"
     is_running "$name" && continue
@@ -216,7 +225,7 @@ start_keystone() {
         --bootstrap-service-name keystone --bootstrap-region-id RegionOne \
         --bootstrap-admin-url http://127.0.0.1:${PORT_KEYSTONE}/v3 \
         --bootstrap-internal-url http://127.0.0.1:${PORT_KEYSTONE}/v3 \
-        --bootstrap-public-url http://127.0.0.1:${PORT_KEYSTONE}/v3
+        --bootstrap-public-url https://127.0.0.1:${PUB_KEYSTONE}/v3
     } >>"$LOG/keystone-manage.log" 2>&1 || { log_tail keystone-manage; die "keystone set-up failed"; }
     touch "$DONE/keystone"
   fi
@@ -238,6 +247,7 @@ launch_placement() {
 
 ready_placement() {
   wait_until placement 60 http_up http://127.0.0.1:${PORT_PLACEMENT}/
+  wait_until placement 30 public_up "${PUB_PLACEMENT}"
   step "placement up (127.0.0.1:${PORT_PLACEMENT})"
 }
 
@@ -277,6 +287,7 @@ launch_glance() {
 ready_glance() {
   local conf="$ETC/glance/glance-api.conf"
   wait_until glance 60 http_up http://127.0.0.1:${PORT_GLANCE}/
+  wait_until glance 30 public_up "${PUB_GLANCE}"
   step "glance up (127.0.0.1:${PORT_GLANCE})"
 }
 
@@ -298,6 +309,7 @@ launch_neutron() {
 ready_neutron() {
   local confs=("${NEUTRON_CONFS[@]}")
   wait_until neutron 90 http_up http://127.0.0.1:${PORT_NEUTRON}/
+  wait_until neutron 30 public_up "${PUB_NEUTRON}"
   python_lab neutron-warmup
   step "neutron up (127.0.0.1:${PORT_NEUTRON})"
 }
@@ -333,6 +345,7 @@ ready_nova() {
   local conf="$ETC/nova/nova.conf"
   local svc
   wait_until nova-api 90 http_up http://127.0.0.1:${PORT_NOVA}/
+  wait_until nova-api 30 public_up "${PUB_NOVA}"
   step "nova api up (127.0.0.1:${PORT_NOVA})"
 }
 
@@ -349,7 +362,17 @@ compute_services_up() {   # at least $1 compute services report "up"
 
 launch_computes() {
   local h
-  for h in "${BASE_COMPUTES[@]}"; do start_compute "$h"; done
+  for h in "${BASE_COMPUTES[@]}"; do
+    case "$h" in
+      "$NODE_HOST"|"$CONTAINER_HOST")
+        write_compute_conf "$h"
+        # (a lab from before the machine/container ran them as plain processes)
+        pid_running "nova-compute-$h" && stop_pid "nova-compute-$h" 20
+        wait_rootfs
+        if [[ "$h" == "$NODE_HOST" ]]; then start_node; else start_container; fi ;;
+      *) start_compute "$h" ;;
+    esac
+  done
   if ((SCALE > 0)); then
     if [[ -f "$CONTROL/scale_nodes" ]] && [[ "$(cat "$CONTROL/scale_nodes")" != "$SCALE" ]] && is_running nova-compute-scale; then
       die "the scale host already runs with $(cat "$CONTROL/scale_nodes") nodes; run down.sh first to change it"
@@ -367,6 +390,7 @@ ready_computes() {
   fi
   # Wait for the services, map their nodes into cell1, then wait for the
   # hypervisors (a 500-node host needs a while to create its providers).
+  ready_node
   local end=$((SECONDS + 120))
   until compute_services_up "$want"; do
     for h in $(compute_services); do is_running "$h" || fail_service "$h" "$h exited during start-up"; done
@@ -399,6 +423,51 @@ seed() {
   python_lab boot cirros_vm --host compute1 --flavor m1.tiny
 }
 
+# What the module's tests read: shell KEY=VALUE lines (documented in README.md).
+write_parts_env() {
+  local cinder_url=""
+  [[ -f "$CONTROL/cinder" ]] && cinder_url="https://127.0.0.1:${PUB_CINDER}/v3"
+  cat >"$STATE/parts.env.tmp" <<EOT
+# The lab's real parts (tests/lab/README.md). Generated by up.sh.
+OSM_LAB_DIR=$STATE
+OSM_LAB_PORT_OFFSET=$P_OFF
+OSM_LAB_OPENRC=$STATE/openrc
+OSM_LAB_CLOUDS_YAML=$STATE/clouds.yaml
+OSM_LAB_CACERT=$TLS/ca.pem
+OSM_LAB_CAKEY=$TLS/ca.key
+OSM_LAB_SERVER_CERT=$TLS/server.pem
+OSM_LAB_SERVER_KEY=$TLS/server.key
+OSM_LAB_HAPROXY_PEM=$TLS/haproxy.pem
+OSM_LAB_HAPROXY_CFG=$HAPROXY_CFG
+OSM_LAB_HAPROXY_LOG=$LOG/haproxy.log
+OSM_LAB_HAPROXY_PIDFILE=$HAPROXY_PID
+OSM_LAB_HAPROXY_SOCKET=$RUN/haproxy.sock
+OSM_LAB_HAPROXY_RESOURCE=p_haproxy
+OSM_LAB_COROSYNC_CONF=$COROSYNC_CONF
+OSM_LAB_KEYSTONE_URL=https://127.0.0.1:${PUB_KEYSTONE}/v3
+OSM_LAB_NOVA_URL=https://127.0.0.1:${PUB_NOVA}/v2.1
+OSM_LAB_PLACEMENT_URL=https://127.0.0.1:${PUB_PLACEMENT}
+OSM_LAB_GLANCE_URL=https://127.0.0.1:${PUB_GLANCE}
+OSM_LAB_NEUTRON_URL=https://127.0.0.1:${PUB_NEUTRON}
+OSM_LAB_CINDER_URL=${cinder_url}
+OSM_LAB_NODE_NAME=$NODE_HOST
+OSM_LAB_NODE_HOST=127.0.0.1
+OSM_LAB_NODE_SSH_PORT=$PORT_NODE_SSH
+OSM_LAB_NODE_USER=root
+OSM_LAB_NODE_KEY=$NODE_KEY
+OSM_LAB_NODE_KNOWN_HOSTS=$NODE_KNOWN_HOSTS
+OSM_LAB_NODE_SERVICE=nova-compute
+OSM_LAB_NODE_CONF=/etc/nova/nova.conf
+OSM_LAB_NODE_ROOT=$NODE_ROOT
+OSM_LAB_CONTAINER=$CONTAINER_NAME
+OSM_LAB_CONTAINER_HOST=$CONTAINER_HOST
+OSM_LAB_CONTAINER_CONF=$KOLLA_DIR/nova.conf
+OSM_LAB_CONTAINER_CONF_IN_CONTAINER=/etc/nova/nova.conf
+OSM_LAB_DOCKER=$STATE/bin/docker
+EOT
+  mv "$STATE/parts.env.tmp" "$STATE/parts.env"
+}
+
 main() {
   mkdir -p "$STATE" "$ETC" "$LOG" "$RUN" "$DONE" "$CONTROL" "$STATE/lock"
   chmod 700 "$STATE"
@@ -408,6 +477,7 @@ main() {
       step "adding cinder to a running lab: restarting nova"
       mapfile -t novas < <(all_services | grep '^nova-')
       stop_pids 20 "${novas[@]}"
+      halt_compute "$NODE_HOST"; halt_compute "$CONTAINER_HOST"
     fi
     touch "$CONTROL/cinder"
   fi
@@ -419,8 +489,14 @@ main() {
   step "lab state in $STATE (ports offset by $P_OFF)"
   install_packages
   check_ports
+  start_rootfs
   make_secrets
   load_secrets
+  make_tls
+  local cfg_changed=0
+  write_haproxy_conf && cfg_changed=1
+  write_haproxy_monitor
+  start_cluster
   export LAB_SERVICE_PASSWORD="$SERVICE_PASSWORD"
   if ((WITH_CINDER)); then fetch_cinder_common; fi
   write_placement_conf; write_glance_conf; write_neutron_conf; write_nova_conf
@@ -430,12 +506,13 @@ main() {
   start_syncs
   start_rabbitmq
   start_keystone
+  ready_cluster "$cfg_changed"
   write_openrc
   # shellcheck disable=SC1091
   source "$STATE/openrc"
   # Keystone users, services and endpoints (once per lab, and again when
-  # --cinder is added to an existing lab).
-  local seeded="$DONE/keystone-seed"
+  # --cinder is added to an existing lab; -tls: public endpoints through HAProxy).
+  local seeded="$DONE/keystone-seed-tls"
   ((WITH_CINDER)) && seeded+="-cinder"
   if [[ ! -f "$seeded" ]]; then
     local c=(); ((WITH_CINDER)) && c=(--cinder)
@@ -458,6 +535,10 @@ main() {
   ready_computes
   seed
   if ((WITH_CINDER)); then seed_cinder; fi
+  check_public || die "an API does not answer through HAProxy as it should (above; $LOG/haproxy.log)"
+  step "public endpoints answer over https through p_haproxy"
+  write_docker_shim
+  write_parts_env
   step "lab is up: source $STATE/openrc (or OS_CLOUD=osm-lab with $STATE/clouds.yaml)"
 }
 

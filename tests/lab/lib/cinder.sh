@@ -37,6 +37,8 @@ enabled_backends = fake
 default_volume_type = __DEFAULT__
 report_interval = 5
 service_down_time = 20
+# Service-to-service calls stay on the internal (plain HTTP) endpoints.
+glance_catalog_info = image:glance:internalURL
 [database]
 connection = $(db_url cinder)
 [fake]
@@ -51,7 +53,9 @@ lock_path = $STATE/lock
 driver = noop
 $(auth_block keystone_authtoken cinder)
 service_token_roles_required = true
+$(proxy_block)
 $(auth_block nova nova)
+interface = internal
 $(auth_block service_user cinder)
 send_service_user_token = true
 EOT
@@ -82,6 +86,7 @@ cinder_volume_service_up() {
 
 ready_cinder() {
   wait_until cinder-api 90 http_up http://127.0.0.1:${PORT_CINDER}/
+  wait_until cinder-api 30 public_up "${PUB_CINDER}"
   wait_until cinder-volume 90 cinder_volume_service_up
   step "cinder up (127.0.0.1:${PORT_CINDER}, volume backend 'fake')"
 }

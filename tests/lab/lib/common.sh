@@ -27,6 +27,23 @@ export PORT_ERLDIST=$((25672 + P_OFF)) PORT_KEYSTONE=$((5000 + P_OFF))
 export PORT_PLACEMENT=$((8778 + P_OFF)) PORT_GLANCE=$((9292 + P_OFF))
 export PORT_NEUTRON=$((9696 + P_OFF)) PORT_NOVA=$((8774 + P_OFF)) PORT_CINDER=$((8776 + P_OFF))
 export PORT_MEMCACHED=$((11211 + P_OFF))
+# Public (TLS, HAProxy) ports: the backend's port + 30000. With the offsets the
+# lab allows (0, 1000, 10000) none of them meets another lab port (the nearest
+# is RabbitMQ's distribution port 25672 + 10000 = 35672).
+export PUB_KEYSTONE=$((PORT_KEYSTONE + 30000)) PUB_NOVA=$((PORT_NOVA + 30000))
+export PUB_PLACEMENT=$((PORT_PLACEMENT + 30000)) PUB_GLANCE=$((PORT_GLANCE + 30000))
+export PUB_NEUTRON=$((PORT_NEUTRON + 30000)) PUB_CINDER=$((PORT_CINDER + 30000))
+export PORT_NODE_SSH=$((2203 + P_OFF))      # sshd of the systemd-nspawn node (compute3)
+export PORT_COROSYNC=$((5405 + P_OFF))      # corosync knet, UDP
+
+TLS="$STATE/tls"           # lab CA and server certificate (HAProxy)
+NODE_HOST=compute3         # runs as a systemd-nspawn machine, nova-compute.service
+CONTAINER_HOST=compute2    # runs in the podman container nova_compute
+CONTAINER_NAME=nova_compute
+# The Debian rootfs both are made from, built once per machine (debootstrap)
+# and kept out of the state folder so down.sh does not throw it away.
+ROOTFS_CACHE=/var/cache/osm-lab/rootfs-bookworm
+BASE_IMAGE=localhost/osm-lab-base
 
 LAB_T0=${LAB_T0:-$(date +%s.%N)}
 
@@ -46,7 +63,17 @@ die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 1; }
 
 pidfile() { echo "$RUN/$1.pid"; }
 
-is_running() {   # is_running NAME
+# is_running NAME: the nova-compute of the machine and of the container are
+# not processes of ours (systemd's and podman's): ask those.
+is_running() {
+  case "$1" in
+    "nova-compute-$NODE_HOST") node_unit_active ;;
+    "nova-compute-$CONTAINER_HOST") container_running ;;
+    *) pid_running "$1" ;;
+  esac
+}
+
+pid_running() {   # pid_running NAME: the process of $RUN/NAME.pid runs
   local f pid; f="$(pidfile "$1")"
   [[ -s "$f" ]] || return 1
   pid="$(cat "$f")"
@@ -163,13 +190,41 @@ all_services() { core_services; cinder_services; compute_services; }
 PY=/usr/bin/python3   # Debian's python: a pyenv/venv python3 on PATH lacks the OpenStack modules
 # launch_compute HOST [NODES]: one nova-compute process (config already written
 # by configs.sh write_compute_conf), through the lab's fake-driver launcher.
+# The machine's and the container's are started by their manager.
 launch_compute() {
   local host="$1" nodes="${2:-0}" name="nova-compute-$1"
   is_running "$name" && return 0
+  case "$host" in
+    "$NODE_HOST")
+      pid_running "nspawn-$NODE_HOST" || die "the $NODE_HOST machine is not running: run up.sh"
+      rm -f "$CONTROL/stopped.$name"
+      step "systemctl start nova-compute in $NODE_HOST..."
+      node_ssh systemctl start nova-compute; return ;;
+    "$CONTAINER_HOST")
+      container_exists || die "the container $CONTAINER_NAME does not exist: run up.sh"
+      rm -f "$CONTROL/stopped.$name"
+      step "podman start $CONTAINER_NAME..."
+      podman start "$CONTAINER_NAME" >/dev/null; return ;;
+  esac
   if ((nodes)); then step "starting $name ($nodes fake nodes)..."; else step "starting $name..."; fi
   rm -f "$CONTROL/stopped.$name"
   start_bg "$name" env OSM_LAB_STATE="$STATE" OSM_LAB_FAKE_NODES="$nodes" \
     "$PY" "$LAB_LIB/fake_compute.py" --config-file "$ETC/nova/nova-compute-$host.conf"
 }
 
+# halt_compute HOST: stop the host's nova-compute, whoever manages it.
+halt_compute() {
+  case "$1" in
+    "$NODE_HOST") pid_running "nspawn-$NODE_HOST" && node_ssh systemctl stop nova-compute ;;
+    "$CONTAINER_HOST") container_exists && podman stop -t 20 "$CONTAINER_NAME" >/dev/null ;;
+    *) stop_pid "nova-compute-$1" 20 ;;
+  esac
+  return 0
+}
+
 python_lab() { "$PY" "$LAB_LIB/labctl.py" "$@"; }
+
+# shellcheck source=proxy.sh
+source "$LAB_LIB/proxy.sh"
+# shellcheck source=nodes.sh
+source "$LAB_LIB/nodes.sh"

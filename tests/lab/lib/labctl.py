@@ -19,22 +19,32 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
-BASE = 'http://127.0.0.1'
+INTERNAL = 'http://127.0.0.1'
+PUBLIC = 'https://127.0.0.1'   # HAProxy, TLS (lib/proxy.sh): backend port + 30000
 
 
 def _port(name, default):  # exported by lib/common.sh (OSM_LAB_PORT_OFFSET)
     return int(os.environ.get(name, default))
 
 
+def _urls(var, default, path=''):
+    """{interface: url}: public through HAProxy (https), internal/admin direct."""
+    port = _port(var, default)
+    internal = '%s:%d%s' % (INTERNAL, port, path)
+    return {'public': '%s:%d%s' % (PUBLIC, port + 30000, path),
+            'internal': internal, 'admin': internal}
+
+
 ENDPOINTS = {
-    # type: (name, url)
-    'compute': ('nova', '%s:%d/v2.1' % (BASE, _port('PORT_NOVA', 8774))),
-    'placement': ('placement', '%s:%d' % (BASE, _port('PORT_PLACEMENT', 8778))),
-    'image': ('glance', '%s:%d' % (BASE, _port('PORT_GLANCE', 9292))),
-    'network': ('neutron', '%s:%d' % (BASE, _port('PORT_NEUTRON', 9696))),
+    # type: (name, {interface: url})
+    'compute': ('nova', _urls('PORT_NOVA', 8774, '/v2.1')),
+    'placement': ('placement', _urls('PORT_PLACEMENT', 8778)),
+    'image': ('glance', _urls('PORT_GLANCE', 9292)),
+    'network': ('neutron', _urls('PORT_NEUTRON', 9696)),
 }
-CINDER_ENDPOINT = {'volumev3': ('cinderv3', '%s:%d/v3/%%(project_id)s'
-                                % (BASE, _port('PORT_CINDER', 8776)))}
+CINDER_ENDPOINT = {'volumev3': ('cinderv3', _urls('PORT_CINDER', 8776, '/v3/%(project_id)s'))}
+# keystone-manage bootstrap created these; keystone-seed corrects their URLs.
+IDENTITY_ENDPOINT = {'identity': ('keystone', _urls('PORT_KEYSTONE', 5000, '/v3'))}
 SERVICE_USERS = ['nova', 'placement', 'glance', 'neutron']
 FLAVORS = [  # name, ram MB, vcpus, disk GB
     ('m1.tiny', 512, 1, 1),
@@ -57,7 +67,8 @@ def session():
         password=env['OS_PASSWORD'], project_name=env['OS_PROJECT_NAME'],
         user_domain_name=env['OS_USER_DOMAIN_NAME'],
         project_domain_name=env['OS_PROJECT_DOMAIN_NAME'])
-    return ks_session.Session(auth=auth)
+    # The public endpoints are https with the lab's own CA (openrc: OS_CACERT).
+    return ks_session.Session(auth=auth, verify=env.get('OS_CACERT') or True)
 
 
 class Api:
@@ -138,14 +149,20 @@ def keystone_seed(args):
     endpoints = dict(ENDPOINTS)
     if args.cinder:
         endpoints.update(CINDER_ENDPOINT)
-    for stype, (name, url) in endpoints.items():
+    for stype, (name, urls) in list(endpoints.items()) + list(IDENTITY_ENDPOINT.items()):
         sid, _ = _find_or_create(api, 'services', 'type=' + stype,
                                  {'type': stype, 'name': name, 'enabled': True}, name)
-        for iface in ('public', 'internal', 'admin'):
-            _find_or_create(api, 'endpoints',
-                            'service_id=%s&interface=%s' % (sid, iface),
-                            {'service_id': sid, 'interface': iface, 'url': url,
-                             'region_id': 'RegionOne'}, '%s %s' % (name, iface))
+        for iface, url in urls.items():
+            eid, created = _find_or_create(
+                api, 'endpoints', 'service_id=%s&interface=%s' % (sid, iface),
+                {'service_id': sid, 'interface': iface, 'url': url,
+                 'region_id': 'RegionOne'}, '%s %s' % (name, iface))
+            if not created:  # a lab made before HAProxy: public was http
+                ep = api.get('identity', '/v3/endpoints/' + eid)['endpoint']
+                if ep['url'] != url:
+                    api.call('PATCH', 'identity', '/v3/endpoints/' + eid,
+                             body={'endpoint': {'url': url}})
+                    say('endpoint %s %s now %s' % (name, iface, url))
     say('keystone: service project, roles, %d service users, %d services ready'
         % (len(users), len(endpoints)))
 
