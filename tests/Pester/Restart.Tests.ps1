@@ -166,7 +166,6 @@ Describe 'Restarts through Pacemaker: haproxy as p_haproxy' -Tag 'Integration' -
     BeforeAll {
         $script:cfg = $Parts.OSM_LAB_HAPROXY_CFG
         $script:savedCfg = [IO.File]::ReadAllBytes($cfg)
-        [IO.File]::WriteAllBytes($cfg + '.pester', $script:savedCfg)
     }
     AfterAll {
         [IO.File]::WriteAllBytes($script:cfg, $script:savedCfg)
@@ -208,9 +207,10 @@ Describe 'Restarts through Pacemaker: haproxy as p_haproxy' -Tag 'Integration' -
 
     It 'refuses a manager this machine does not have (systemd is not its init system) and restarts nothing' {
         $before = Get-HAProxyPid
+        $bytes = [IO.File]::ReadAllBytes($cfg)
         { Restart-OSService haproxy -Manager Systemd -HAProxyConfigPath $cfg -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OSServiceManagerNotInstalled*'
         { Set-OSHAProxyTimeout -Seconds 93 -Path $cfg -Reload -Manager Systemd -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OSServiceManagerNotInstalled*'
-        [IO.File]::ReadAllBytes($cfg) | Should -Be ([IO.File]::ReadAllBytes($cfg + '.pester'))
+        [IO.File]::ReadAllBytes($cfg) | Should -Be $bytes
         Get-HAProxyPid | Should -Be $before
     }
 

@@ -61,6 +61,11 @@ namespace OpenStackMigration.Orchestration
                 string? validate = await ValidationAsync(node, service, request.HAProxyConfigPath, sink, cancellationToken).ConfigureAwait(false);
                 string? computeHost = options.Nova != null && IsNovaCompute(service) ? await ComputeHostAsync(node, cancellationToken).ConfigureAwait(false) : null;
 
+                // The pid right before the command (a rolling restart's later nodes were found before earlier ones restarted).
+                string probe = ServiceControl.ProbeScript(service, request.PidFile);
+                var (_, pidBefore, _) = ServiceControl.ParseProbe(service, (await node.RunScriptAsync(probe, cancellationToken).ConfigureAwait(false)).StdOut);
+                result.OldProcessId = pidBefore ?? service.ProcessId;
+
                 var script = "PATH=$PATH:/usr/sbin:/sbin\n";
                 if (validate != null)
                 {

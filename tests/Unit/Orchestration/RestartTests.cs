@@ -44,7 +44,7 @@ namespace OpenStackMigration.Tests.Orchestration
         public async Task ASystemdServiceCountsAsRestartedOnlyAfterStayingUp()
         {
             var node = new ScriptedNode("n1").On("systemctl restart", string.Empty)
-                .On("systemctl show", "ActiveState=activating\nSubState=start\nMainPID=0\nResult=success\n", "ActiveState=active\nSubState=running\nMainPID=200\nResult=success\n");
+                .On("systemctl show", "ActiveState=active\nSubState=running\nMainPID=150\nResult=success\n", "ActiveState=activating\nSubState=start\nMainPID=0\nResult=success\n", "ActiveState=active\nSubState=running\nMainPID=200\nResult=success\n");
             var (restarter, time) = NewRestarter();
             var start = time.Now;
             var request = new RestartRequest { Services = new[] { "nova-api" }, Manager = ServiceManager.Systemd };
@@ -52,14 +52,15 @@ namespace OpenStackMigration.Tests.Orchestration
 
             Assert.Null(r.Error);
             Assert.True(r.Restarted);
-            Assert.Equal(100, r.OldProcessId);
+            // The pid right before the command, not the one found when the restart was planned.
+            Assert.Equal(150, r.OldProcessId);
             Assert.Equal(200, r.ProcessId);
             Assert.Equal("active (running)", r.State);
             Assert.Equal(2, r.Order);
             Assert.Equal("systemctl restart -- 'memcached'", r.Command);
             // One probe while activating, then up at t+1 s and still up 3 s later.
             Assert.Equal(TimeSpan.FromSeconds(4), time.Now - start);
-            Assert.Equal(5, node.Count("systemctl show"));
+            Assert.Equal(6, node.Count("systemctl show"));
         }
 
         [Fact]
