@@ -34,14 +34,44 @@ function Get-LabPlacement {
 
 # One resource provider's inventories and usages, as Placement itself answers (GET by name, then by uuid).
 function Get-LabProvider([Parameter(Mandatory)] $Placement, [Parameter(Mandatory)] [string] $Name) {
-    $rp = @((Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers?name=$Name" -Headers $Placement.Headers).resource_providers)
+    $rp = @((Invoke-LabRest -Url "$($Placement.Url)/resource_providers?name=$Name" -Headers $Placement.Headers).resource_providers)
     if ($rp.Count -ne 1) { throw "Placement has $($rp.Count) resource providers named '$Name'." }
     [pscustomobject]@{
         Uuid        = $rp[0].uuid
-        Inventories = (Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers/$($rp[0].uuid)/inventories" -Headers $Placement.Headers).inventories
-        Usages      = (Invoke-RestMethod -Uri "$($Placement.Url)/resource_providers/$($rp[0].uuid)/usages" -Headers $Placement.Headers).usages
+        Inventories = (Invoke-LabRest -Url "$($Placement.Url)/resource_providers/$($rp[0].uuid)/inventories" -Headers $Placement.Headers).inventories
+        Usages      = (Invoke-LabRest -Url "$($Placement.Url)/resource_providers/$($rp[0].uuid)/usages" -Headers $Placement.Headers).usages
     }
 }
+
+# A value the lab wrote into its openrc (OS_AUTH_URL is the public https Keystone, OS_CACERT the lab's CA).
+function Get-LabOpenrc([Parameter(Mandatory)] [string] $Name) {
+    $line = Get-Content (Join-Path $script:LabDir 'openrc') -ErrorAction SilentlyContinue | Where-Object { $_ -match "^export $Name=" } | Select-Object -First 1
+    if ($line) { ($line -replace "^export $Name=", '').Trim("'", '"') }
+}
+
+# A value of the lab's parts.env (public URLs, the systemd node, the container, haproxy; see tests/lab/README.md).
+function Get-LabPart([Parameter(Mandatory)] [string] $Name) {
+    $line = Get-Content (Join-Path $script:LabDir 'parts.env') -ErrorAction SilentlyContinue | Where-Object { $_ -match "^$Name=" } | Select-Object -First 1
+    if ($line) { $line.Substring($Name.Length + 1) }
+}
+
+# GET on a lab API over verified https (curl with the lab's CA): @{ Status; Body }.
+function Invoke-LabGet([Parameter(Mandatory)] [string] $Url, [Parameter(Mandatory)] [hashtable] $Headers) {
+    $h = foreach ($k in $Headers.Keys) { '-H'; "${k}: $($Headers[$k])" }
+    $out = & curl -s --cacert (Get-LabOpenrc OS_CACERT) -w "`n%{http_code}" @h $Url
+    $lines = @($out)
+    [pscustomobject]@{ Status = [int]$lines[-1]; Body = ($lines[0..($lines.Count - 2)] -join "`n") }
+}
+
+# The same, parsed from JSON; anything but 2xx throws.
+function Invoke-LabRest([Parameter(Mandatory)] [string] $Url, [Parameter(Mandatory)] [hashtable] $Headers) {
+    $r = Invoke-LabGet -Url $Url -Headers $Headers
+    if ($r.Status -lt 200 -or $r.Status -ge 300) { throw "GET $Url answered $($r.Status): $($r.Body)" }
+    $r.Body | ConvertFrom-Json
+}
+
+$script:LabAuthUrl = Get-LabOpenrc OS_AUTH_URL
+$script:LabCACert = Get-LabOpenrc OS_CACERT
 
 # A new token of the lab's admin, from the openstack client (not the module under test).
 function New-LabToken {
@@ -54,7 +84,7 @@ function New-LabToken {
 function Get-KeystoneTokenStatus([Parameter(Mandatory)] [string] $Token) {
     if (-not $script:KeystoneAskingToken) { $script:KeystoneAskingToken = New-LabToken }
     $headers = @{ 'X-Auth-Token' = $script:KeystoneAskingToken; 'X-Subject-Token' = $Token }
-    (Invoke-WebRequest -Uri 'http://127.0.0.1:5000/v3/auth/tokens' -Headers $headers -SkipHttpErrorCheck).StatusCode
+    (Invoke-LabGet -Url "$(Get-LabOpenrc OS_AUTH_URL)/auth/tokens" -Headers $headers).Status
 }
 
 # Why the Integration tests of a file cannot run here, or $null: build.ps1's reason (OSM_LAB_SKIP_REASON, where the lab

@@ -35,7 +35,7 @@ Describe 'Connect-OSCloud against the lab' -Tag Integration -Skip:$SkipLab {
 
     It 'refuses a wrong password with OSAuthenticationFailed' {
         $cred = [pscredential]::new('admin', (ConvertTo-SecureString 'wrong-password' -AsPlainText -Force))
-        { Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Credential $cred -ProjectName admin -ErrorAction Stop } |
+        { Connect-OSCloud -AuthUrl $LabAuthUrl -CACertFile $LabCACert -Credential $cred -ProjectName admin -ErrorAction Stop } |
             Should -Throw -ErrorId 'OSAuthenticationFailed,OpenStackMigration.Commands.ConnectOSCloudCommand'
     }
 
@@ -53,7 +53,7 @@ Describe 'Connect-OSCloud against the lab' -Tag Integration -Skip:$SkipLab {
         # A token Keystone has revoked (openstack token revoke, as another admin would).
         $token = New-LabToken
         $secure = ConvertTo-SecureString $token -AsPlainText -Force
-        $t = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token $secure -ProjectName admin -ErrorAction Stop
+        $t = Connect-OSCloud -AuthUrl $LabAuthUrl -CACertFile $LabCACert -Token $secure -ProjectName admin -ErrorAction Stop
         $t.AuthMethod | Should -Be 'Token'
         $t.ProjectName | Should -Be 'admin'
         Get-KeystoneTokenStatus $token | Should -Be 200
@@ -61,7 +61,7 @@ Describe 'Connect-OSCloud against the lab' -Tag Integration -Skip:$SkipLab {
         $LASTEXITCODE | Should -Be 0
         Get-KeystoneTokenStatus $token | Should -Be 404 -Because 'Keystone itself no longer knows the revoked token'
         $err = $null
-        try { Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token $secure -ProjectName admin -ErrorAction Stop } catch { $err = $_ }
+        try { Connect-OSCloud -AuthUrl $LabAuthUrl -CACertFile $LabCACert -Token $secure -ProjectName admin -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -Be 'OSAuthenticationFailed,OpenStackMigration.Commands.ConnectOSCloudCommand'
         $err.Exception.Message | Should -Match 'existing token'
         $err.Exception.Message.Contains($token) | Should -BeFalse
@@ -83,7 +83,7 @@ Describe 'Connect-OSCloud against the lab' -Tag Integration -Skip:$SkipLab {
     It 'refuses a token Keystone does not know, naming the token method (never the token)' {
         $bogus = 'gAAAAABnot-a-real-token'
         $err = $null
-        try { Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token (ConvertTo-SecureString $bogus -AsPlainText -Force) -ProjectName admin -ErrorAction Stop }
+        try { Connect-OSCloud -AuthUrl $LabAuthUrl -CACertFile $LabCACert -Token (ConvertTo-SecureString $bogus -AsPlainText -Force) -ProjectName admin -ErrorAction Stop }
         catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -Be 'OSAuthenticationFailed,OpenStackMigration.Commands.ConnectOSCloudCommand'
         $err.Exception.Message | Should -Match 'existing token'
@@ -129,7 +129,7 @@ Describe 'Get-OSHypervisor on the lab' -Tag Integration -Skip:$SkipLab {
     It 'agrees with Placement as the openstack client reads it' {
         $c1 = Get-OSHypervisor compute1
         $token = & bash -c "set -a; . '$LabDir/openrc'; openstack token issue -f value -c id"
-        $usages = (Invoke-RestMethod -Uri "http://127.0.0.1:8778/resource_providers/$($c1.Id)/usages" -Headers @{ 'X-Auth-Token' = $token }).usages
+        $usages = (Invoke-LabRest -Url "$(Get-LabPart OSM_LAB_PLACEMENT_URL)/resource_providers/$($c1.Id)/usages" -Headers @{ 'X-Auth-Token' = $token }).usages
         $c1.MemoryMB.Used | Should -Be $usages.MEMORY_MB
         $c1.Vcpu.Used | Should -Be $usages.VCPU
         $c1.DiskGB.Used | Should -Be $usages.DISK_GB
@@ -224,14 +224,14 @@ Describe 'No secret in any output stream' -Tag Integration -Skip:$SkipLab {
             $s = Connect-Lab -Verbose -Debug
             $s
             # -ErrorAction Stop: a failed connect throws out of this block and fails the test instead of joining the text.
-            $t = Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Token (ConvertTo-SecureString $token -AsPlainText -Force) -ProjectName admin -Verbose -Debug -ErrorAction Stop
+            $t = Connect-OSCloud -AuthUrl $LabAuthUrl -CACertFile $LabCACert -Token (ConvertTo-SecureString $token -AsPlainText -Force) -ProjectName admin -Verbose -Debug -ErrorAction Stop
             $t
             Get-OSComputeService -Session $t -Verbose -Debug -ErrorAction Stop
             Get-OSHypervisor -Verbose -Debug
             Get-OSInstance -AllProjects -Verbose -Debug
             Get-OSComputeService -Verbose -Debug
             $bad = [pscredential]::new('admin', (ConvertTo-SecureString "$password-x" -AsPlainText -Force))
-            try { Connect-OSCloud -AuthUrl http://127.0.0.1:5000/v3 -Credential $bad -ProjectName admin -Verbose -Debug -ErrorAction Stop } catch { $_ }
+            try { Connect-OSCloud -AuthUrl $LabAuthUrl -CACertFile $LabCACert -Credential $bad -ProjectName admin -Verbose -Debug -ErrorAction Stop } catch { $_ }
             Get-OSInstance -Id nope -Verbose -Debug -ErrorAction Continue
         } *>&1
         $text = ($all | ForEach-Object {
@@ -248,7 +248,7 @@ Describe 'No secret in any output stream' -Tag Integration -Skip:$SkipLab {
         $sessions[1].IsClosed | Should -BeFalse
         @($all | Where-Object { $_ -is [OpenStackMigration.Model.ComputeService] }).Count | Should -BeGreaterOrEqual 6 -Because 'Get-OSComputeService ran once with each session'
         $text.Length | Should -BeGreaterThan 1000
-        $text | Should -Match 'POST http://127.0.0.1:5000/v3/auth/tokens' -Because 'Debug shows the requests'
+        $text | Should -Match "POST $([regex]::Escape($LabAuthUrl))/auth/tokens" -Because 'Debug shows the requests'
         $text.Contains($password) | Should -BeFalse
         $text.Contains($token) | Should -BeFalse
     }

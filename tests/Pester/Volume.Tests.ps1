@@ -14,7 +14,7 @@ BeforeAll {
     # Cinder's own view of a volume's attachments, read with curl: not through the module under test.
     function Get-CinderAttachmentHosts([string] $VolumeId) {
         $endpoint = ($Session.Catalog | Where-Object { $_.ServiceType -eq 'volumev3' -and $_.Interface -eq 'public' }).Url
-        $volume = (Invoke-RestMethod -Uri "$endpoint/volumes/$VolumeId" -Headers @{ 'X-Auth-Token' = $Token; 'OpenStack-API-Version' = 'volume 3.27' }).volume
+        $volume = (Invoke-LabRest -Url "$endpoint/volumes/$VolumeId" -Headers @{ 'X-Auth-Token' = $Token; 'OpenStack-API-Version' = 'volume 3.27' }).volume
         [pscustomobject]@{ Status = $volume.status; Hosts = @($volume.attachments | ForEach-Object host_name) }
     }
 
