@@ -11,7 +11,7 @@ namespace OpenStackMigration.Maintenance
 {
     /// <summary>
     /// Empties a host: disables its compute service with the reason, plans every move (<see cref="MigrationPlanner"/>),
-    /// runs them through <see cref="MigrationBatch"/> under the throttle, records each instance in the state file as it
+    /// runs them through <see cref="MigrationBatch"/> under its throttle, records each instance in the state file as it
     /// starts and as it settles, and ends by listing what is still on the host. A rerun reads the state file, asks Nova
     /// where every instance really is, and carries on.
     /// </summary>
@@ -73,7 +73,9 @@ namespace OpenStackMigration.Maintenance
             await DisableAsync(request, state, sink, cancellationToken).ConfigureAwait(false);
             await ReconcileAsync(request, ledger, sink, cancellationToken).ConfigureAwait(false);
 
-            var batch = new MigrationBatch(_api, _api, _watch, _now, _delay) { ThrottleLimit = 1 };
+            // The batch's throttle is the only one: it marks each migration in flight as it takes a place and records
+            // its outcome before giving the place up, so the state file says exactly which migrations were started.
+            var batch = new MigrationBatch(_api, _api, _watch, _now, _delay) { ThrottleLimit = request.ThrottleLimit, ReportsBatchProgress = false };
             var tried = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             try
             {
@@ -101,26 +103,12 @@ namespace OpenStackMigration.Maintenance
 
                     ledger.Save();
                     ledger.Report(sink);
-
-                    // The throttle is kept here, not in MigrationBatch, so the state file says exactly which migrations were started.
-                    using var gate = new SemaphoreSlim(request.ThrottleLimit);
-                    var running = moves.Select(async item =>
-                    {
-                        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                        try
-                        {
-                            // A waiter can be handed the gate in the instant Ctrl+C cancels it: start nothing then.
-                            cancellationToken.ThrowIfCancellationRequested();
-                            var migration = ToMigration(request, item);
-                            ledger.MarkStarted(migration, _now(), sink);
-                            await batch.RunAsync(new[] { migration }, outcome => Settle(request, ledger, outcome, onSettled, sink), sink, cancellationToken).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            gate.Release();
-                        }
-                    }).ToList();
-                    await Task.WhenAll(running).ConfigureAwait(false);
+                    await batch.RunAsync(
+                        moves.Select(item => ToMigration(request, item)).ToList(),
+                        started => ledger.MarkStarted(started, _now(), sink),
+                        outcome => Settle(request, ledger, outcome, onSettled, sink),
+                        sink,
+                        cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException)
