@@ -93,7 +93,7 @@ namespace OpenStackMigration.Tests.Maintenance
                 Runs = 1,
                 Instances =
                 {
-                    Recorded("done", MaintenanceOutcome.Moved, "compute1", attempts: 1),
+                    Recorded("done", MaintenanceOutcome.Moved, "compute1", attempts: 1, started: ScriptedCloud.Start.AddMinutes(-4), reason: "Moved by the first run."),
                     Recorded("running", MaintenanceOutcome.InFlight, "compute3", attempts: 1, started: ScriptedCloud.Start.AddMinutes(-1)),
                     Recorded("busy", MaintenanceOutcome.Pending, "compute1", attempts: 0),
 
@@ -118,6 +118,8 @@ namespace OpenStackMigration.Tests.Maintenance
             Assert.Equal(MaintenanceOutcome.Moved, running.Outcome);
             Assert.Equal("compute3", running.CurrentHost);
             Assert.StartsWith("Found on compute3 (ACTIVE) when resuming", running.Reason);
+            Assert.DoesNotContain("done", cloud.Reads);
+            Assert.Equal("Moved by the first run.", report.Instances.Single(r => r.InstanceName == "done").Reason);
             Assert.Equal(2, MaintenanceStateStore.Load(StatePath)!.Runs);
         }
 
@@ -228,8 +230,9 @@ namespace OpenStackMigration.Tests.Maintenance
             Assert.False(report.IsEmpty);
         }
 
-        private static MaintenanceInstanceRecord Recorded(string name, MaintenanceOutcome outcome, string host, int attempts, DateTimeOffset? started = null) => new MaintenanceInstanceRecord
+        private static MaintenanceInstanceRecord Recorded(string name, MaintenanceOutcome outcome, string host, int attempts, DateTimeOffset? started = null, string reason = "") => new MaintenanceInstanceRecord
         {
+            Reason = reason,
             InstanceId = "id-" + name,
             InstanceName = name,
             Outcome = outcome,
