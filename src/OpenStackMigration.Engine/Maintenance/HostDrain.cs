@@ -77,16 +77,22 @@ namespace OpenStackMigration.Maintenance
             // its outcome before giving the place up, so the state file says exactly which migrations were started.
             var batch = new MigrationBatch(_api, _api, _watch, _now, _delay) { ThrottleLimit = request.ThrottleLimit, ReportsBatchProgress = false };
             var tried = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var warned = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             try
             {
                 for (var round = 1; round <= request.MaxRounds; round++)
                 {
                     await WaitWhileBusyAsync(request, sink, cancellationToken).ConfigureAwait(false);
                     var plan = await PlanAsync(request, sink, cancellationToken).ConfigureAwait(false);
-                    foreach (var item in plan.Items.Where(i => !i.CanMigrate))
+                    // An instance tried in an earlier round keeps that try's outcome: a later plan would replace Nova's reason
+                    // for a failed migration with "it is ERROR". One warning per instance, however many rounds plan it again.
+                    foreach (var item in plan.Items.Where(i => !i.CanMigrate && !tried.Contains(i.InstanceId)))
                     {
                         ledger.MarkUnplaceable(item);
-                        sink.Warning($"{item.InstanceName} stays on {host}: {item.Reason}");
+                        if (warned.Add(item.InstanceId))
+                        {
+                            sink.Warning($"{item.InstanceName} stays on {host}: {item.Reason}");
+                        }
                     }
 
                     var moves = plan.Items.Where(i => i.CanMigrate && tried.Add(i.InstanceId)).ToList();

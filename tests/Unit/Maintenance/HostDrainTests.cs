@@ -175,6 +175,41 @@ namespace OpenStackMigration.Tests.Maintenance
             Assert.Equal(failed.Reason, MaintenanceStateStore.Load(StatePath)!.Instances.Single(r => r.InstanceName == "vm2").Reason);
         }
 
+        [Fact]
+        public async Task AMigrationThatLeavesTheInstanceInErrorKeepsNovasReasonThroughTheLaterRounds()
+        {
+            var cloud = new ScriptedCloud();
+            cloud.Add("vm1", "compute2");
+            cloud.Add("vm2", "compute2");
+            cloud.Failures["vm2"] = "Unexpected error while copying the disk of vm2.";
+            cloud.FailToError.Add("vm2");
+            var sink = new CollectingSink();
+
+            var report = await Run(cloud, Request(), sink: sink);
+
+            var failed = report.Instances.Single(r => r.InstanceName == "vm2");
+            Assert.Equal(MaintenanceOutcome.Failed, failed.Outcome);
+            Assert.Equal(MigrationVerdict.Failed, failed.Verdict);
+            Assert.Contains("failed: Unexpected error while copying the disk of vm2.", failed.Reason);
+            Assert.Equal("ERROR", failed.InstanceStatus);
+            Assert.Single(sink.Warnings, w => w.StartsWith("vm2 stays on compute2", StringComparison.Ordinal));
+            Assert.Equal(new[] { "vm2 (ERROR)" }, report.RemainingInstances);
+        }
+
+        [Fact]
+        public async Task AnInstanceNoDestinationCanTakeIsReportedOnceWhateverTheRounds()
+        {
+            var cloud = new ScriptedCloud();
+            cloud.Add("vm1", "compute2");
+            cloud.Add("off", "compute2", status: ServerStatus.Shutoff);
+            var sink = new CollectingSink();
+
+            var report = await Run(cloud, Request(), sink: sink);
+
+            Assert.Equal(MaintenanceOutcome.Unplaceable, report.Instances.Single(r => r.InstanceName == "off").Outcome);
+            Assert.Single(sink.Warnings, w => w.StartsWith("off stays on compute2", StringComparison.Ordinal));
+        }
+
         [Theory]
         [InlineData(3, true)]
         [InlineData(1, false)]

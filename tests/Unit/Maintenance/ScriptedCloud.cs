@@ -59,6 +59,9 @@ namespace OpenStackMigration.Tests.Maintenance
         /// <summary>Instances whose migrations fail, with the details Nova's failed event gives.</summary>
         public Dictionary<string, string> Failures { get; } = new Dictionary<string, string>();
 
+        /// <summary>Instances that a failed migration leaves in ERROR (otherwise Nova rolls them back to ACTIVE).</summary>
+        public HashSet<string> FailToError { get; } = new HashSet<string>();
+
         /// <summary>Called (outside the cloud's lock) with the instance's name each time Nova accepts a migration.</summary>
         public Action<string>? OnMigrate { get; set; }
 
@@ -87,8 +90,8 @@ namespace OpenStackMigration.Tests.Maintenance
             return Copy(_vms.Single(v => v.Server.Name == name).Server);
         });
 
-        /// <summary>An ACTIVE m1.tiny on the host; busy with <paramref name="task"/> (status <paramref name="status"/>) for <paramref name="busyFor"/> when given.</summary>
-        public void Add(string name, string host, string? task = null, TimeSpan? busyFor = null, ServerStatus status = ServerStatus.Reboot)
+        /// <summary>An m1.tiny on the host, ACTIVE unless <paramref name="status"/> says otherwise; busy with <paramref name="task"/> (REBOOT by default) for <paramref name="busyFor"/> when given, ACTIVE after.</summary>
+        public void Add(string name, string host, string? task = null, TimeSpan? busyFor = null, ServerStatus? status = null)
         {
             lock (_lock)
             {
@@ -104,11 +107,11 @@ namespace OpenStackMigration.Tests.Maintenance
                     Updated = _now,
                 });
                 _vms.Add(vm);
+                vm.Server.Status = status ?? (task != null ? ServerStatus.Reboot : ServerStatus.Active);
+                vm.Server.StatusText = vm.Server.Status.ToString().ToUpperInvariant();
                 if (task != null)
                 {
                     vm.Server.TaskState = task;
-                    vm.Server.Status = status;
-                    vm.Server.StatusText = status.ToString().ToUpperInvariant();
                     vm.Until = _now + (busyFor ?? TimeSpan.FromDays(1));
                     vm.Then = () => Idle(vm);
                 }
@@ -333,6 +336,11 @@ namespace OpenStackMigration.Tests.Maintenance
                 {
                     record.Status = "error";
                     action.Events = new[] { new InstanceActionEvent { Event = "compute_live_migration", Result = "Error", Host = source, Details = why } };
+                    if (FailToError.Contains(vm.Server.Name))
+                    {
+                        vm.Server.Status = ServerStatus.Error;
+                        vm.Server.StatusText = "ERROR";
+                    }
                 }
                 else
                 {
