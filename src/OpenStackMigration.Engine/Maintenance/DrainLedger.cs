@@ -53,21 +53,27 @@ namespace OpenStackMigration.Maintenance
         /// <summary>The plan found no destination for it: it stays where it is.</summary>
         public void MarkUnplaceable(MigrationPlanItem item)
         {
-            var record = RecordFor(item.InstanceId, item.InstanceName);
-            record.Outcome = MaintenanceOutcome.Unplaceable;
-            record.CurrentHost = HostName;
-            record.InstanceStatus = item.InstanceStatus;
-            record.Reason = item.Reason;
+            lock (_lock)
+            {
+                var record = RecordFor(item.InstanceId, item.InstanceName);
+                record.Outcome = MaintenanceOutcome.Unplaceable;
+                record.CurrentHost = HostName;
+                record.InstanceStatus = item.InstanceStatus;
+                record.Reason = item.Reason;
+            }
         }
 
         /// <summary>Planned in this round, not started yet.</summary>
         public void MarkPending(MigrationPlanItem item)
         {
-            var record = RecordFor(item.InstanceId, item.InstanceName);
-            record.Outcome = MaintenanceOutcome.Pending;
-            record.PlannedHost = item.DestinationHost;
-            record.Kind = item.Kind;
-            record.Reason = item.Reason;
+            lock (_lock)
+            {
+                var record = RecordFor(item.InstanceId, item.InstanceName);
+                record.Outcome = MaintenanceOutcome.Pending;
+                record.PlannedHost = item.DestinationHost;
+                record.Kind = item.Kind;
+                record.Reason = item.Reason;
+            }
         }
 
         /// <summary>Written before Nova is asked, so an interrupted run knows which migrations it may have started.</summary>
