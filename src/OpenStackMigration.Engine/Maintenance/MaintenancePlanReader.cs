@@ -47,6 +47,12 @@ namespace OpenStackMigration.Maintenance
         public async Task<MigrationPlan> PlanAsync(PlanRequest request, IEngineSink sink, CancellationToken cancellationToken)
         {
             var input = await ReadAsync(request, sink, cancellationToken).ConfigureAwait(false);
+            return Plan(input, sink);
+        }
+
+        /// <summary>Plans over input already read, and says on Verbose what the plan is and why.</summary>
+        internal static MigrationPlan Plan(PlannerInput input, IEngineSink sink)
+        {
             var plan = MigrationPlanner.Plan(input);
             sink.Verbose($"{plan.Goal} plan for {string.Join(", ", plan.SourceHosts)}: {plan.PlacedCount} move(s), {plan.UnplaceableCount} instance(s) without a destination, destinations considered: {string.Join(", ", plan.DestinationHosts)}.");
             foreach (var host in plan.Hosts)

@@ -38,8 +38,34 @@ namespace OpenStackMigration.Migration
         Task<IReadOnlyList<VolumeAttachmentCheck>?> CheckVolumesAsync(string id, IReadOnlyList<string> volumeIds, string expectedHost, IEngineSink sink, CancellationToken cancellationToken);
     }
 
+    /// <summary>What a batch reads and checks before it starts a migration; an interface so a batch is tested without a cloud.</summary>
+    internal interface IMigrationChecks
+    {
+        /// <summary>Reads what the checks need once, so each later check only reads the destination's capacity.</summary>
+        Task PreloadAsync(IEngineSink sink, CancellationToken cancellationToken);
+
+        /// <summary>The pre-flight checks of one instance against one destination (null: the scheduler picks).</summary>
+        Task<MigrationCheckReport> CheckAsync(Instance instance, MigrationKind kind, string? destinationHost, BlockMigrationMode blockMigration, bool freshCapacity, IEngineSink sink, CancellationToken cancellationToken);
+    }
+
+    /// <summary>The real checks: <see cref="MigrationTargetReader"/> over a session.</summary>
+    internal sealed class TargetReaderChecks : IMigrationChecks
+    {
+        private readonly MigrationTargetReader _reader;
+
+        public TargetReaderChecks(CloudSession session)
+        {
+            _reader = new MigrationTargetReader(session);
+        }
+
+        public Task PreloadAsync(IEngineSink sink, CancellationToken cancellationToken) => _reader.PreloadAsync(sink, cancellationToken);
+
+        public Task<MigrationCheckReport> CheckAsync(Instance instance, MigrationKind kind, string? destinationHost, BlockMigrationMode blockMigration, bool freshCapacity, IEngineSink sink, CancellationToken cancellationToken) =>
+            _reader.CheckAsync(instance, kind, destinationHost, blockMigration, freshCapacity, sink, cancellationToken);
+    }
+
     /// <summary>The real thing: Nova through a session.</summary>
-    internal sealed class NovaMigrationApi : IMigrationApi
+    internal class NovaMigrationApi : IMigrationApi
     {
         private readonly NovaClient _nova;
         private readonly CinderClient _cinder;

@@ -36,21 +36,40 @@ namespace OpenStackMigration.Migration
     public sealed class MigrationBatch
     {
         private const string BatchKey = "migration-batch";
-        private readonly MigrationTargetReader _reader;
+        private readonly IMigrationApi _api;
+        private readonly IMigrationChecks _checks;
         private readonly MigrationRunner _runner;
+        private readonly Func<DateTimeOffset> _now;
 
         /// <summary>Creates a batch over a session.</summary>
         public MigrationBatch(CloudSession session, MigrationWatchOptions? options = null)
+            : this(new NovaMigrationApi(session), new TargetReaderChecks(session), options, null, null)
         {
-            _reader = new MigrationTargetReader(session);
-            _runner = new MigrationRunner(session, options);
+        }
+
+        internal MigrationBatch(IMigrationApi api, IMigrationChecks checks, MigrationWatchOptions? options, Func<DateTimeOffset>? now, Func<TimeSpan, CancellationToken, Task>? delay)
+        {
+            _api = api;
+            _checks = checks;
+            _now = now ?? (() => DateTimeOffset.UtcNow);
+            _runner = new MigrationRunner(api, options, _now, delay);
         }
 
         /// <summary>How many migrations run at once.</summary>
         public int ThrottleLimit { get; set; } = 4;
 
+        /// <summary>False for a caller with a progress activity of its own: the batch then adds none, and each migration's activity stands alone.</summary>
+        internal bool ReportsBatchProgress { get; set; } = true;
+
         /// <summary>Runs every request; <paramref name="onOutcome"/> is called (from any thread) as each ends.</summary>
-        public async Task RunAsync(IReadOnlyList<MigrationRequest> requests, Action<MigrationOutcome> onOutcome, IEngineSink sink, CancellationToken cancellationToken)
+        public Task RunAsync(IReadOnlyList<MigrationRequest> requests, Action<MigrationOutcome> onOutcome, IEngineSink sink, CancellationToken cancellationToken) =>
+            RunAsync(requests, null, onOutcome, sink, cancellationToken);
+
+        /// <summary>
+        /// Runs every request. <paramref name="onStarting"/> is called as a request takes its place under the throttle, before anything
+        /// is asked of Nova; <paramref name="onOutcome"/> as it ends, before its place is given to the next. Both from any thread.
+        /// </summary>
+        internal async Task RunAsync(IReadOnlyList<MigrationRequest> requests, Action<MigrationRequest>? onStarting, Action<MigrationOutcome> onOutcome, IEngineSink sink, CancellationToken cancellationToken)
         {
             if (requests.Count == 0)
             {
@@ -58,7 +77,7 @@ namespace OpenStackMigration.Migration
             }
 
             var waiting = requests.Any(r => r.Wait);
-            var nested = waiting && requests.Count > 1;
+            var nested = ReportsBatchProgress && waiting && requests.Count > 1;
             _runner.ParentProgressKey = nested ? BatchKey : null;
             var activity = $"Moving {requests.Count} instances ({Math.Min(ThrottleLimit, requests.Count)} at a time)";
             var done = 0;
@@ -78,28 +97,35 @@ namespace OpenStackMigration.Migration
                 var tasks = requests.Select(async request =>
                 {
                     await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    MigrationOutcome outcome;
                     try
                     {
-                        outcome = new MigrationOutcome(request, await RunOneAsync(request, sink, cancellationToken).ConfigureAwait(false), null);
-                    }
-                    catch (Exception e) when (!(e is OperationCanceledException))
-                    {
-                        outcome = new MigrationOutcome(request, null, e);
+                        // A waiter can be handed its place in the instant the token is cancelled: start nothing then.
+                        cancellationToken.ThrowIfCancellationRequested();
+                        onStarting?.Invoke(request);
+                        MigrationOutcome outcome;
+                        try
+                        {
+                            outcome = new MigrationOutcome(request, await RunOneAsync(request, sink, cancellationToken).ConfigureAwait(false), null);
+                        }
+                        catch (Exception e) when (!(e is OperationCanceledException))
+                        {
+                            outcome = new MigrationOutcome(request, null, e);
+                        }
+
+                        Interlocked.Increment(ref done);
+                        if (outcome.Result == null || !outcome.Result.IsSuccess)
+                        {
+                            Interlocked.Increment(ref failed);
+                        }
+
+                        // Handed over before the place is freed, so a caller that records what is in flight never counts more than the limit.
+                        onOutcome(outcome);
+                        ReportBatch();
                     }
                     finally
                     {
                         gate.Release();
                     }
-
-                    Interlocked.Increment(ref done);
-                    if (outcome.Result == null || !outcome.Result.IsSuccess)
-                    {
-                        Interlocked.Increment(ref failed);
-                    }
-
-                    onOutcome(outcome);
-                    ReportBatch();
                 }).ToList();
                 await Task.WhenAll(tasks).ConfigureAwait(false);
             }
@@ -117,18 +143,18 @@ namespace OpenStackMigration.Migration
         private async Task<MigrationResult> RunOneAsync(MigrationRequest request, IEngineSink sink, CancellationToken cancellationToken)
         {
             // Independent reads go out together: the verdict on a quick migration is mostly these round trips.
-            var refresh = request.InstanceIsFresh ? Task.FromResult(request.Instance) : _reader.GetInstanceAsync(request.Instance.Id, sink, cancellationToken);
-            var preload = request.SkipPreflight ? Task.CompletedTask : _reader.PreloadAsync(sink, cancellationToken);
+            var refresh = request.InstanceIsFresh ? Task.FromResult(request.Instance) : _api.GetServerAsync(request.Instance.Id, sink, cancellationToken);
+            var preload = request.SkipPreflight ? Task.CompletedTask : _checks.PreloadAsync(sink, cancellationToken);
             var known = _runner.ReadKnownMigrationsAsync(request.Instance.Id, request.Kind, sink, cancellationToken);
             request.Instance = await refresh.ConfigureAwait(false);
             await preload.ConfigureAwait(false);
             MigrationCheckReport? report = null;
             if (!request.SkipPreflight)
             {
-                report = await _reader.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
+                report = await _checks.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
                 if (!report.CanMigrate)
                 {
-                    var now = DateTimeOffset.UtcNow;
+                    var now = _now();
                     return new MigrationResult
                     {
                         InstanceId = request.Instance.Id,
@@ -159,7 +185,7 @@ namespace OpenStackMigration.Migration
             if (result.Verdict == MigrationVerdict.Failed && request.DestinationHost != null && NovaGaveNoReason(result))
             {
                 // "No valid host was found" says nothing a person can act on: the checks usually can.
-                var diagnosis = await _reader.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
+                var diagnosis = await _checks.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
                 result.Checks ??= diagnosis;
                 var causes = diagnosis.Checks.Where(c => c.Result == MigrationCheckResult.Failed).Select(c => c.Reason).ToList();
                 if (causes.Count > 0)
