@@ -50,7 +50,7 @@ namespace OpenStackMigration.Commands
 
                 if (service.Status != ServiceStatus.Enabled)
                 {
-                    service = RunEngine((sink, token) => inventory.Nova.SetServiceStatusAsync(service, true, null, sink, token));
+                    service = RunEngine((sink, token) => inventory.SetComputeServiceStatusAsync(service, true, null, sink, token));
                 }
 
                 WriteVerbose($"The compute service on {HostName} is {service.Status}.");

@@ -29,12 +29,6 @@ namespace OpenStackMigration.Inventory
         /// <summary>The session.</summary>
         public CloudSession Session { get; }
 
-        /// <summary>
-        /// The Nova client. Kept only for Stop-OSHostMaintenance, which still enables the service through it;
-        /// use <see cref="SetComputeServiceStatusAsync"/> instead. Remove once that caller has moved.
-        /// </summary>
-        public NovaClient Nova => _nova;
-
         /// <summary>Hypervisors whose node or host name matches any of the wildcard patterns (all when none), with capacity.</summary>
         public async Task<IReadOnlyList<Hypervisor>> GetHypervisorsAsync(IReadOnlyCollection<string>? namePatterns, bool withCapacity, int parallelism, IEngineSink sink, CancellationToken cancellationToken)
         {

@@ -53,12 +53,12 @@ namespace OpenStackMigration.Maintenance
         public Task<ComputeService> GetComputeServiceAsync(string host, IEngineSink sink, CancellationToken cancellationToken) => _inventory.GetComputeServiceAsync(host, sink, cancellationToken);
 
         public Task<ComputeService> SetServiceStatusAsync(ComputeService service, bool enable, string? reason, IEngineSink sink, CancellationToken cancellationToken) =>
-            _inventory.Nova.SetServiceStatusAsync(service, enable, reason, sink, cancellationToken);
+            _inventory.SetComputeServiceStatusAsync(service, enable, reason, sink, cancellationToken);
 
         public async Task<IReadOnlyList<Instance>> ListHostInstancesAsync(string host, IEngineSink sink, CancellationToken cancellationToken)
         {
             var found = new List<Instance>();
-            await _inventory.Nova.ListServersAsync(new ServerQuery { AllProjects = true, Host = host }, page => found.AddRange(page), sink, cancellationToken).ConfigureAwait(false);
+            await _inventory.GetInstancesAsync(null, host, true, found.Add, sink, cancellationToken).ConfigureAwait(false);
             return found;
         }
 
