@@ -200,7 +200,7 @@ Describe 'A user without the admin role' -Tag Integration -Skip:$SkipLab {
         $memberPassword = [guid]::NewGuid().ToString()
         & bash -c "set -a; . '$LabDir/openrc'; openstack user show osm-member >/dev/null 2>&1 || openstack user create --domain Default --password '$memberPassword' osm-member >/dev/null; openstack user set --password '$memberPassword' osm-member; openstack role add --user osm-member --project admin member" 2>&1 | Out-Null
         $cred = [pscredential]::new('osm-member', (ConvertTo-SecureString $memberPassword -AsPlainText -Force))
-        $Member = Connect-OSCloud -AuthUrl (Get-Content (Join-Path $LabDir 'openrc') | Where-Object { $_ -match '^export OS_AUTH_URL=' } | ForEach-Object { ($_ -replace '^export OS_AUTH_URL=', '').Trim("'", '"') }) -Credential $cred -ProjectName admin
+        $Member = Connect-OSCloud -AuthUrl (Get-LabOpenrc OS_AUTH_URL) -CACertFile (Get-LabOpenrc OS_CACERT) -Credential $cred -ProjectName admin
         $null = Connect-Lab
     }
 
