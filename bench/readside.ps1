@@ -51,7 +51,7 @@ function Write-Floor {
         if (-not $IsWindows) { & chmod 600 $body }
         @{ auth = @{ identity = @{ methods = @('password'); password = @{ user = @{ name = $labEnv.OS_USERNAME; domain = @{ name = $labEnv.OS_USER_DOMAIN_NAME }; password = $labEnv.OS_PASSWORD } } }
                      scope = @{ project = @{ name = $labEnv.OS_PROJECT_NAME; domain = @{ name = $labEnv.OS_PROJECT_DOMAIN_NAME } } } } } | ConvertTo-Json -Depth 8 | Set-Content $body
-        $keystone = Get-Median (Measure-Process curl @('-s', '-o', '/dev/null', '-H', 'Content-Type: application/json', '--data', "@$body", "$($labEnv.OS_AUTH_URL)/auth/tokens") -Runs $Runs)
+        $keystone = Get-Median (Measure-Process curl @('-s', '-o', '/dev/null', '--cacert', $labEnv.OS_CACERT, '-H', 'Content-Type: application/json', '--data', "@$body", "$($labEnv.OS_AUTH_URL)/auth/tokens") -Runs $Runs)
     }
     finally { Remove-Item $body -ErrorAction SilentlyContinue }
     Write-Host 'Fixed costs of a whole process (medians):'
