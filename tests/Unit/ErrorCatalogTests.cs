@@ -59,6 +59,12 @@ namespace OpenStackMigration.Tests
                 .Select(x => $"{x.File}: {x.Id} raised as {x.Kind}, catalogued as {catalog[x.Id]}")
                 .ToList();
             Assert.Empty(wrong);
+
+            // An id raised with a computed kind would have a kind per path: the kind after an id literal is a literal too.
+            var computed = Sources()
+                .SelectMany(s => Regex.Matches(s.Text, @"Exception\(\s*""(OS[A-Z]\w+)""\s*,(?>\s*)(?!FailureKind\.\w+\s*,)([^,]{0,60})").Cast<Match>().Select(m => $"{s.File}: {m.Groups[1].Value} raised with kind '{m.Groups[2].Value.Trim()}'"))
+                .ToList();
+            Assert.Empty(computed);
         }
     }
 }

@@ -49,13 +49,17 @@ namespace OpenStackMigration.Migration
             {
                 var history = await HistoryOfAsync(instanceId, sink, cancellationToken).ConfigureAwait(false);
                 var known = migrationId.HasValue ? history.FirstOrDefault(m => m.Id == migrationId.Value) : null;
-                var what = migrationId.HasValue ? $"Migration {migrationId}" : $"Instance {instanceId}";
+                if (known == null && migrationId.HasValue)
+                {
+                    throw new OpenStackMigrationException("OSMigrationNotFound", FailureKind.NotFound, $"Migration {migrationId} of instance {instanceId} does not exist.") { Target = instanceId };
+                }
+
                 throw new OpenStackMigrationException(
                     "OSMigrationNotInProgress",
-                    known == null && migrationId.HasValue ? FailureKind.NotFound : FailureKind.InvalidState,
+                    FailureKind.InvalidState,
                     known != null
                         ? $"Migration {known.Id} of instance {instanceId} is not in progress: it is '{known.Status}'."
-                        : migrationId.HasValue ? $"{what} of instance {instanceId} does not exist." : $"{what} has no live migration in progress.")
+                        : $"Instance {instanceId} has no live migration in progress.")
                 { Target = instanceId };
             }
 
