@@ -161,7 +161,7 @@ namespace OpenStackMigration.Commands
                     WriteObject(s);
                     if (s.ErrorId != null && reported.Add(s.ComputerName + "\n" + s.Service))
                     {
-                        WriteFailure(new OpenStackMigrationException(s.ErrorId, s.ErrorKind ?? FailureKind.CommandFailed, s.Error ?? s.ErrorId), s.ComputerName);
+                        WriteResultFailure(s.ErrorId, s.ErrorKind, s.Error, s.ComputerName);
                     }
                 });
         }
@@ -171,8 +171,12 @@ namespace OpenStackMigration.Commands
         {
             foreach (var r in results.Where(r => r.ErrorId != null))
             {
-                WriteFailure(new OpenStackMigrationException(r.ErrorId!, r.ErrorKind ?? FailureKind.CommandFailed, r.Error ?? r.ErrorId!), r.ComputerName + ":" + r.Path);
+                WriteResultFailure(r.ErrorId!, r.ErrorKind, r.Error, r.ComputerName + ":" + r.Path);
             }
         }
+
+        /// <summary>Writes the error a result object carries, with the id and kind decided where it was raised.</summary>
+        protected void WriteResultFailure(string errorId, FailureKind? kind, string? message, object target) =>
+            WriteFailure(new OpenStackMigrationException(errorId, kind ?? FailureKind.CommandFailed, message ?? errorId), target);
     }
 }

@@ -85,7 +85,7 @@ namespace OpenStackMigration.Commands
                 RollingRestart.RestartAsync(pool, nodes, options, new ServiceRestarter(), r => { results.Enqueue(r); emit(r); }, sink, token));
             foreach (var r in results.Where(r => r.ErrorId != null))
             {
-                WriteFailure(new OpenStackMigrationException(r.ErrorId!, r.ErrorKind ?? FailureKind.CommandFailed, r.Error!), r.ComputerName);
+                WriteResultFailure(r.ErrorId!, r.ErrorKind, r.Error, r.ComputerName);
             }
         }
     }

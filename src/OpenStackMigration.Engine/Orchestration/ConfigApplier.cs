@@ -111,25 +111,18 @@ namespace OpenStackMigration.Orchestration
             IEngineSink sink, CancellationToken cancellationToken)
         {
             await WriteAsync(pool, plans.Where(approved.Contains), sink, cancellationToken).ConfigureAwait(false);
-            var done = new List<(RestartStep Step, OSServiceRestart Result)>();
-            string? failed = null;
-            foreach (var step in node.Steps)
-            {
-                // Only what a written file needs: a plan that failed or was declined restarts nothing.
-                if (step.Plan == null || !approved.Contains(step.Plan) || !step.Plan.Results.Any(r => r.BackupPath != null)) continue;
-                var backup = step.Plan.Results.First(r => r.BackupPath != null).BackupPath;
-                string restore = $"restore the previous file ('cp -p {backup} {step.Plan.File.Path}')";
-                var result = failed == null
-                    ? await _restarter.RestartAsync(pool.Session(node.Target), step.Service, step.Request, options, node.Order, restore, sink, cancellationToken).ConfigureAwait(false)
-                    : RollingRestart.Halted(ServiceRestarter.Describe(node.ComputerName, step.Service, step.Request, node.Order), node.ComputerName, failed);
-                if (result.Error != null)
-                {
-                    failed ??= step.Service.Name;
-                    sink.Warning(result.Error);
-                }
-
-                done.Add((step, result));
-            }
+            // Only what a written file needs: a plan that failed or was declined restarts nothing.
+            var needed = node.Steps.Where(s => s.Plan != null && approved.Contains(s.Plan) && s.Plan.Results.Any(r => r.BackupPath != null));
+            var done = await RollingRestart.RestartStepsAsync(
+                pool,
+                node,
+                needed,
+                step => $"restore the previous file ('cp -p {step.Plan!.Results.First(r => r.BackupPath != null).BackupPath} {step.Plan.File.Path}')",
+                options,
+                _restarter,
+                sink,
+                cancellationToken).ConfigureAwait(false);
+            foreach (var (_, result) in done.Where(d => d.Result.Error != null)) sink.Warning(result.Error!);
 
             foreach (var plan in plans.Where(p => p.Results.Any(r => r.BackupPath != null)))
             {
@@ -148,7 +141,7 @@ namespace OpenStackMigration.Orchestration
                 }
             }
 
-            return failed == null;
+            return done.All(d => d.Result.Error == null);
         }
 
         private static string Summary(OSServiceRestart r) =>

@@ -144,23 +144,36 @@ namespace OpenStackMigration.Orchestration
                 options.RollingLimit,
                 async (node, ct) =>
                 {
-                    string? failedService = null;
-                    foreach (var step in node.Steps)
-                    {
-                        var r = failedService == null
-                            ? await restarter.RestartAsync(pool.Session(node.Target), step.Service, step.Request, options, node.Order, null, sink, ct).ConfigureAwait(false)
-                            : Halted(ServiceRestarter.Describe(node.ComputerName, step.Service, step.Request, node.Order), node.ComputerName, failedService);
-                        if (r.Error != null) failedService ??= step.Service.Name;
-                        emit(r);
-                    }
-
-                    return failedService == null;
+                    var done = await RestartStepsAsync(pool, node, node.Steps, step => null, options, restarter, sink, ct).ConfigureAwait(false);
+                    foreach (var (_, r) in done) emit(r);
+                    return done.All(d => d.Result.Error == null);
                 },
                 (node, failedAt) =>
                 {
                     foreach (var d in node.Describe()) emit(Halted(d, failedAt.ComputerName, null));
                 },
                 cancellationToken);
+
+        /// <summary>
+        /// Restarts <paramref name="steps"/> of one node in order; after the first failure the rest are not run but
+        /// marked halted. <paramref name="restore"/> names each step's way back (the backup), or null.
+        /// </summary>
+        internal static async Task<List<(RestartStep Step, OSServiceRestart Result)>> RestartStepsAsync(NodePool pool, NodeRestart node, IEnumerable<RestartStep> steps,
+            Func<RestartStep, string?> restore, RestartOptions options, ServiceRestarter restarter, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var done = new List<(RestartStep, OSServiceRestart)>();
+            string? failed = null;
+            foreach (var step in steps)
+            {
+                var result = failed == null
+                    ? await restarter.RestartAsync(pool.Session(node.Target), step.Service, step.Request, options, node.Order, restore(step), sink, cancellationToken).ConfigureAwait(false)
+                    : Halted(ServiceRestarter.Describe(node.ComputerName, step.Service, step.Request, node.Order), node.ComputerName, failed);
+                if (result.Error != null) failed ??= step.Service.Name;
+                done.Add((step, result));
+            }
+
+            return done;
+        }
 
         /// <summary>Marks a restart that was not run because an earlier one failed.</summary>
         internal static OSServiceRestart Halted(OSServiceRestart result, string failedNode, string? failedService)
