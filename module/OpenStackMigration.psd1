@@ -24,6 +24,7 @@
         'Get-OSMigration'
         'Stop-OSMigration'
         'Complete-OSMigration'
+        'Debug-OSMigration'
         'Get-OSRpcTimeout'
         'Set-OSRpcTimeout'
         'Get-OSHAProxyTimeout'

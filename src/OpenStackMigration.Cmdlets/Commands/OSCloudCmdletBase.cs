@@ -16,11 +16,7 @@ namespace OpenStackMigration.Commands
             var session = Session ?? SessionStore.Default;
             if (session == null)
             {
-                ThrowFailure(new OpenStackMigrationException(
-                    "OSNotConnected",
-                    FailureKind.InvalidState,
-                    "Not connected to a cloud. Run Connect-OSCloud first (with -Cloud NAME, credentials, or an openrc's OS_* variables), or pass -Session.")
-                { RecommendedAction = "Run Connect-OSCloud." });
+                ThrowFailure(SessionStore.NotConnected());
             }
 
             return session!;

@@ -104,6 +104,9 @@ namespace OpenStackMigration.Commands
             }
         }
 
+        /// <summary>True when nodes were named (otherwise the pool holds this machine).</summary>
+        protected bool NodesGiven => _names.Count > 0;
+
         /// <summary>Does the cmdlet's work on every node.</summary>
         protected abstract void Run(NodePool pool);
 

@@ -12,5 +12,12 @@ namespace OpenStackMigration.Commands
             get => System.Threading.Volatile.Read(ref _default);
             set => System.Threading.Volatile.Write(ref _default, value);
         }
+
+        /// <summary>The error when a cmdlet needs a cloud and none is connected.</summary>
+        public static OpenStackMigrationException NotConnected() => new OpenStackMigrationException(
+            "OSNotConnected",
+            FailureKind.InvalidState,
+            "Not connected to a cloud. Run Connect-OSCloud first (with -Cloud NAME, credentials, or an openrc's OS_* variables), or pass -Session.")
+        { RecommendedAction = "Run Connect-OSCloud." };
     }
 }

@@ -102,5 +102,8 @@ namespace OpenStackMigration
 
         /// <summary>The URL of the failed request (never carries secrets).</summary>
         public string Url { get; }
+
+        /// <summary>When a load balancer or proxy answered instead of the service (502/503/504 with its own page): who, by its page ("HAProxy", "nginx", "a proxy").</summary>
+        public string? Gateway { get; set; }
     }
 }

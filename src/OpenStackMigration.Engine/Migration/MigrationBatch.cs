@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using OpenStackMigration.Diagnosis;
 using OpenStackMigration.Model;
 using OpenStackMigration.OpenStack;
 
@@ -185,13 +186,17 @@ namespace OpenStackMigration.Migration
             if (result.Verdict == MigrationVerdict.Failed && request.DestinationHost != null && NovaGaveNoReason(result))
             {
                 // "No valid host was found" says nothing a person can act on: the checks usually can.
-                var diagnosis = await _checks.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
-                result.Checks ??= diagnosis;
-                var causes = diagnosis.Checks.Where(c => c.Result == MigrationCheckResult.Failed).Select(c => c.Reason).ToList();
-                if (causes.Count > 0)
+                // It also tells a full host (fails the check, refused at once) from a pre-check timeout (passes it, took long).
+                var after = await _checks.CheckAsync(request.Instance, request.Kind, request.DestinationHost, request.BlockMigration, freshCapacity: true, sink, cancellationToken).ConfigureAwait(false);
+                result.Checks ??= after;
+                var before = result.Diagnosis;
+                result.Diagnosis = CauseRules.Diagnose(CauseRules.FactsOf(result, after));
+                if (before != null && result.Reason.EndsWith(CauseRules.Sentence(before), StringComparison.Ordinal))
                 {
-                    result.Reason += " Likely cause: " + string.Join("; ", causes);
+                    result.Reason = result.Reason.Substring(0, result.Reason.Length - CauseRules.Sentence(before).Length);
                 }
+
+                result.Reason += CauseRules.Sentence(result.Diagnosis);
             }
 
             return result;

@@ -77,6 +77,9 @@ namespace OpenStackMigration.Migration
         /// <summary>How long to look for the new migration record when not waiting.</summary>
         public TimeSpan AcceptLookup { get; set; } = TimeSpan.FromSeconds(3);
 
+        /// <summary>After a load balancer's 504, how long to look for the migration Nova may start anyway.</summary>
+        public TimeSpan GatewayLookup { get; set; } = TimeSpan.FromSeconds(30);
+
         /// <summary>The interval for the poll after <paramref name="elapsed"/>, sooner when the end is near.</summary>
         public TimeSpan NextInterval(TimeSpan elapsed, int secondsRemaining)
         {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using OpenStackMigration.Diagnosis;
 using OpenStackMigration.Model;
 using OpenStackMigration.OpenStack;
 
@@ -78,6 +79,13 @@ namespace OpenStackMigration.Migration
                     ? await _api.LiveMigrateAsync(instance.Id, request.DestinationHost, request.BlockMigration, instance.HasLocalDisks, sink, cancellationToken).ConfigureAwait(false)
                     : await _api.MigrateAsync(instance.Id, request.DestinationHost, sink, cancellationToken).ConfigureAwait(false);
             }
+            catch (OpenStackApiException e) when (e.Gateway != null)
+            {
+                if (!await AfterGatewayAsync(request, result, e, known, type, sink, cancellationToken).ConfigureAwait(false))
+                {
+                    return result;
+                }
+            }
             catch (OpenStackApiException e) when (e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != 401 && e.StatusCode != 403)
             {
                 result.FinishedAt = _now();
@@ -87,11 +95,14 @@ namespace OpenStackMigration.Migration
                 result.InstanceStatus = instance.StatusText;
                 result.Reason = $"Nova refused to {(kind == MigrationKind.Live ? "live-migrate" : "migrate")} {instance.Name}" + (request.DestinationHost != null ? $" to {request.DestinationHost}" : string.Empty)
                     + $" (HTTP {e.StatusCode}): {e.ServiceMessage ?? e.Message} {instance.Name} stays on {instance.HostName}.";
+                result.Diagnosis = CauseRules.Diagnose(CauseRules.FactsOf(result));
                 sink.Verbose(result.Reason);
                 return result;
             }
 
-            sink.Verbose($"Nova accepted the {type} of {instance.Name} (request id {result.RequestId}).");
+            sink.Verbose(result.Gateway != null
+                ? $"Nova started the {type} of {instance.Name} despite the proxy's {result.Gateway.StatusCode}."
+                : $"Nova accepted the {type} of {instance.Name} (request id {result.RequestId}).");
             if (!request.Wait)
             {
                 await FindAcceptedRecordAsync(result, known, type, sink, cancellationToken).ConfigureAwait(false);
@@ -110,6 +121,11 @@ namespace OpenStackMigration.Migration
             finally
             {
                 sink.Progress(new ProgressReport(key, activity, result.Verdict.ToString()) { Completed = true, ParentKey = ParentProgressKey });
+            }
+
+            if (result.Verdict == MigrationVerdict.TimedOut || result.Verdict == MigrationVerdict.Aborted)
+            {
+                result.Diagnosis = CauseRules.Diagnose(CauseRules.FactsOf(result));
             }
 
             if (result.Verdict == MigrationVerdict.Succeeded && instance.Volumes.Count > 0 && result.DestinationHost != null)
@@ -227,6 +243,7 @@ namespace OpenStackMigration.Migration
                     if (snapshot.NotConverging && !warned)
                     {
                         warned = true;
+                        result.NotConverging = true;
                         sink.Warning($"Migration {record!.Id} of {instance.Name} is not converging: {ProgressTracker.Size(snapshot.MemoryRemainingBytes ?? 0)} of memory still to copy and over the last {Options.StallWindow.TotalSeconds:0} s almost none of what was copied came off it (the guest writes memory about as fast as it is copied). Complete-OSMigration pauses it briefly to finish; Stop-OSMigration aborts it.");
                     }
 
@@ -306,6 +323,7 @@ namespace OpenStackMigration.Migration
 
             // The action's events are finished a moment after the task state is reset: look a few times.
             InstanceActionEvent? failed = null;
+            InstanceActionRecord? action = null;
             for (var attempt = 0; attempt < 6 && failed == null; attempt++)
             {
                 if (attempt > 0)
@@ -313,7 +331,7 @@ namespace OpenStackMigration.Migration
                     await _delay(TimeSpan.FromMilliseconds(300), cancellationToken).ConfigureAwait(false);
                 }
 
-                var action = result.RequestId != null
+                action = result.RequestId != null
                     ? await _api.GetInstanceActionAsync(instance.Id, result.RequestId, sink, cancellationToken).ConfigureAwait(false)
                     : (await _api.ListInstanceActionsAsync(instance.Id, sink, cancellationToken).ConfigureAwait(false)).FirstOrDefault(a => a.Action == (request.Kind == MigrationKind.Live ? "live-migration" : "migrate"));
                 failed = MigrationVerdicts.FailedEvent(action);
@@ -321,6 +339,7 @@ namespace OpenStackMigration.Migration
 
             result.FailedEvent = failed?.Event;
             result.FailedEventDetails = failed?.Details;
+            result.Action = action;
             var why = failed?.Details ?? server.Fault ?? (record != null ? $"the migration record is '{record.Status}'" : "Nova recorded no reason");
             var where = $"{instance.Name} is {server.StatusText} on {server.HostName}";
             result.Reason = $"The {(request.Kind == MigrationKind.Live ? "live" : "cold")} migration of {instance.Name}"
@@ -329,6 +348,61 @@ namespace OpenStackMigration.Migration
                 + (failed != null ? $" (event {failed.Event}{(failed.Host != null ? " on " + failed.Host : string.Empty)})" : string.Empty)
                 + (record != null ? $"; migration {record.Id} is {record.Status}" : string.Empty)
                 + $". {where}.";
+            result.Record = record ?? result.Record;
+            result.Diagnosis = CauseRules.Diagnose(CauseRules.FactsOf(result));
+            result.Reason += CauseRules.Sentence(result.Diagnosis);
+        }
+
+        /// <summary>
+        /// A load balancer gave up on the request (HTTP 504/502/503 with its own page). Nova may carry on regardless:
+        /// look for the migration record for a while. True when Nova started it (go on as if accepted).
+        /// </summary>
+        private async Task<bool> AfterGatewayAsync(MigrationRequest request, MigrationResult result, OpenStackApiException e, HashSet<long> known, string type, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var instance = request.Instance;
+            var answered = _now();
+            result.Gateway = new GatewayFailure
+            {
+                StatusCode = e.StatusCode,
+                Method = e.Method,
+                Url = e.Url,
+                Proxy = e.Gateway == "a proxy" ? null : e.Gateway,
+                SentAt = result.StartedAt,
+                ElapsedSeconds = (answered - result.StartedAt!.Value).TotalSeconds,
+            };
+            sink.Warning($"{e.Message} Looking up to {Options.GatewayLookup.TotalSeconds:0} s for a migration of {instance.Name} that Nova may have started anyway.");
+            var until = answered + Options.GatewayLookup;
+            while (true)
+            {
+                var records = await _api.ListInstanceMigrationsAsync(instance.Id, type, sink, cancellationToken).ConfigureAwait(false);
+                var record = records.FirstOrDefault(m => !known.Contains(m.Id));
+                if (record != null)
+                {
+                    result.Gateway.StartedAnyway = true;
+                    result.MigrationId = record.Id;
+                    result.MigrationUuid = record.Uuid;
+                    result.MigrationStatus = record.Status;
+                    result.Record = record;
+                    sink.Warning($"Nova started migration {record.Id} of {instance.Name} anyway ({record.Status}), {(_now() - result.StartedAt!.Value).TotalSeconds:0.0} s after the request; {(request.Wait ? "watching it" : "it goes on")}. Raise the proxy's 'timeout server' (Test-OSMigrationTimeout).");
+                    return true;
+                }
+
+                if (_now() >= until)
+                {
+                    break;
+                }
+
+                await _delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+
+            result.Gateway.StartedAnyway = false;
+            result.Verdict = MigrationVerdict.Failed;
+            result.WaitedFor = CompletionSignal.ApiResponse;
+            result.FinishedAt = _now();
+            result.InstanceStatus = instance.StatusText;
+            result.Diagnosis = CauseRules.Diagnose(CauseRules.FactsOf(result));
+            result.Reason = $"{result.Diagnosis.Summary} {instance.Name} stays on {instance.HostName} for now. Fix: {result.Diagnosis.Fix}.";
+            return false;
         }
 
         private async Task FindAcceptedRecordAsync(MigrationResult result, HashSet<long> known, string type, IEngineSink sink, CancellationToken cancellationToken)
@@ -353,6 +427,7 @@ namespace OpenStackMigration.Migration
 
         private static void Note(MigrationResult result, Instance server, MigrationRecord? record)
         {
+            result.Record = record ?? result.Record;
             result.InstanceStatus = server.StatusText;
             result.DestinationHost = server.HostName;
             if (record != null)

@@ -123,6 +123,7 @@ namespace OpenStackMigration.Migration
         {
             var (id, kind) = result.Verdict switch
             {
+                MigrationVerdict.Failed when result.Cause == MigrationFailureCause.GatewayTimeout => ("OSGatewayTimeout", FailureKind.Timeout),
                 MigrationVerdict.Failed => ("OSMigrationFailed", FailureKind.CommandFailed),
                 MigrationVerdict.Aborted => ("OSMigrationAborted", FailureKind.Cancelled),
                 MigrationVerdict.TimedOut => ("OSMigrationTimedOut", FailureKind.Timeout),
@@ -144,7 +145,8 @@ namespace OpenStackMigration.Migration
                 {
                     MigrationVerdict.Refused => "Pick another -DestinationHost (Test-OSMigrationTarget ranks them), fix what the check names, or use -SkipPreflight to ask Nova anyway.",
                     MigrationVerdict.TimedOut => "The migration may still be running: watch it with Get-OSMigration -InProgress, then Complete-OSMigration or Stop-OSMigration.",
-                    MigrationVerdict.Failed => "Read FailedEventDetails and the nova-conductor / nova-compute logs for the request id.",
+                    MigrationVerdict.Failed when result.Diagnosis?.Fix != null => result.Diagnosis.Fix + " For the log evidence, pipe the result to Debug-OSMigration -ComputerName <controllers and both computes>.",
+                    MigrationVerdict.Failed => "Read FailedEventDetails and the nova-conductor / nova-compute logs for the request id (Debug-OSMigration -ComputerName <controllers and both computes>).",
                     _ => null,
                 },
             };

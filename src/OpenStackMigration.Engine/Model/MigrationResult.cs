@@ -141,6 +141,24 @@ namespace OpenStackMigration.Model
         /// <summary>What Cinder showed for each volume after the move.</summary>
         public IReadOnlyList<VolumeAttachmentCheck> VolumeChecks { get; set; } = Array.Empty<VolumeAttachmentCheck>();
 
+        /// <summary>Why it did not succeed, with evidence and the fix (Failed, TimedOut, Aborted; Nova's records only: Debug-OSMigration adds the nodes' logs).</summary>
+        public MigrationDiagnosis? Diagnosis { get; set; }
+
+        /// <summary>The cause in one word (None when it succeeded or was accepted).</summary>
+        public MigrationFailureCause Cause => Diagnosis?.Cause ?? MigrationFailureCause.None;
+
+        /// <summary>When a load balancer (HAProxy) answered instead of Nova: what it said, and whether Nova started the migration anyway.</summary>
+        public GatewayFailure? Gateway { get; set; }
+
+        /// <summary>The migration record last seen (for the diagnosis).</summary>
+        internal MigrationRecord? Record { get; set; }
+
+        /// <summary>The instance action read for a failure (for the diagnosis).</summary>
+        internal InstanceActionRecord? Action { get; set; }
+
+        /// <summary>True when the watch saw memory stop converging.</summary>
+        internal bool NotConverging { get; set; }
+
         /// <summary>True for Succeeded (and Accepted, which is not a failure yet).</summary>
         public bool IsSuccess => Verdict == MigrationVerdict.Succeeded || Verdict == MigrationVerdict.Accepted;
 

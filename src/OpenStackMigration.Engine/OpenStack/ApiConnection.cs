@@ -164,6 +164,12 @@ namespace OpenStackMigration.OpenStack
                 _ => ("OSApiError", FailureKind.ServiceError),
             };
             var subject = what ?? $"{method} {url}";
+            var gateway = GatewayOf(response);
+            if (gateway != null)
+            {
+                return GatewayError(response, method, url, serviceName, subject, gateway);
+            }
+
             var message = $"{serviceName} refused {subject}: HTTP {response.Status}"
                 + (serviceMessage != null ? $": {serviceMessage}" : string.Empty)
                 + (response.RequestId != null ? $" (request id {response.RequestId})" : string.Empty);
@@ -177,6 +183,44 @@ namespace OpenStackMigration.OpenStack
                 _ => null,
             };
             return error;
+        }
+
+        /// <summary>
+        /// Who answered a 502/503/504 when it was not the service: OpenStack APIs answer errors in JSON, a load balancer with
+        /// its own HTML page. HAProxy's default pages are recognised by their sentences, nginx's by its name.
+        /// </summary>
+        internal static string? GatewayOf(ApiResponse response)
+        {
+            if (response.Status < 502 || response.Status > 504 || !(response.Body is JValue value) || value.Type != JTokenType.String)
+            {
+                return null;
+            }
+
+            var page = (string?)value ?? string.Empty;
+            if (page.IndexOf("The server didn't respond in time", StringComparison.Ordinal) >= 0
+                || page.IndexOf("No server is available to handle this request", StringComparison.Ordinal) >= 0
+                || page.IndexOf("The server returned an invalid or incomplete response", StringComparison.Ordinal) >= 0)
+            {
+                return "HAProxy";
+            }
+
+            return page.IndexOf("nginx", StringComparison.OrdinalIgnoreCase) >= 0 ? "nginx" : "a proxy";
+        }
+
+        private static OpenStackApiException GatewayError(ApiResponse response, string method, string url, string serviceName, string subject, string gateway)
+        {
+            var timeout = response.Status == 504;
+            var who = gateway == "a proxy" ? "A load balancer or proxy" : gateway;
+            var message = timeout
+                ? $"{who} in front of {serviceName} answered {subject} with HTTP 504 Gateway Time-out: {serviceName} did not answer within the proxy's 'timeout server'. {serviceName} itself may still carry out the request."
+                : $"{who} in front of {serviceName} answered {subject} with HTTP {response.Status}: it has no healthy {serviceName} server to pass the request to, or the server broke the connection.";
+            return new OpenStackApiException(timeout ? "OSGatewayTimeout" : "OSGatewayError", timeout ? FailureKind.Timeout : FailureKind.ServiceError, message, response.Status, null, response.RequestId, method, url)
+            {
+                Gateway = gateway,
+                RecommendedAction = timeout
+                    ? "Check whether the request took effect before you retry it. Then raise the proxy's 'timeout server' above the slowest call it fronts (Test-OSMigrationTimeout shows the chain, Set-OSHAProxyTimeout sets it)."
+                    : "Check the service behind the proxy (is it running? its log) and the proxy's health checks.",
+            };
         }
 
         /// <summary>Nova, Cinder, Keystone and Placement each wrap their message differently; find it.</summary>
