@@ -102,7 +102,9 @@ namespace OpenStackMigration.Tests.Migration
             Assert.Equal("conductor_live_migrate_instance", result.FailedEvent);
             Assert.StartsWith("No valid host was found.", result.FailedEventDetails);
             Assert.StartsWith("The live migration of cirros_vm to compute3 failed: No valid host was found.", result.Reason);
-            Assert.EndsWith("cirros_vm is ACTIVE on compute1.", result.Reason);
+            Assert.Contains("cirros_vm is ACTIVE on compute1.", result.Reason);
+            // Refused within a second, and no pre-flight to name a reason: the scheduler's plain "no valid host".
+            Assert.Equal(MigrationFailureCause.NoValidHost, result.Cause);
             Assert.Equal("req-start", api.ActionAskedFor);
         }
 
