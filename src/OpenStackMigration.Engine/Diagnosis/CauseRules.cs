@@ -48,8 +48,9 @@ namespace OpenStackMigration.Diagnosis
                 Unread = facts.Unread.ToArray(),
             };
             var evidence = new List<DiagnosisEvidence>();
-            var found = Settled(facts, d, evidence)
-                || Gateway(facts, d, evidence)
+            // A gateway's answer first: even when Nova carried on and the migration succeeded, the 504 is what to fix.
+            var found = Gateway(facts, d, evidence)
+                || Settled(facts, d, evidence)
                 || Timeout(facts, d, evidence)
                 || Aborted(facts, d, evidence)
                 || Refused(facts, d, evidence)
@@ -481,7 +482,7 @@ namespace OpenStackMigration.Diagnosis
 
         private static string[] SettingValues(FailureFacts f, string setting, string? serviceContains) =>
             f.Settings.Where(s => s.Setting == setting && (serviceContains == null || s.Service.IndexOf(serviceContains, StringComparison.Ordinal) >= 0))
-                .Select(s => $"{s.ComputerName} {s.Service}{(s.ProcessId.HasValue ? " (pid " + s.ProcessId.Value.ToString(CultureInfo.InvariantCulture) + ")" : string.Empty)}: {s.Value ?? "(default)"}{(s.Seconds.HasValue ? " s" : string.Empty)} from {s.Source}{(s.Path != null ? " " + s.Path + (s.LineNumber.HasValue ? ":" + s.LineNumber.Value.ToString(CultureInfo.InvariantCulture) : string.Empty) : string.Empty)}")
+                .Select(s => $"{s.ComputerName} {s.Service}{(s.ProcessId.HasValue ? " (pid " + s.ProcessId.Value.ToString(CultureInfo.InvariantCulture) + ")" : string.Empty)}: {s.Value ?? "(default)"}{(s.Value != null && s.Value.All(char.IsDigit) ? " s" : string.Empty)} from {s.Source}{(s.Path != null ? " " + s.Path + (s.LineNumber.HasValue ? ":" + s.LineNumber.Value.ToString(CultureInfo.InvariantCulture) : string.Empty) : string.Empty)}")
                 .Distinct().ToArray();
 
         private static int? SettingSeconds(FailureFacts f, string setting, string serviceContains) =>
