@@ -2,7 +2,9 @@
 .SYNOPSIS
     The seed scenario, run with the module as an admin would: hosts and capacity, where cirros_vm runs,
     a pre-flight check, a live migration with progress and a verdict, proof that it moved, then a failing
-    migration with its reason; and, when the cloud has Cinder, the volume-backed case.
+    migration with its reason, a migration that times out (its cause from Nova's records and the nodes' logs, the
+    timeout chain, the fix through the node's real service manager, and the retry); and, when the cloud has Cinder,
+    the volume-backed case.
 .DESCRIPTION
     Connects with OS_CLOUD / OS_CLIENT_CONFIG_FILE or an openrc's OS_* variables (build.ps1 Demo sets them
     to the local lab). The failing migration is staged with the lab's scenario.sh (a host too small for the
@@ -76,9 +78,40 @@ else {
     $vm | Test-OSMigrationTarget -DestinationHost $vm.HostName | Show
 }
 
+if ($isLab) {
+    # The lab's parts: compute3 is a systemd machine reached over SSH; every lab process logs under $LabDir/log.
+    $parts = @{}
+    Get-Content (Join-Path $LabDir 'parts.env') | Where-Object { $_ -match '^(\w+)=(.*)$' } | ForEach-Object { $parts[$Matches[1]] = $Matches[2].Trim("'", '"') }
+    $node = "127.0.0.1:$($parts.OSM_LAB_NODE_SSH_PORT)"
+    $ssh = @{ UserName = 'root'; KeyFilePath = $parts.OSM_LAB_NODE_KEY; KnownHostsPath = $parts.OSM_LAB_NODE_KNOWN_HOSTS; HostKeyPolicy = 'Strict' }
+    $logs = @{ LogPath = (Join-Path $LabDir 'log/*.log'); HAProxyPath = $parts.OSM_LAB_HAPROXY_CFG }
+
+    Step '7. The source text''s gotcha: a migration that times out, why, and the fix'
+    Write-Host 'Staging it: cirros_vm runs on compute3 (a systemd node); compute3 waits 10 s (long_rpc_timeout) for'
+    Write-Host 'pre_live_migration on the destination, and compute1 takes 20 s over it (a slow volume or network plug).'
+    $null = Get-OSInstance -Name cirros_vm | Move-OSInstance -DestinationHost compute3 -Wait -Confirm:$false
+    & bash $scenario rpc-timeout compute3 long_rpc_timeout 10 | Out-Host
+    & bash $scenario slow-pre-live compute1 20 | Out-Host
+    Run 'Get-OSInstance -Name cirros_vm | Move-OSInstance -DestinationHost compute1 -Wait'
+    $failed = Get-OSInstance -Name cirros_vm | Move-OSInstance -DestinationHost compute1 -Wait -Confirm:$false -ErrorAction SilentlyContinue
+    $failed | Format-List Verdict, Cause, Reason | Out-String -Width 160 | Write-Host
+    Run "`$failed | Debug-OSMigration -ComputerName ., $node -UserName root -KeyFilePath ... -LogPath '$($logs.LogPath)'"
+    $failed | Debug-OSMigration -ComputerName ., $node @ssh @logs | Format-List | Out-String -Width 160 | Write-Host
+    if (Get-Command Test-OSMigrationTimeout -ErrorAction SilentlyContinue) {
+        Run "Test-OSMigrationTimeout -ComputerName $node -UserName root -KeyFilePath ..."
+        $findings = @(Test-OSMigrationTimeout -ComputerName $node @ssh)
+        $findings | Show
+    }
+    Run "Set-OSMigrationTimeout -Seconds 60 -ComputerName $node -UserName root -KeyFilePath ... -Restart   # systemctl restart, then waits until nova-compute reports"
+    Set-OSMigrationTimeout -Seconds 60 -ComputerName $node @ssh -Restart -Confirm:$false | Show
+    Run 'Get-OSInstance -Name cirros_vm | Move-OSInstance -DestinationHost compute1 -Wait   # again'
+    Get-OSInstance -Name cirros_vm | Move-OSInstance -DestinationHost compute1 -Wait -Confirm:$false | Format-List Verdict, Reason, Duration | Out-String -Width 160 | Write-Host
+    & bash $scenario cleanup | Out-Host
+}
+
 $bfv = Get-OSInstance -Name cirros_bfv -ErrorAction SilentlyContinue
 if ($bfv) {
-    Step '7. The source text''s own case: a volume-backed instance (nothing copied; Cinder moves the attachment)'
+    Step '8. The source text''s own case: a volume-backed instance (nothing copied; Cinder moves the attachment)'
     Run 'Get-OSInstance -Name cirros_bfv | Format-List Name, HostName, IsVolumeBacked, Volumes'
     $bfv | Format-List Name, HostName, IsVolumeBacked, Volumes | Out-String | Write-Host
     $dest = (@($bfv | Test-OSMigrationTarget) | Where-Object CanMigrate | Select-Object -First 1).DestinationHost
