@@ -95,8 +95,8 @@ if ($isLab) {
     Run 'Get-OSInstance -Name cirros_vm | Move-OSInstance -DestinationHost compute1 -Wait'
     $failed = Get-OSInstance -Name cirros_vm | Move-OSInstance -DestinationHost compute1 -Wait -Confirm:$false -ErrorAction SilentlyContinue
     $failed | Format-List Verdict, Cause, Reason | Out-String -Width 160 | Write-Host
-    Run "`$failed | Debug-OSMigration -ComputerName ., $node -UserName root -KeyFilePath ... -LogPath '$($logs.LogPath)'"
-    $failed | Debug-OSMigration -ComputerName ., $node @ssh @logs | Format-List | Out-String -Width 160 | Write-Host
+    Run "`$failed | Debug-OSMigration -ComputerName '.', $node -UserName root -KeyFilePath ... -LogPath '$($logs.LogPath)'"
+    $failed | Debug-OSMigration -ComputerName '.', $node @ssh @logs | Format-List | Out-String -Width 160 | Write-Host
     if (Get-Command Test-OSMigrationTimeout -ErrorAction SilentlyContinue) {
         Run "Test-OSMigrationTimeout -ComputerName $node -UserName root -KeyFilePath ..."
         $findings = @(Test-OSMigrationTimeout -ComputerName $node @ssh)
