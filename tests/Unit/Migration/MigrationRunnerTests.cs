@@ -121,6 +121,44 @@ namespace OpenStackMigration.Tests.Migration
             Assert.Contains("Compute host nohost could not be found.", result.Reason);
         }
 
+        private static OpenStackApiException HAProxy504() =>
+            new OpenStackApiException("OSGatewayTimeout", FailureKind.Timeout, "HAProxy in front of nova answered ... with HTTP 504 Gateway Time-out", 504, null, null, "POST", "https://127.0.0.1:38774/v2.1/servers/0231c93f-93d7-432f-99b8-e85be8686243/action") { Gateway = "HAProxy" };
+
+        [Fact]
+        public async Task AGatewayTimeoutAfterWhichNovaStartsTheMigrationIsWatchedToItsVerdict()
+        {
+            var api = new ScriptedNova { StartError = HAProxy504() };
+            api.Poll(Migrating(), Running(300, 212));
+            api.Poll(On("compute2"), Final("completed"));
+            var sink = new CollectingSink();
+
+            var result = await Run(api, sink, new MigrationRequest(Fixtures.ActiveOnCompute1()) { DestinationHost = "compute2", Wait = true });
+
+            Assert.Equal(MigrationVerdict.Succeeded, result.Verdict);
+            Assert.Equal("compute2", result.DestinationHost);
+            Assert.Equal(504, result.Gateway!.StatusCode);
+            Assert.Equal("HAProxy", result.Gateway.Proxy);
+            Assert.True(result.Gateway.StartedAnyway);
+            Assert.Contains(sink.Warnings, w => w.StartsWith("Nova started migration 42 of cirros_vm anyway", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task AGatewayTimeoutWithNoMigrationStartedFailsAsTheGatewaysAfterLooking()
+        {
+            var api = new ScriptedNova { StartError = HAProxy504() };
+            api.Poll(Fixtures.ActiveOnCompute1(), null);
+
+            var result = await Run(api, new CollectingSink(), new MigrationRequest(Fixtures.ActiveOnCompute1()) { DestinationHost = "compute2", Wait = true });
+
+            Assert.Equal(MigrationVerdict.Failed, result.Verdict);
+            Assert.Equal(MigrationFailureCause.GatewayTimeout, result.Cause);
+            Assert.False(result.Gateway!.StartedAnyway);
+            Assert.True(result.Duration >= new MigrationWatchOptions().GatewayLookup, "it looked for the migration for the whole lookup window");
+            Assert.StartsWith("HAProxy (not Nova) answered HTTP 504 to POST /v2.1/servers/0231c93f-93d7-432f-99b8-e85be8686243/action", result.Reason);
+            Assert.Contains("Nova had not started a migration when we looked", result.Reason);
+            Assert.Equal("OSGatewayTimeout", MigrationVerdicts.ErrorFor(result)!.ErrorId);
+        }
+
         [Fact]
         public async Task TimeoutLeaveReportsTimedOutAndTouchesNothing()
         {
