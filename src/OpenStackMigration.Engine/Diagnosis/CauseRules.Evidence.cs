@@ -62,12 +62,17 @@ namespace OpenStackMigration.Diagnosis
                 list.Add(new DiagnosisEvidence { Source = "instance fault", Text = Trim(f.Fault!) });
             }
 
-            list.AddRange(f.Logs.Where(l => ContainsAny(l.Message, phrases)).Select(LogEvidence));
+            // A traceback repeats the phrase on many lines: the first few distinct messages say it.
+            list.AddRange(f.Logs.Where(l => ContainsAny(l.Message, phrases)).GroupBy(l => l.Message).Select(g => g.First()).Take(MaxLinesPerRule).Select(LogEvidence));
             return list;
         }
 
         private static IEnumerable<DiagnosisEvidence> LogMatches(FailureFacts f, string pathPart, Func<OSLogEntry, bool> match) =>
-            f.Logs.Where(l => (l.Path.IndexOf(pathPart, StringComparison.OrdinalIgnoreCase) >= 0 || (l.Logger ?? string.Empty).IndexOf(pathPart, StringComparison.OrdinalIgnoreCase) >= 0) && match(l)).Select(LogEvidence);
+            f.Logs.Where(l => (l.Path.IndexOf(pathPart, StringComparison.OrdinalIgnoreCase) >= 0 || (l.Logger ?? string.Empty).IndexOf(pathPart, StringComparison.OrdinalIgnoreCase) >= 0) && match(l))
+                .GroupBy(l => l.Message).Select(g => g.First()).Take(MaxLinesPerRule).Select(LogEvidence);
+
+        /// <summary>At most this many log lines back one rule.</summary>
+        private const int MaxLinesPerRule = 6;
 
         private static DiagnosisEvidence EventEvidence(InstanceActionEvent e) => new DiagnosisEvidence
         {

@@ -271,7 +271,8 @@ namespace OpenStackMigration.Diagnosis
             d.Explanation = (IsNoValidHost(f) ? "Nova reported \"No valid host was found\": with a destination given, nova-conductor swallows the timeout (it logs it only at DEBUG), excludes the host and asks the scheduler again. " : string.Empty)
                 + (waited.HasValue ? $"The conductor gave up after {waited.Value:0.0} s; a full or refused host is answered at once. " : string.Empty)
                 + (f.Preflight != null && f.Preflight.CanMigrate ? $"The pre-flight finds room on {f.Destination}. " : string.Empty)
-                + "Since Rocky this call waits long_rpc_timeout (rpc_response_timeout is only its heartbeat interval), as set on the nodes that run nova-conductor.";
+                + "Since Rocky this call waits long_rpc_timeout (rpc_response_timeout is only its heartbeat interval), as set on the nodes that run nova-conductor."
+                + (check == null ? $" But {f.Destination} recorded no check at all: its nova-compute may not have taken the message (down, hung, or its queue stuck), and then the call fails after rpc_response_timeout, the heartbeat interval; look at {f.Destination} first." : string.Empty);
             d.Fix = RaiseFix(current, checkTook, "nova-conductor", "<nodes that run nova-conductor>", f.Destination);
             ev.AddRange(stated);
             ev.AddRange(ignored);
@@ -282,12 +283,17 @@ namespace OpenStackMigration.Diagnosis
 
         private static bool PreLiveMigrationTimeout(FailureFacts f, MigrationDiagnosis d, List<DiagnosisEvidence> ev)
         {
+            // The source's live_migration event only covers handing the work to a thread, so it reads Success even
+            // here; what shows the timeout is the destination's own pre_live_migration event, still running (or
+            // finished) after the migration record failed, and the source's ERROR line (logged without a request id).
             var live = f.Event(LiveMigration);
             var pre = f.Event(PreLive);
-            var logs = Said(f, Signals.PreLiveMigrationFailed).Where(e => e.Text.IndexOf("MessagingTimeout", StringComparison.Ordinal) >= 0 || e.Text.IndexOf("Timed out waiting for a reply", StringComparison.Ordinal) >= 0).ToList();
-            var timedOut = live != null && IsError(live) && (live.Details ?? string.Empty).IndexOf("MessagingTimeout", StringComparison.Ordinal) >= 0;
-            var lateAnswer = timedOut && pre != null && (pre.FinishTime == null || (live!.FinishTime.HasValue && pre.FinishTime > live.FinishTime.Value.AddSeconds(-1)));
-            if (logs.Count == 0 && !lateAnswer && !(timedOut && pre != null))
+            var failedRecord = f.Record != null && (f.Record.Status == "error" || f.Record.Status == "failed");
+            var recordEnd = f.Record?.UpdatedAt;
+            var lateAnswer = failedRecord && pre != null && (pre.FinishTime == null || (recordEnd.HasValue && pre.FinishTime > recordEnd.Value));
+            var logs = Said(f, Signals.PreLiveMigrationFailed).Where(e => ContainsAny(e.Text, Signals.MessagingTimeout)).ToList();
+            var eventSaid = live != null && IsError(live) && Contains(live.Details, "MessagingTimeout") && pre != null;
+            if (logs.Count == 0 && !lateAnswer && !eventSaid)
             {
                 return false;
             }
@@ -298,15 +304,16 @@ namespace OpenStackMigration.Diagnosis
             d.GovernedBy = $"nova-compute on the source ({d.SourceHost})";
             d.EffectiveValues = SettingValues(f, "long_rpc_timeout", "compute");
             var preTook = Seconds(pre);
-            var waited = pre?.StartTime != null && live?.FinishTime != null ? (live.FinishTime.Value - pre.StartTime.Value).TotalSeconds : (double?)null;
-            var current = SettingSeconds(f, "long_rpc_timeout", "compute") ?? (waited.HasValue ? (int?)Math.Round(waited.Value) : null);
+            var waited = pre?.StartTime != null && recordEnd.HasValue ? (recordEnd.Value - pre.StartTime.Value).TotalSeconds : (double?)null;
+            var current = SettingSeconds(f, "long_rpc_timeout", "compute");
             d.Summary = $"pre_live_migration on the destination {f.Destination} did not answer within the source nova-compute's long_rpc_timeout"
-                + (current.HasValue ? $" (about {current} s)" : string.Empty) + $"; the instance stayed on {d.SourceHost}."
-                + (pre?.FinishTime != null && preTook.HasValue ? $" {f.Destination} took {preTook.Value:0.0} s." : string.Empty);
-            d.Explanation = "The source nova-compute calls pre_live_migration on the destination (it plugs networks and connects volumes there) and waits long_rpc_timeout, as set on the source host; Nova records only 'MessagingTimeout'.";
-            d.Fix = RaiseFix(current, preTook, "nova-compute", $"<the source host {d.SourceHost}>", f.Destination);
+                + (current.HasValue ? $" ({current} s)" : waited.HasValue ? $" (the source gave up within about {waited.Value:0} s)" : string.Empty)
+                + $"; the instance stayed on {d.SourceHost}."
+                + (pre?.FinishTime != null && preTook.HasValue ? $" {f.Destination} took {preTook.Value:0.0} s over it." : pre != null ? $" {f.Destination} was still working on it when the migration failed." : string.Empty);
+            d.Explanation = "The source nova-compute calls pre_live_migration on the destination (which plugs networks and connects volumes there) and waits long_rpc_timeout as set on the source host (rpc_response_timeout is only the heartbeat). "
+                + $"Nova records only the migration's '{f.Record?.Status ?? "failed"}' status; the source logs \"Pre live migration failed at {f.Destination}: ... MessagingTimeout\" without a request id.";
+            d.Fix = RaiseFix(current ?? (waited.HasValue ? (int?)Math.Round(waited.Value) : null), preTook, "nova-compute", $"<the source host {d.SourceHost}>", f.Destination);
             ev.AddRange(logs);
-            if (live != null) ev.Add(EventEvidence(live));
             if (pre != null) ev.Add(EventEvidence(pre));
             return true;
         }
