@@ -112,7 +112,7 @@ namespace OpenStackMigration.Diagnosis
                 }
 
                 f.Why = $"{s.Setting} = {Shown(s)} ({Where(s)}), but the services do not agree: {list}. An RPC call waits as long as the caller's own "
-                    + $"{s.Setting} says, so the same call fails after {Shown(s)} when this {s.Service} makes it and succeeds from another node; "
+                    + $"{s.Setting} says, so the same call fails after {Shown(s)} s when this {s.Service} makes it and succeeds from another service or node; "
                     + "which node handled a migration then decides its fate, and a timeout found on one node is not reproduced on another.";
                 if (isLong)
                 {
