@@ -34,6 +34,7 @@
         'Restart-OSService'
         'Find-OSLogEntry'
         'Set-OSMigrationTimeout'
+        'Test-OSMigrationTimeout'
         'Get-OSMigrationPlan'
         'Start-OSHostMaintenance'
         'Stop-OSHostMaintenance'

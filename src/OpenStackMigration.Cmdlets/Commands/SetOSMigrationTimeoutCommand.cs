@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using OpenStackMigration.Config;
+using OpenStackMigration.Diagnosis;
 using OpenStackMigration.Model;
 using OpenStackMigration.Nodes;
 using OpenStackMigration.Orchestration;
@@ -12,15 +13,24 @@ namespace OpenStackMigration.Commands
     /// <summary>Aligns the timeouts a live migration crosses: Nova's and Cinder's RPC timeouts and haproxy's 'timeout server', on every node.</summary>
     /// <remarks>
     /// <para>On each node, whichever of /etc/nova/nova.conf, /etc/cinder/cinder.conf and /etc/haproxy/haproxy.cfg exists is set:
-    /// rpc_response_timeout = Seconds for nova and cinder; haproxy's 'timeout server' = Seconds in every defaults section and
-    /// overriding proxy, so the API does not cut calls that the services still wait for; and Nova's long_rpc_timeout (what its
-    /// live migration calls use since Rocky) is raised to Seconds only if it is lower (it is never lowered: its default is 1800).</para>
+    /// rpc_response_timeout = Seconds for nova and cinder; haproxy's 'timeout server' = Seconds + 10 in every defaults section and
+    /// overriding proxy, so the API does not cut calls that the services still wait for (the API starts its RPC wait only after
+    /// validating the token and reading the database, and answers after it: the 10 s margin is Test-OSMigrationTimeout's too); and
+    /// Nova's long_rpc_timeout (what its live migration calls use since Rocky) is raised to Seconds only if it is lower (it is never
+    /// lowered: its default is 1800).</para>
+    /// <para>Findings of Test-OSMigrationTimeout pipe in: ComputerName and Seconds bind by property name. Several findings make one
+    /// change: the largest Seconds among them, on every node piped in (each finding's Seconds is the least that fixes it, so the
+    /// largest fixes them all, and nodes end up agreeing). Findings without Seconds (another command fixes them: see their Fix) are skipped.</para>
     /// <para>Every edit is safe as in Set-OSRpcTimeout and Set-OSHAProxyTimeout (atomic, backup, validated, minimal, idempotent).
     /// -Restart restarts nova and cinder services and reloads haproxy (after 'haproxy -c') where a file changed.</para>
     /// </remarks>
     /// <example>
     /// <code>Set-OSMigrationTimeout -Seconds 300 -WhatIf</code>
     /// <para>Shows every line that would change on this machine.</para>
+    /// </example>
+    /// <example>
+    /// <code>Test-OSMigrationTimeout -ComputerName ctl1,cmp1 -UserName root -KeyFilePath ~/.ssh/id_ed25519 | Set-OSMigrationTimeout -UserName root -KeyFilePath ~/.ssh/id_ed25519 -WhatIf</code>
+    /// <para>Plans the fix of the audit's findings: the largest Seconds they recommend, on the nodes they were found on.</para>
     /// </example>
     /// <example>
     /// <code>Get-OSComputeService | Set-OSMigrationTimeout -Seconds 300 -UserName root -KeyFilePath ~/.ssh/id_ed25519 -Restart -Confirm:$false</code>
@@ -30,10 +40,13 @@ namespace OpenStackMigration.Commands
     [OutputType(typeof(OSConfigChange))]
     public sealed class SetOSMigrationTimeoutCommand : OSNodeChangeCmdletBase
     {
-        /// <summary>The timeout in seconds.</summary>
-        [Parameter(Mandatory = true, Position = 0)]
-        [ValidateRange(1, 2147483)]
-        public int Seconds { get; set; }
+        /// <summary>The timeout in seconds (haproxy gets 10 more). From the pipeline, the largest of the objects' Seconds; objects without Seconds are skipped.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [AllowNull]
+        [ValidateSeconds]
+        public int? Seconds { get; set; }
+
+        private int? _largest;
 
         /// <summary>haproxy's configuration file (default /etc/haproxy/haproxy.cfg).</summary>
         [Parameter]
@@ -56,9 +69,30 @@ namespace OpenStackMigration.Commands
         public string HAProxyServiceName { get; set; } = "haproxy";
 
         /// <inheritdoc/>
+        protected override void ProcessRecord()
+        {
+            base.ProcessRecord();
+            if (Seconds is int seconds)
+            {
+                _largest = _largest is int known && known > seconds ? known : seconds;
+            }
+            else
+            {
+                WriteVerbose($"An input object for {string.Join(",", ComputerName ?? new[] { "localhost" })} carries no Seconds: Set-OSMigrationTimeout does not fix it (see its Fix).");
+            }
+        }
+
+        /// <inheritdoc/>
         protected override void Run(NodePool pool)
         {
-            string s = Seconds.ToString(CultureInfo.InvariantCulture);
+            if (!(_largest is int seconds))
+            {
+                WriteWarning("No Seconds given, and no object piped in carries one: nothing to change.");
+                return;
+            }
+
+            WriteVerbose($"Seconds = {seconds} on {pool.Targets.Count} node(s); haproxy 'timeout server' = {seconds + TimeoutChainRules.HAProxyMarginSeconds} s.");
+            string s = seconds.ToString(CultureInfo.InvariantCulture);
             // The three files of a node are planned at once (one SSH connection per node, several channels).
             var plans = RunEngine(async (sink, token) =>
             {
@@ -66,7 +100,7 @@ namespace OpenStackMigration.Commands
                     new[] { new OsloEdit(OsloServices.NovaRpcResponseTimeout, s), new OsloEdit(OsloServices.NovaLongRpcTimeout, s, raiseOnly: true) },
                     null, null, true, sink, token);
                 var cinder = OsloConfigEngine.PlanAsync(pool, "cinder", new[] { new OsloEdit(OsloServices.CinderRpcResponseTimeout, s) }, null, null, true, sink, token);
-                var lb = HAProxyEngine.PlanAsync(pool, HAProxyPath, Seconds, null, true, sink, token);
+                var lb = HAProxyEngine.PlanAsync(pool, HAProxyPath, (int)System.Math.Min(2147483, seconds + (long)TimeoutChainRules.HAProxyMarginSeconds), null, true, sink, token);
                 await System.Threading.Tasks.Task.WhenAll(nova, cinder, lb).ConfigureAwait(false);
                 return nova.Result.Concat(cinder.Result).Concat(lb.Result).ToList();
             });

@@ -56,6 +56,18 @@ namespace OpenStackMigration.Config
         /// <summary>The <c>timeout server</c> lines of this section; the last one counts.</summary>
         internal List<(int Line, int Start, int Length)> TimeoutServer { get; } = new List<(int, int, int)>();
 
+        /// <summary>The <c>timeout client</c> lines of this section; the last one counts.</summary>
+        internal List<(int Line, int Start, int Length)> TimeoutClient { get; } = new List<(int, int, int)>();
+
+        /// <summary>The addresses of its <c>server</c> lines (host:port), in file order.</summary>
+        public List<string> Servers { get; } = new List<string>();
+
+        /// <summary>The addresses of its <c>bind</c> lines, in file order.</summary>
+        public List<string> Binds { get; } = new List<string>();
+
+        /// <summary>The backends a frontend or listen section sends to (<c>default_backend</c>, <c>use_backend</c>).</summary>
+        public List<string> Backends { get; } = new List<string>();
+
         /// <summary>The defaults section this proxy takes its defaults from (null for defaults without from, or none).</summary>
         public HAProxySection? Defaults { get; internal set; }
 
@@ -171,13 +183,22 @@ namespace OpenStackMigration.Config
         public override string ToString() => ConfigText.Join(_lines);
 
         /// <summary>The <c>timeout server</c> that governs a section: its own last line, else its defaults section's.</summary>
-        public HAProxyTimeoutValue TimeoutServer(HAProxySection section)
+        public HAProxyTimeoutValue TimeoutServer(HAProxySection section) => Timeout(section, s => s.TimeoutServer, HAProxySectionKind.Frontend);
+
+        /// <summary>
+        /// The <c>timeout client</c> that governs a section: its own last line, else its defaults section's. A backend
+        /// ignores it (the frontend's value counts), so a backend only ever gets its own line, as for a frontend's server timeout.
+        /// </summary>
+        public HAProxyTimeoutValue TimeoutClient(HAProxySection section) => Timeout(section, s => s.TimeoutClient, HAProxySectionKind.Backend);
+
+        private HAProxyTimeoutValue Timeout(HAProxySection section, Func<HAProxySection, List<(int Line, int Start, int Length)>> lines, HAProxySectionKind ignoredIn)
         {
             for (var s = section; s != null; s = s.Defaults)
             {
-                if (s.TimeoutServer.Count > 0 && (s == section || section.Kind != HAProxySectionKind.Frontend))
+                var own = lines(s);
+                if (own.Count > 0 && (s == section || section.Kind != ignoredIn))
                 {
-                    var (line, start, length) = s.TimeoutServer[s.TimeoutServer.Count - 1];
+                    var (line, start, length) = own[own.Count - 1];
                     return new HAProxyTimeoutValue(section, s, _lines[line].Text.Substring(start, length), line + 1);
                 }
             }
@@ -333,6 +354,22 @@ namespace OpenStackMigration.Config
                 if (words.Count >= 3 && words[0].Word == "timeout" && words[1].Word == "server")
                 {
                     current.TimeoutServer.Add((i, words[2].Start, words[2].Length));
+                }
+                else if (words.Count >= 3 && words[0].Word == "timeout" && words[1].Word == "client")
+                {
+                    current.TimeoutClient.Add((i, words[2].Start, words[2].Length));
+                }
+                else if (words.Count >= 3 && words[0].Word == "server")
+                {
+                    current.Servers.Add(words[2].Word);
+                }
+                else if (words.Count >= 2 && words[0].Word == "bind")
+                {
+                    current.Binds.Add(words[1].Word);
+                }
+                else if (words.Count >= 2 && (words[0].Word == "default_backend" || words[0].Word == "use_backend"))
+                {
+                    current.Backends.Add(words[1].Word);
                 }
             }
 

@@ -50,7 +50,7 @@ namespace OpenStackMigration.Config
         /// <summary>Kolla's folder for this service on the node (/etc/kolla/[service]), when there is one.</summary>
         public string? KollaConfigDir { get; internal set; }
 
-        /// <summary>The OS_DEFAULT__* variables (only those we manage) and HOME of the process.</summary>
+        /// <summary>The OS_DEFAULT__* variables (only those we manage), OS_SERVICE_USER__SEND_SERVICE_USER_TOKEN and HOME of the process.</summary>
         public Dictionary<string, string> Environment { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
         /// <summary>The files in the order the service reads them.</summary>
@@ -85,7 +85,7 @@ namespace OpenStackMigration.Config
                  .Append("    ns=$(readlink /proc/$pid/ns/mnt 2>/dev/null) && [ -n \"$ns\" ] && [ \"$ns\" != \"$osm_ns\" ] && echo 'OSM-CONTAINER'\n")
                  .Append("    [ -d \"/etc/kolla/$prog\" ] && printf 'OSM-KOLLA /etc/kolla/%s\\n' \"$prog\"\n")
                  .Append("    tr '\\000' '\\n' < /proc/$pid/cmdline | sed 's/^/OSM-ARG /'\n")
-                 .Append("    tr '\\000' '\\n' < /proc/$pid/environ 2>/dev/null | grep -E '^(OS_DEFAULT__(").Append(Managed).Append(")|HOME)=' | sed 's/^/OSM-ENV /'\n")
+                 .Append("    tr '\\000' '\\n' < /proc/$pid/environ 2>/dev/null | grep -E '^(OS_DEFAULT__(").Append(Managed).Append(")|OS_SERVICE_USER__SEND_SERVICE_USER_TOKEN|HOME)=' | sed 's/^/OSM-ENV /'\n")
                  .Append("    break\n  done\ndone\n");
 
             var probed = await node.RunScriptAsync(probe.ToString(), cancellationToken).ConfigureAwait(false);
@@ -178,7 +178,7 @@ namespace OpenStackMigration.Config
 
         /// <summary>
         /// The value <paramref name="view"/>'s service sees for <paramref name="option"/>: the environment variable
-        /// beats every file; among files the last assignment in [DEFAULT] wins; else the default.
+        /// beats every file; among files the last assignment in the option's section wins; else the default.
         /// <paramref name="substitute"/> replaces a file's document (to evaluate a planned edit).
         /// </summary>
         public static OSConfigSetting Evaluate(ServiceConfigView view, OsloOption option, string computerName, string? substitutePath = null, OsloIniDocument? substitute = null)
@@ -206,7 +206,7 @@ namespace OpenStackMigration.Config
                     continue;
                 }
 
-                foreach (var e in doc.FindAll(OsloIniDocument.DefaultSection, option.Name))
+                foreach (var e in doc.FindAll(option.Section, option.Name))
                 {
                     occurrences.Add($"{file.File.Path}:{e.LineNumber} = {e.Value}");
                     winner = e;

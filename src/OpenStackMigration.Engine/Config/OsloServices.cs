@@ -7,16 +7,20 @@ namespace OpenStackMigration.Config
     /// <summary>An oslo.config option we read or change, and what it means for live migration.</summary>
     public sealed class OsloOption
     {
-        internal OsloOption(string name, bool isBool, string defaultValue, string role)
+        internal OsloOption(string name, bool isBool, string defaultValue, string role, string section = OsloIniDocument.DefaultSection)
         {
             Name = name;
             IsBool = isBool;
             Default = defaultValue;
             Role = role;
+            Section = section;
         }
 
-        /// <summary>The option name in [DEFAULT].</summary>
+        /// <summary>The option name.</summary>
         public string Name { get; }
+
+        /// <summary>Its section (DEFAULT for every option we change).</summary>
+        public string Section { get; }
 
         /// <summary>True for a BoolOpt, false for an IntOpt.</summary>
         public bool IsBool { get; }
@@ -28,7 +32,7 @@ namespace OpenStackMigration.Config
         public string Role { get; }
 
         /// <summary>The environment variable that beats every file (oslo.config's environment source).</summary>
-        public string EnvironmentVariable => "OS_DEFAULT__" + Name.ToUpperInvariant();
+        public string EnvironmentVariable => "OS_" + Section.ToUpperInvariant() + "__" + Name.ToUpperInvariant();
     }
 
     /// <summary>What we know about the nova and cinder services and their options.</summary>
@@ -48,6 +52,15 @@ namespace OpenStackMigration.Config
 
         /// <summary>host (Nova): the name the service reports to Nova under; its default is the machine's host name.</summary>
         public static readonly OsloOption NovaHost = new OsloOption("host", false, string.Empty, "Nova: the host name this service reports under.");
+
+        /// <summary>[service_user] send_service_user_token (Nova): send a service token with the user's, so a call made after the user's token expired is still accepted.</summary>
+        public static readonly OsloOption NovaSendServiceUserToken = new OsloOption("send_service_user_token", true, "false",
+            "Nova: with it, calls nova makes to Cinder, Neutron and Glance on a user's behalf carry nova's own service token too, and are accepted after the user's token expired.",
+            "service_user");
+
+        /// <summary>[token] expiration (Keystone): how long a token is valid, in seconds.</summary>
+        public static readonly OsloOption KeystoneTokenExpiration = new OsloOption("expiration", false, "3600",
+            "Keystone: seconds a token stays valid after it is issued.", "token");
 
         /// <summary>debug (oslo.log).</summary>
         public static readonly OsloOption Debug = new OsloOption("debug", true, "false", "Logs at DEBUG level (oslo.log).");
