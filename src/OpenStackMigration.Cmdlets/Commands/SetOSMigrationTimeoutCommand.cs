@@ -15,7 +15,8 @@ namespace OpenStackMigration.Commands
     /// <para>On each node, whichever of /etc/nova/nova.conf, /etc/cinder/cinder.conf and /etc/haproxy/haproxy.cfg exists is set:
     /// rpc_response_timeout = Seconds for nova and cinder; haproxy's 'timeout server' = Seconds + 10 in every defaults section and
     /// overriding proxy, so the API does not cut calls that the services still wait for (the API starts its RPC wait only after
-    /// validating the token and reading the database, and answers after it: the 10 s margin is Test-OSMigrationTimeout's too); and
+    /// validating the token and reading the database, and answers after it: the 10 s margin is Test-OSMigrationTimeout's too), but
+    /// only where it is lower (a proxy already allowed longer, such as a 6 h image upload, keeps its value); and
     /// Nova's long_rpc_timeout (what its live migration calls use since Rocky) is raised to Seconds only if it is lower (it is never
     /// lowered: its default is 1800).</para>
     /// <para>Findings of Test-OSMigrationTimeout pipe in: ComputerName and Seconds bind by property name. Several findings make one
@@ -100,7 +101,7 @@ namespace OpenStackMigration.Commands
                     new[] { new OsloEdit(OsloServices.NovaRpcResponseTimeout, s), new OsloEdit(OsloServices.NovaLongRpcTimeout, s, raiseOnly: true) },
                     null, null, true, sink, token);
                 var cinder = OsloConfigEngine.PlanAsync(pool, "cinder", new[] { new OsloEdit(OsloServices.CinderRpcResponseTimeout, s) }, null, null, true, sink, token);
-                var lb = HAProxyEngine.PlanAsync(pool, HAProxyPath, (int)System.Math.Min(2147483, seconds + (long)TimeoutChainRules.HAProxyMarginSeconds), null, true, sink, token);
+                var lb = HAProxyEngine.PlanAsync(pool, HAProxyPath, (int)System.Math.Min(2147483, seconds + (long)TimeoutChainRules.HAProxyMarginSeconds), null, true, sink, token, raiseOnly: true);
                 await System.Threading.Tasks.Task.WhenAll(nova, cinder, lb).ConfigureAwait(false);
                 return nova.Result.Concat(cinder.Result).Concat(lb.Result).ToList();
             });

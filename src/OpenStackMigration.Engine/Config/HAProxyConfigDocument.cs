@@ -214,7 +214,10 @@ namespace OpenStackMigration.Config
         /// name, every defaults section and every listen/backend that overrides it (or has no defaults section) is
         /// set, so every proxy ends up with the new value. With a name, only that section. Returns the changed lines.
         /// </summary>
-        public IReadOnlyList<HAProxyEdit> SetTimeoutServer(int seconds, string? proxy = null)
+        /// <param name="seconds">The new value.</param>
+        /// <param name="proxy">Only this section; null: every defaults section and overriding proxy.</param>
+        /// <param name="raiseOnly">Leave a section whose value is already at least <paramref name="seconds"/> (a 6 h image-upload proxy stays 6 h).</param>
+        public IReadOnlyList<HAProxyEdit> SetTimeoutServer(int seconds, string? proxy = null, bool raiseOnly = false)
         {
             string value = HAProxyTime.FromSeconds(seconds);
             long ms = seconds * 1000L;
@@ -254,7 +257,7 @@ namespace OpenStackMigration.Config
                     var (line, start, length) = s.TimeoutServer[s.TimeoutServer.Count - 1];
                     string old = _lines[line].Text;
                     string raw = old.Substring(start, length);
-                    if (HAProxyTime.TryParse(raw, out long oldMs, out bool hasUnit, out string? trailing) && oldMs == ms && hasUnit && trailing == null)
+                    if (HAProxyTime.TryParse(raw, out long oldMs, out bool hasUnit, out string? trailing) && trailing == null && ((oldMs == ms && hasUnit) || (raiseOnly && oldMs > ms)))
                     {
                         continue;
                     }

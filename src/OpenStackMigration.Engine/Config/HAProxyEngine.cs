@@ -85,7 +85,7 @@ namespace OpenStackMigration.Config
         /// on the node before it replaces the file.
         /// </summary>
         public static async Task<List<FilePlan>> PlanAsync(NodePool pool, string path, int seconds, string? proxy, bool skipMissingFile,
-            IEngineSink sink, CancellationToken cancellationToken)
+            IEngineSink sink, CancellationToken cancellationToken, bool raiseOnly = false)
         {
             var plans = new List<FilePlan>();
             await pool.ForEachAsync(
@@ -107,7 +107,7 @@ namespace OpenStackMigration.Config
                     }
 
                     var doc = HAProxyConfigDocument.Parse(file.Content!, file.Path);
-                    var edits = doc.SetTimeoutServer(seconds, proxy);
+                    var edits = doc.SetTimeoutServer(seconds, proxy, raiseOnly);
                     string value = HAProxyTime.FromSeconds(seconds);
                     foreach (var e in edits)
                     {

@@ -93,6 +93,18 @@ namespace OpenStackMigration.Tests.Config
         }
 
         [Fact]
+        public void RaisingOnlyLeavesAProxyThatAlreadyWaitsLonger()
+        {
+            var d = Doc();
+            var edits = d.SetTimeoutServer(90, raiseOnly: true);
+
+            // cinder_api's 2m is already longer than 90 s: kept. The 60 ms default and the 10 s named default are raised.
+            Assert.Equal(new[] { "defaults", "defaults named" }, edits.Select(e => e.Section.Label));
+            Assert.Equal(120000, d.TimeoutServer(Section(d, "backend cinder_api")).Milliseconds);
+            Assert.Equal(90000, d.TimeoutServer(Section(d, "backend nova_api")).Milliseconds);
+        }
+
+        [Fact]
         public void SetsOneProxyByInsertingALineInItsStyle()
         {
             var d = Doc();
