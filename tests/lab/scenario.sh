@@ -23,7 +23,7 @@ LAB_T0=$(date +%s.%N)
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-usage() { sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 (($#)) || usage
 [[ -f "$STATE/openrc" ]] || die "no lab in $STATE: run tests/lab/up.sh first"
 # shellcheck disable=SC1091
