@@ -7,23 +7,29 @@
 #   bash tests/lab/scenario.sh stop-compute <host> | start-compute <host>
 #   bash tests/lab/scenario.sh crowd <host> <count> [flavor]
 #   bash tests/lab/scenario.sh hold-migrations on|off
+#   bash tests/lab/scenario.sh slow-precheck <host> <seconds>|off
+#   bash tests/lab/scenario.sh slow-pre-live <host> <seconds>|off
+#   bash tests/lab/scenario.sh refuse-cpu <host> on|off
+#   bash tests/lab/scenario.sh rpc-timeout <target> long_rpc_timeout|rpc_response_timeout <seconds>|default
+#   bash tests/lab/scenario.sh debug <target> on|off
+#   bash tests/lab/scenario.sh slow-api <seconds> [METHOD] [path-regex] | slow-api off
+#   bash tests/lab/scenario.sh haproxy-timeout <proxy> <haproxy time>|default
 #   bash tests/lab/scenario.sh cleanup
+# <target>: conductor or a compute host (compute1..3, scale); <proxy>: nova_api,
+# keystone, placement_api, glance_api, neutron_server, cinder_api.
+# See tests/lab/README.md, "Failure scenarios".
 set -euo pipefail
 LAB_T0=$(date +%s.%N)
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-usage() { sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 (($#)) || usage
 [[ -f "$STATE/openrc" ]] || die "no lab in $STATE: run tests/lab/up.sh first"
 # shellcheck disable=SC1091
 source "$STATE/openrc"
 
 FAKE_NODE_MB=800000   # what nova's fake driver reports per node
-
-known_host() {
-  [[ -f "$ETC/nova/nova-compute-$1.conf" ]] || die "unknown compute host '$1' (have: $(ls "$ETC/nova" | sed -n 's/^nova-compute-\(.*\)\.conf$/\1/p' | xargs))"
-}
 
 # The node name equals the host name for compute1..3 (the scale host has
 # scale1..scaleN, one per node).
@@ -81,6 +87,7 @@ cleanup() {
     keep+=(cirros_bfv cirros_data); homes+=(cirros_bfv=compute1 cirros_data=compute1); c=(--volumes)
   fi
   hold off
+  faults_cleanup
   for h in $(compute_hosts); do
     [[ -f "$CONTROL/stopped.nova-compute-$h" ]] && start_compute "$h"
   done
@@ -108,6 +115,13 @@ case "$cmd" in
   start-compute) (($# == 1)) || usage; start_compute "$1" ;;
   crowd) (($# >= 2)) || usage; known_host "$1"; python_lab crowd "$@" ;;
   hold-migrations) (($# == 1)) || usage; hold "$1" ;;
+  slow-precheck) (($# == 2)) || usage; fault_seconds slow_precheck "$1" "$2" ;;
+  slow-pre-live) (($# == 2)) || usage; fault_seconds slow_pre_live "$1" "$2" ;;
+  refuse-cpu) (($# == 2)) || usage; refuse_cpu "$1" "$2" ;;
+  rpc-timeout) (($# == 3)) || usage; rpc_timeout "$@" ;;
+  debug) (($# == 2)) || usage; debug_switch "$1" "$2" ;;
+  slow-api) (($# >= 1 && $# <= 3)) || usage; slow_api "$@" ;;
+  haproxy-timeout) (($# == 2)) || usage; haproxy_timeout "$1" "$2" ;;
   cleanup) cleanup ;;
   *) usage ;;
 esac

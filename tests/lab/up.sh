@@ -196,21 +196,6 @@ wait_sync() {
   [[ -f "$DONE/$svc" ]] || { log_tail "$svc-manage"; die "$svc db sync failed"; }
 }
 
-# --- uWSGI APIs ---------------------------------------------------------------------------------
-# start_uwsgi NAME PORT WSGI_FILE PROCESSES THREADS [extra uwsgi args...]
-start_uwsgi() {
-  local name="$1" port="$2" file="$3" procs="$4" threads="$5"; shift 5
-  is_running "$name" && return 0
-  step "starting $name..."
-  # --die-on-term: TERM stops uWSGI (its default is to reload).
-  # Connection: close: python clients reset on the second request of a
-  # keep-alive session with --http-socket.
-  start_bg "$name" uwsgi-core --plugin python3 --http-socket "127.0.0.1:$port" \
-    --wsgi-file "$file" --master --processes "$procs" --threads "$threads" \
-    --enable-threads --lazy-apps --die-on-term --worker-reload-mercy 8 --need-app --buffer-size 65535 \
-    --add-header "Connection: close" --procname-prefix "osm-lab-$name " "$@"
-}
-
 # --- keystone --------------------------------------------------------------------------------------------
 start_keystone() {
   write_keystone_conf
@@ -327,18 +312,10 @@ sync_nova() {   # API and cell databases, cell0 and cell1
 }
 
 launch_nova() {
-  local conf="$ETC/nova/nova.conf"
   wait_sync nova
-  local svc
-  for svc in conductor scheduler; do
-    if ! is_running "nova-$svc"; then
-      step "starting nova-$svc..."
-      start_bg "nova-$svc" "$PY" -c "import sys; sys.argv[0] = 'nova-$svc'; from nova.cmd.$svc import main; main()" \
-        --config-file "$conf"
-    fi
-  done
-  start_uwsgi nova-api ${PORT_NOVA} /usr/bin/nova-api-wsgi 2 1 \
-    --env "OS_NOVA_CONFIG_DIR=$ETC/nova" --env "OS_NOVA_CONFIG_FILES=api-paste.ini;nova.conf"
+  launch_nova_service conductor
+  launch_nova_service scheduler
+  launch_nova_api
 }
 
 ready_nova() {

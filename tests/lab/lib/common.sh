@@ -222,9 +222,44 @@ halt_compute() {
   return 0
 }
 
+# --- uWSGI APIs, nova's control plane ----------------------------------------------------------
+# start_uwsgi NAME PORT WSGI_FILE PROCESSES THREADS [extra uwsgi args...]
+start_uwsgi() {
+  local name="$1" port="$2" file="$3" procs="$4" threads="$5"; shift 5
+  is_running "$name" && return 0
+  step "starting $name..."
+  # --die-on-term: TERM stops uWSGI (its default is to reload).
+  # Connection: close: python clients reset on the second request of a
+  # keep-alive session with --http-socket.
+  start_bg "$name" uwsgi-core --plugin python3 --http-socket "127.0.0.1:$port" \
+    --wsgi-file "$file" --master --processes "$procs" --threads "$threads" \
+    --enable-threads --lazy-apps --die-on-term --worker-reload-mercy 8 --need-app --buffer-size 65535 \
+    --add-header "Connection: close" --procname-prefix "osm-lab-$name " "$@"
+}
+
+# launch_nova_service conductor|scheduler: the process, reading etc/nova/nova.conf.
+launch_nova_service() {
+  local svc="$1"
+  is_running "nova-$svc" && return 0
+  step "starting nova-$svc..."
+  start_bg "nova-$svc" "$PY" -c "import sys; sys.argv[0] = 'nova-$svc'; from nova.cmd.$svc import main; main()" \
+    --config-file "$ETC/nova/nova.conf"
+}
+
+# nova-api under uWSGI. lib/ is on its Python path for the lab's paste filter
+# (lab_slow_api, inserted by scenario.sh slow-api); OSM_LAB_STATE tells it
+# where the control files are.
+launch_nova_api() {
+  start_uwsgi nova-api "${PORT_NOVA}" /usr/bin/nova-api-wsgi 2 1 --pythonpath "$LAB_LIB" \
+    --env "OSM_LAB_STATE=$STATE" \
+    --env "OS_NOVA_CONFIG_DIR=$ETC/nova" --env "OS_NOVA_CONFIG_FILES=api-paste.ini;nova.conf"
+}
+
 python_lab() { "$PY" "$LAB_LIB/labctl.py" "$@"; }
 
 # shellcheck source=proxy.sh
 source "$LAB_LIB/proxy.sh"
 # shellcheck source=nodes.sh
 source "$LAB_LIB/nodes.sh"
+# shellcheck source=faults.sh
+source "$LAB_LIB/faults.sh"

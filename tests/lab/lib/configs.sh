@@ -181,6 +181,8 @@ EOT
 write_nova_conf() {
   mkdir -p "$ETC/nova" "$STATE/nova"
   cp /usr/share/nova-common/api-paste.ini "$ETC/nova/api-paste.ini"
+  # (scenario.sh slow-api's filter stays in while it is on)
+  [[ -f "$CONTROL/slow_api" ]] && paste_add_slow_api
   nova_common_conf >"$ETC/nova/nova.conf"
   cat >>"$ETC/nova/nova.conf" <<EOT
 [database]
@@ -197,6 +199,9 @@ $(auth_block keystone_authtoken nova)
 service_token_roles_required = true
 $(proxy_block)
 EOT
+  # scenario.sh rpc-timeout/debug overrides of the conductor survive an up.sh
+  [[ -s "$CONTROL/conf.conductor" ]] && write_overrides conductor
+  return 0
 }
 
 # What every nova process shares (computes have no [database] at all: they
@@ -244,6 +249,9 @@ compute_driver = fake.LabFakeDriver
 # the many-node scale host keeps nova's default.
 update_resources_interval = $([[ "$host" == scale ]] && echo 60 || echo 5)
 EOT
+  # scenario.sh rpc-timeout/debug overrides survive an up.sh
+  [[ -s "$CONTROL/conf.$host" ]] && write_overrides "$host"
+  return 0
 }
 
 write_openrc() {

@@ -24,6 +24,17 @@ What LabFakeDriver adds to nova's FakeLiveMigrateDriver:
 * Restart survival: the fake hypervisor keeps its guests in memory only, so
   on start the driver adopts the instances nova has on this host; otherwise a
   restarted compute would see its guests vanish.
+* Failures on demand (scenario.sh), read from <state>/control at call time,
+  per host (this process's nova host name):
+  - slow_precheck.<host> (seconds): check_can_live_migrate_destination sleeps
+    that long first, on the destination (the conductor's RPC call waits);
+  - slow_pre_live.<host> (seconds): pre_live_migration sleeps that long first,
+    on the destination (the source compute's RPC call waits);
+  - refuse_cpu.<host> (exists): check_can_live_migrate_destination fails the
+    way nova's libvirt driver fails a CPU comparison (InvalidCPUInfo, same
+    words, logged at ERROR first).
+  The sleeps are eventlet's (nova-compute is monkey-patched), so the process
+  keeps reporting and keeps sending oslo.messaging's call-monitor heartbeats.
 """
 import copy
 import os
@@ -41,9 +52,11 @@ from nova import objects  # noqa: E402
 from nova.compute import power_state  # noqa: E402
 from nova.compute import vm_states  # noqa: E402
 from nova.virt import fake  # noqa: E402
+from nova import conf as nova_conf  # noqa: E402
 from oslo_log import log as logging  # noqa: E402
 
 LOG = logging.getLogger('nova.virt.lab')
+CONF = nova_conf.CONF
 
 CONTROL = os.path.join(os.environ.get('OSM_LAB_STATE', '/nonexistent'), 'control')
 MIB = 1024 * 1024
@@ -112,6 +125,49 @@ class LabFakeDriver(fake.FakeLiveMigrateDriver):
             inv = copy.deepcopy(provider_tree.data(nodename).inventory)
             inv['MEMORY_MB'].update(total=mem, max_unit=mem)
             provider_tree.update_inventory(nodename, inv)
+
+    # -- failures on demand -------------------------------------------------
+    @staticmethod
+    def _lab_seconds(name):
+        try:
+            with open(_control('%s.%s' % (name, CONF.host))) as f:
+                return max(0.0, float(f.read().strip()))
+        except (OSError, ValueError):
+            return 0.0
+
+    def _lab_delay(self, name, what, instance):
+        seconds = self._lab_seconds(name)
+        if seconds:
+            LOG.info('lab: %s on %s sleeps %.0f s (control/%s.%s)', what,
+                     CONF.host, seconds, name, CONF.host, instance=instance)
+            time.sleep(seconds)
+            LOG.info('lab: %s on %s slept %.0f s, carrying on', what,
+                     CONF.host, seconds, instance=instance)
+
+    def check_can_live_migrate_destination(self, context, instance,
+                                           src_compute_info, dst_compute_info,
+                                           block_migration=False,
+                                           disk_over_commit=False):
+        self._lab_delay('slow_precheck', 'check_can_live_migrate_destination',
+                        instance)
+        if os.path.exists(_control('refuse_cpu.' + CONF.host)):
+            # The words and the log call of nova's libvirt driver
+            # (LibvirtDriver._compare_cpu) when libvirt's compareCPU says
+            # VIR_CPU_COMPARE_INCOMPATIBLE (0).
+            u = ("http://libvirt.org/html/libvirt-libvirt-host.html#"
+                 "virCPUCompareResult")
+            m = "CPU doesn't have compatibility.\n\n%(ret)s\n\nRefer to %(u)s"
+            LOG.error(m, {'ret': 0, 'u': u})
+            raise exception.InvalidCPUInfo(reason=m % {'ret': 0, 'u': u})
+        return super().check_can_live_migrate_destination(
+            context, instance, src_compute_info, dst_compute_info,
+            block_migration, disk_over_commit)
+
+    def pre_live_migration(self, context, instance, block_device_info,
+                           network_info, disk_info, migrate_data):
+        self._lab_delay('slow_pre_live', 'pre_live_migration', instance)
+        return super().pre_live_migration(context, instance, block_device_info,
+                                          network_info, disk_info, migrate_data)
 
     # -- live migration -----------------------------------------------------
     def live_migration(self, context, instance, dest, post_method,

@@ -10,6 +10,7 @@ boot, crowd, wait-hypervisors, neutron-warmup, placement-memory, cleanup,
 server-ids.
 """
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -337,12 +338,21 @@ def cleanup(args):
 
 # --- compute services -------------------------------------------------------------
 
-def _compute_service(api, host):
-    svcs = api.get('compute', '/os-services?binary=nova-compute&host=' + host,
+def _compute_service(api, host, binary='nova-compute'):
+    svcs = api.get('compute', '/os-services?binary=%s&host=%s' % (binary, host),
                    mv='2.53')['services']
     if not svcs:
-        raise SystemExit('[lab] ERROR: no nova-compute service on host %s' % host)
+        raise SystemExit('[lab] ERROR: no %s service on host %s' % (binary, host))
     return svcs[0]
+
+
+def _reported_since(svc, since):
+    """The service's last report (updated_at, UTC) is after epoch SINCE."""
+    stamp = svc.get('updated_at')
+    if not stamp:
+        return False
+    t = datetime.datetime.strptime(stamp[:19], '%Y-%m-%dT%H:%M:%S')
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp() > since
 
 
 def service_set(args):
@@ -357,19 +367,23 @@ def service_set(args):
 
 
 def service_wait(args):
-    """Wait until the compute service of HOST reports STATE (up/down)."""
+    """Wait until the service (nova-compute) of HOST reports STATE (up/down);
+    with --since, "up" also needs a report newer than that epoch time (a
+    restarted service still looks up on its previous report for a while)."""
     api = Api()
     t0 = time.time()
     end = t0 + args.timeout
     while time.time() < end:
-        svc = _compute_service(api, args.host)
-        if svc['state'] == args.state:
-            say('nova-compute on %s is %s (after %.0fs)' % (args.host, args.state,
-                                                             time.time() - t0))
+        svc = _compute_service(api, args.host, args.binary)
+        if svc['state'] == args.state and (
+                args.state == 'down' or not args.since
+                or _reported_since(svc, args.since)):
+            say('%s on %s is %s (after %.0fs)' % (args.binary, args.host,
+                                                  args.state, time.time() - t0))
             return
         time.sleep(1)
-    raise SystemExit('[lab] ERROR: nova-compute on %s not %s after %ds'
-                     % (args.host, args.state, args.timeout))
+    raise SystemExit('[lab] ERROR: %s on %s not %s after %ds'
+                     % (args.binary, args.host, args.state, args.timeout))
 
 
 def abort_migrations(args):
@@ -521,6 +535,8 @@ def main():
     c.add_argument('host')
     c.add_argument('state', choices=['up', 'down'])
     c.add_argument('--timeout', type=int, default=60)
+    c.add_argument('--binary', default='nova-compute')
+    c.add_argument('--since', type=float, default=0)
     c.set_defaults(func=service_wait)
     c = sub.add_parser('abort-migrations')
     c.add_argument('--timeout', type=int, default=60)

@@ -47,7 +47,11 @@ listen ${name}_external
     http-request set-header X-Forwarded-Proto https
     http-request set-header X-Forwarded-Port ${pub}
 EOT
-  [[ -n "$tmo" ]] && printf '    timeout client %s\n    timeout server %s\n' "$tmo" "$tmo"
+  local srv="$tmo"
+  # scenario.sh haproxy-timeout overrides one proxy's `timeout server`.
+  [[ -s "$CONTROL/haproxy_timeout_server.$name" ]] && srv="$(cat "$CONTROL/haproxy_timeout_server.$name")"
+  [[ -n "$tmo" ]] && printf '    timeout client %s\n' "$tmo"
+  [[ -n "$srv" ]] && printf '    timeout server %s\n' "$srv"
   # (a down server is checked every second and is back after one good check:
   # the lab starts HAProxy before the APIs)
   echo "    server ${name} 127.0.0.1:${back} check inter 10s fastinter 2s downinter 1s rise 1 fall 3"
