@@ -51,13 +51,13 @@ namespace OpenStackMigration.Diagnosis
             // A gateway's answer first: even when Nova carried on and the migration succeeded, the 504 is what to fix.
             var found = Gateway(facts, d, evidence)
                 || Settled(facts, d, evidence)
-                || Timeout(facts, d, evidence)
                 || Aborted(facts, d, evidence)
                 || Refused(facts, d, evidence)
                 || Incompatible(facts, d, evidence)
                 || PreCheckTimeout(facts, d, evidence)
                 || PreLiveMigrationTimeout(facts, d, evidence)
                 || ServiceDown(facts, d, evidence)
+                || Timeout(facts, d, evidence)
                 || Volume(facts, d, evidence)
                 || Preflight(facts, d, evidence)
                 || OtherRpcTimeout(facts, d, evidence)
@@ -82,6 +82,8 @@ namespace OpenStackMigration.Diagnosis
             Kind = r.Kind,
             InstanceId = r.InstanceId,
             InstanceName = r.InstanceName,
+            InstanceHost = r.DestinationHost,
+            InstanceStatus = r.InstanceStatus,
             SourceHost = r.SourceHost,
             DestinationHost = r.RequestedHost,
             Verdict = r.Verdict,
@@ -322,18 +324,38 @@ namespace OpenStackMigration.Diagnosis
         {
             var down = f.Services.Where(s => s.Binary == "nova-compute" && (s.HostName == f.Destination || s.HostName == d.SourceHost) && (s.State == ServiceState.Down || s.ForcedDown)).ToList();
             var said = Said(f, Signals.ServiceUnavailable);
-            if (down.Count == 0 && said.Count == 0)
+            var postFailed = Said(f, Signals.PostLiveMigrationFailed).Where(e => ContainsAny(e.Text, Signals.MessagingTimeout)).ToList();
+            if (down.Count == 0 && said.Count == 0 && postFailed.Count == 0)
             {
                 return false;
             }
 
             var host = down.Select(s => s.HostName).FirstOrDefault() ?? f.Destination;
+            var stuck = f.Record != null && f.Record.IsSucceeded && f.InstanceHost != null && f.InstanceHost != f.Record.DestinationHost;
             d.Cause = MigrationFailureCause.ComputeServiceDown;
             d.Certainty = DiagnosisCertainty.Confirmed;
-            d.Summary = $"nova-compute on {host} is down" + (down.FirstOrDefault()?.UpdatedAt is DateTimeOffset u ? $" (last report {u:u})" : string.Empty) + "; the migration could not go on without it.";
-            d.Fix = $"Start nova-compute on {host} (Restart-OSService -Name nova-compute -ComputerName <{host}>) and check it reports (Get-OSComputeService -HostName {host}); then move again.";
+            d.Summary = $"nova-compute on {host} went down" + (down.FirstOrDefault()?.UpdatedAt is DateTimeOffset u ? $" (its last report was at {u:u})" : string.Empty) + " during the migration."
+                + (stuck ? $" The migration record says {f.Record!.Status}, but the instance is still {f.InstanceStatus}{(f.InstanceTaskState != null ? "/" + f.InstanceTaskState : string.Empty)} on {f.InstanceHost}: {host} never finished its part (post_live_migration_at_destination)." : string.Empty);
+            if (postFailed.Count > 0)
+            {
+                d.Setting = "rpc_response_timeout";
+                d.GovernedBy = $"nova-compute on the source ({d.SourceHost}): a dead destination sends no heartbeat, so the call fails after rpc_response_timeout";
+                d.EffectiveValues = SettingValues(f, "rpc_response_timeout", "compute");
+            }
+
+            d.Explanation = stuck
+                ? $"The guest may already run on {host}. If {host}'s nova-compute comes back soon, it takes the message still queued for it and finishes the move; otherwise Nova leaves the instance so until someone resets it."
+                : null;
+            d.Fix = $"Start nova-compute on {host} and check it reports (Restart-OSService nova-compute -ComputerName <{host}>; Get-OSComputeService -HostName {host})"
+                + (stuck ? $"; if the instance is still {f.InstanceStatus} on {f.InstanceHost} afterwards, find where the guest really runs, then reset it (openstack server set --state active {f.InstanceId}) and restart nova-compute on {f.InstanceHost} so Nova re-reads it." : "; then move again.");
             ev.AddRange(down.Select(s => new DiagnosisEvidence { Source = "compute service", ComputerName = s.HostName, Time = s.UpdatedAt, Text = $"{s.Binary} on {s.HostName}: {s.State}, {s.Status}{(s.ForcedDown ? ", forced down" : string.Empty)}, last report {s.UpdatedAt:u}" }));
             ev.AddRange(said);
+            ev.AddRange(postFailed);
+            if (stuck)
+            {
+                ev.Add(new DiagnosisEvidence { Source = "instance", ComputerName = f.InstanceHost, Text = $"{f.InstanceName ?? f.InstanceId}: {f.InstanceStatus}/{f.InstanceTaskState ?? "-"} on {f.InstanceHost}" });
+            }
+
             return true;
         }
 

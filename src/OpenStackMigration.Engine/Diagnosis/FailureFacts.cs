@@ -27,6 +27,15 @@ namespace OpenStackMigration.Diagnosis
         /// <summary>The destination asked for (null: the scheduler's pick).</summary>
         public string? DestinationHost { get; set; }
 
+        /// <summary>Where the instance runs now.</summary>
+        public string? InstanceHost { get; set; }
+
+        /// <summary>The instance's status now (ACTIVE, MIGRATING, ERROR...).</summary>
+        public string? InstanceStatus { get; set; }
+
+        /// <summary>The instance's task state now (null when idle).</summary>
+        public string? InstanceTaskState { get; set; }
+
         /// <summary>Our verdict, when the facts come from a watched migration.</summary>
         public MigrationVerdict? Verdict { get; set; }
 

@@ -96,7 +96,10 @@ namespace OpenStackMigration.Diagnosis
                 InstanceName = server.Name,
                 SourceHost = result?.SourceHost ?? record?.SourceHost ?? server.HostName,
                 DestinationHost = result?.RequestedHost ?? record?.DestinationHost,
-                Verdict = result == null || result.Verdict == MigrationVerdict.Accepted ? VerdictOf(record) : result.Verdict,
+                InstanceHost = server.HostName,
+                InstanceStatus = server.StatusText,
+                InstanceTaskState = server.TaskState,
+                Verdict = result == null || result.Verdict == MigrationVerdict.Accepted ? VerdictOf(record, server) : result.Verdict,
                 Record = record,
                 Action = action,
                 Fault = server.Fault,
@@ -164,12 +167,14 @@ namespace OpenStackMigration.Diagnosis
             return requestId == null ? null : await _api.GetInstanceActionAsync(instanceId, requestId, sink, cancellationToken).ConfigureAwait(false);
         }
 
-        private static MigrationVerdict? VerdictOf(MigrationRecord? record) => record?.Status switch
+        /// <summary>What a record and the instance say now. A record can say completed while the instance is stuck on its source.</summary>
+        private static MigrationVerdict? VerdictOf(MigrationRecord? record, Instance server) => record?.Status switch
         {
             null => null,
             "cancelled" => MigrationVerdict.Aborted,
             "error" or "failed" => MigrationVerdict.Failed,
-            "completed" or "confirmed" or "finished" or "done" => MigrationVerdict.Succeeded,
+            "completed" or "confirmed" or "finished" or "done" when string.IsNullOrEmpty(server.TaskState) && server.HostName == record.DestinationHost => MigrationVerdict.Succeeded,
+            "completed" or "confirmed" or "finished" or "done" => MigrationVerdict.Failed,
             _ => (MigrationVerdict?)null,
         };
     }

@@ -32,6 +32,12 @@ namespace OpenStackMigration.Diagnosis
             "Pre live migration failed",
         };
 
+        /// <summary>The source compute's error when the destination does not finish its part.</summary>
+        public static readonly IReadOnlyList<string> PostLiveMigrationFailed = new[]
+        {
+            "Post live migration at destination",
+        };
+
         /// <summary>ComputeServiceUnavailable.</summary>
         public static readonly IReadOnlyList<string> ServiceUnavailable = new[]
         {

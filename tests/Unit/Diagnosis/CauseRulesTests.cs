@@ -202,5 +202,22 @@ namespace OpenStackMigration.Tests.Diagnosis
             Assert.Contains(d.Evidence, e => e.Source.StartsWith("log haproxy.log:", StringComparison.Ordinal) && e.Text.Contains(" 504 "));
             Assert.Equal(new[] { "nova_api_external" }, MigrationDiagnostician.ProxiesIn(facts.Logs.Where(l => l.Line.Contains(" 504 "))));
         }
+
+        [Fact]
+        public void ADestinationThatWentDownMidwayIsNamedThoughTheRecordSaysCompleted()
+        {
+            var facts = DiagnosisFixture.Facts("destination-down");
+            Assert.Equal("completed", facts.Record!.Status);
+
+            var d = CauseRules.Diagnose(facts);
+
+            Assert.Equal(MigrationFailureCause.ComputeServiceDown, d.Cause);
+            Assert.Contains("nova-compute on compute3 went down", d.Summary);
+            Assert.Contains("the instance is still MIGRATING/migrating on compute1", d.Summary);
+            Assert.Equal("rpc_response_timeout", d.Setting);
+            Assert.Contains(d.Evidence, e => e.Source == "compute service" && e.Text.StartsWith("nova-compute on compute3: Down", StringComparison.Ordinal));
+            Assert.Contains(d.Evidence, e => e.Text.Contains("Post live migration at destination compute3 failed"));
+            Assert.Contains("openstack server set --state active", d.Fix);
+        }
     }
 }

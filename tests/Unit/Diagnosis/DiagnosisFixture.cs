@@ -38,7 +38,11 @@ namespace OpenStackMigration.Tests.Diagnosis
                 InstanceName = server.Name,
                 SourceHost = (string?)capture["source_host"],
                 DestinationHost = (string?)capture["destination_host"],
-                Verdict = record.IsSucceeded ? MigrationVerdict.Succeeded : MigrationVerdict.Failed,
+                InstanceHost = server.HostName,
+                InstanceStatus = server.StatusText,
+                InstanceTaskState = server.TaskState,
+                // As Debug-OSMigration reads it: a completed record counts only once the instance runs on the destination.
+                Verdict = record.IsSucceeded && server.HostName == record.DestinationHost && server.TaskState == null ? MigrationVerdict.Succeeded : MigrationVerdict.Failed,
                 Record = record,
                 Action = NovaClient.ParseAction(Json(scenario, "instance-action.json")["instanceAction"]!),
                 Fault = server.Fault,
