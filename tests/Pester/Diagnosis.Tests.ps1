@@ -140,7 +140,7 @@ Describe 'HAProxy gives up on a slow API call (504) while Nova carries on' -Tag 
         $R.Gateway.StartedAnyway | Should -BeTrue
         $R.Verdict | Should -Be 'Succeeded'
         Get-VmHost | Should -Be 'compute2'
-        $MoveWarnings -join "`n" | Should -Match 'HAProxy in front of the Compute API answered .* with HTTP 504 Gateway Time-out'
+        $MoveWarnings -join "`n" | Should -Match 'HAProxy in front of Nova answered live-migrating instance .* with HTTP 504 Gateway Time-out'
         $MoveWarnings -join "`n" | Should -Match 'Nova started migration \d+ of cirros_vm anyway'
     }
 
@@ -150,6 +150,37 @@ Describe 'HAProxy gives up on a slow API call (504) while Nova carries on' -Tag 
         $d.Summary | Should -Match '^HAProxy \(not Nova\) answered HTTP 504 to POST /v2\.1/servers/.*/action after \d+\.\d s'
         $d.Summary | Should -Match 'Nova carried on and started the migration anyway'
         ($d.Evidence | Where-Object Source -like 'log haproxy.log:*').Text | Should -Match ' 504 '
-        $d.EffectiveValues | Where-Object { $_ -match 'haproxy backend nova_api\S*: 3s ' } | Should -Not -BeNullOrEmpty
+        $d.EffectiveValues | Where-Object { $_ -match 'haproxy (listen|backend) nova_api\S*: 3s ' } | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'The destination''s nova-compute goes down during a migration' -Tag Integration -Skip:$SkipLab {
+    BeforeAll {
+        # The source (compute1) gives up on a silent destination after its rpc_response_timeout (10 s: no heartbeat).
+        Invoke-LabScenario rpc-timeout compute1 rpc_response_timeout 10
+        Invoke-LabScenario hold-migrations on
+        $script:Accepted = Get-OSInstance -Name $Vm -AllProjects | Move-OSInstance -DestinationHost compute3 -Confirm:$false
+        $deadline = (Get-Date).AddSeconds(60)
+        while (-not (Get-OSMigration -InstanceId $Accepted.InstanceId -InProgress | Where-Object Status -eq 'running') -and (Get-Date) -lt $deadline) { Start-Sleep -Seconds 1 }
+        Invoke-LabScenario stop-compute compute3
+        Complete-OSMigration -InstanceId $Accepted.InstanceId -Confirm:$false
+        # Nova records nothing more; wait for the source's error line (10 s after it asks the dead destination).
+        $log = Join-Path $LabDir 'log/nova-compute-compute1.log'
+        $errorLines = { @(Select-String -Path $log -SimpleMatch "[instance: $($Accepted.InstanceId)] Post live migration at destination compute3 failed").Count }
+        $before = & $errorLines
+        $deadline = (Get-Date).AddSeconds(60)
+        while ((& $errorLines) -eq $before -and (Get-Date) -lt $deadline) { Start-Sleep -Seconds 1 }
+        $script:D = Debug-OSMigration -InstanceId $Accepted.InstanceId @Logs
+    }
+    AfterAll { Invoke-LabScenario cleanup }
+
+    It 'names the dead destination though the record says completed, and the instance stuck on its source' {
+        (Get-OSMigration -InstanceId $Accepted.InstanceId | Where-Object Id -eq $Accepted.MigrationId).Status | Should -Be 'completed'
+        Get-VmHost | Should -Be 'compute1'
+        $D.Cause | Should -Be 'ComputeServiceDown'
+        $D.Summary | Should -Match 'nova-compute on compute3 went down'
+        $D.Summary | Should -Match 'still MIGRATING/migrating on compute1'
+        ($D.Evidence | Where-Object Source -like 'log nova-compute-compute1.log:*').Text -join "`n" | Should -Match 'Post live migration at destination compute3 failed: oslo_messaging.exceptions.MessagingTimeout'
+        $D.EffectiveValues | Where-Object { $_ -match 'nova-compute .*: 10 s from ' } | Should -Not -BeNullOrEmpty
     }
 }

@@ -76,7 +76,9 @@ namespace OpenStackMigration.Diagnosis
         public IReadOnlyList<string> Unread { get; set; } = Array.Empty<string>();
 
         /// <summary>The destination as Nova recorded it, else as asked.</summary>
-        public string? Destination => Record?.DestinationHost ?? DestinationHost;
+        /// <remarks>When the conductor failed before picking one (the record has none), the destination's own events name it.</remarks>
+        public string? Destination => Record?.DestinationHost ?? DestinationHost
+            ?? Event("compute_check_can_live_migrate_destination")?.Host ?? Event("compute_pre_live_migration")?.Host;
 
         /// <summary>The action's events.</summary>
         public IReadOnlyList<InstanceActionEvent> Events => Action?.Events ?? Array.Empty<InstanceActionEvent>();

@@ -208,8 +208,11 @@ launch_compute() {
   esac
   if ((nodes)); then step "starting $name ($nodes fake nodes)..."; else step "starting $name..."; fi
   rm -f "$CONTROL/stopped.$name"
+  # Started as a program named nova-compute, as a package installs it, so tools that find nova's services by
+  # their process (Get-OSRpcTimeout, Debug-OSMigration) see it as one.
+  write_compute_program "$STATE/bin/nova-compute"
   start_bg "$name" env OSM_LAB_STATE="$STATE" OSM_LAB_FAKE_NODES="$nodes" \
-    "$PY" "$LAB_LIB/fake_compute.py" --config-file "$ETC/nova/nova-compute-$host.conf"
+    "$PY" "$STATE/bin/nova-compute" --config-file "$ETC/nova/nova-compute-$host.conf"
 }
 
 # halt_compute HOST: stop the host's nova-compute, whoever manages it.
