@@ -92,7 +92,7 @@ namespace OpenStackMigration.Tests.Nodes
             using var dir = new TempDir();
             var path = dir.Write("nova.conf", "[DEFAULT]\n# keep me\ndebug = false\n");
             var sessions = Enumerable.Range(0, 6).Select(_ => (INodeSession)new LocalNodeSession(false)).ToList();
-            await RaceAsync(sessions, path, 20);
+            await RaceAsync(sessions, path, 10);
         }
 
         [RequiresFact(Requires.Root, Requires.Sshd)]
@@ -107,7 +107,7 @@ namespace OpenStackMigration.Tests.Nodes
             var sessions = Enumerable.Range(0, 6).Select(_ => (INodeSession)new SshNodeSession(_sshd.Target, sink)).ToList();
             try
             {
-                await RaceAsync(sessions, path, 8);
+                await RaceAsync(sessions, path, 6);
             }
             finally
             {
