@@ -83,6 +83,18 @@ namespace OpenStackMigration.Config
             }
         }
 
+        /// <summary>
+        /// Says, before the write, that the file has other names (hard links): the write replaces this name with a new
+        /// file (that is what keeps it atomic), so the other names keep the old content.
+        /// </summary>
+        public void WarnAboutHardLinks(IEngineSink sink)
+        {
+            if (File.LinkCount > 1)
+            {
+                sink.Warning($"{ComputerName}: {File.Path} has {File.LinkCount} hard links: the write replaces this name with a new file, and the other names keep the old content (find them with 'find / -xdev -samefile {File.ResolvedPath}').");
+            }
+        }
+
         /// <summary>Marks every pending result of this plan as failed.</summary>
         public void Fail(OpenStackMigrationException ex)
         {
