@@ -69,8 +69,14 @@ namespace OpenStackMigration.Config
             if (!HasChanges) return;
             try
             {
-                string backup = await NodeFiles.ReplaceAsync(pool.Session(Target), File, NewContent!, Validator, cancellationToken).ConfigureAwait(false);
+                var written = await NodeFiles.WriteAsync(pool.Session(Target), File, NewContent!, Validator, cancellationToken).ConfigureAwait(false);
+                string backup = written.BackupPath;
                 sink.Verbose($"{ComputerName}: wrote {File.Path} (backup {backup}).");
+                if (!written.Locked)
+                {
+                    sink.Warning($"{ComputerName}: the node has no flock (util-linux), so this write of {File.Path} was not serialised with other runs; only the check that the file had not changed protected it.");
+                }
+
                 foreach (var r in Results.Where(r => r.Action == ConfigAction.WouldChange))
                 {
                     r.Action = r.OldValue == null ? ConfigAction.Inserted : ConfigAction.Updated;
