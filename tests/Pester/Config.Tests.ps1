@@ -229,12 +229,14 @@ listen nova_api
         (Get-OSHAProxyTimeout -Path $cfg -Proxy nova_api).Seconds | Should -Be 10
     }
 
-    It 'never writes a file haproxy rejects' {
+    It 'never writes a file haproxy rejects, and says when it was already rejected before the edit' {
         if ($script:skip) { Set-ItResult -Skipped -Because $script:skip; return }
         $bad = Join-Path $Work 'bad.cfg'
         Set-Content $bad "defaults`n    timeout server 5s`n    no-such-keyword here`n"
         $hash = (Get-FileHash $bad).Hash
-        { Set-OSHAProxyTimeout -Seconds 30 -Path $bad -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OSConfigValidationFailed,*'
+        $e = { Set-OSHAProxyTimeout -Seconds 30 -Path $bad -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'OSConfigAlreadyInvalid,*' -PassThru
+        $e.Exception.Message | Should -Match 'already fails validation'
+        $e.Exception.Message | Should -Not -Match '\.osm-'
         (Get-FileHash $bad).Hash | Should -Be $hash
     }
 }
@@ -355,5 +357,66 @@ Describe 'Remote nodes over a real sshd' -Tag 'Integration' {
         $e[1].RequestId | Should -Be 'req-6a1c0a2e-1f1e-4c8a-9f0e-8a4a1f0c2b3d'
         $e[1].Message | Should -Match '^MessagingTimeout'
         $e[0].Timestamp | Should -Be ([datetime]'2024-05-01 12:00:00.123')
+    }
+}
+
+Describe 'Concurrent Set-* runs on one file' -Tag 'Integration' {
+    BeforeAll {
+        # Runs in parallel as separate runbooks would: each in a runspace of its own, each with its own setting and value.
+        function Invoke-Race([string] $Path, [hashtable] $Node, [int] $Rounds) {
+            $module = $ModulePath
+            foreach ($round in 1..$Rounds) {
+                $jobs = @(
+                    @{ Cmd = 'Set-OSRpcTimeout'; Args = @{ Seconds = 100 + $round; Setting = 'rpc_response_timeout' }; Setting = 'rpc_response_timeout'; Value = "$(100 + $round)" }
+                    @{ Cmd = 'Set-OSRpcTimeout'; Args = @{ Seconds = 2000 + $round; Setting = 'long_rpc_timeout' }; Setting = 'long_rpc_timeout'; Value = "$(2000 + $round)" }
+                    @{ Cmd = 'Set-OSDebugLogging'; Args = @{ Enabled = ($round % 2 -eq 0) }; Setting = 'debug'; Value = if ($round % 2 -eq 0) { 'true' } else { 'false' } }
+                ) | ForEach-Object {
+                    $j = $_
+                    Start-ThreadJob -ArgumentList $module, $j, $Path, $Node -ScriptBlock {
+                        param($module, $j, $path, $node)
+                        Import-Module $module
+                        $a = $j.Args
+                        & $j.Cmd @a @node -Service nova -Path $path -ConfigFile $path -Confirm:$false -ErrorAction SilentlyContinue
+                    } | Add-Member -PassThru NoteProperty Expect $j
+                }
+                $null = $jobs | Wait-Job -Timeout 120
+                $text = Get-Content $Path -Raw
+                foreach ($job in $jobs) {
+                    $r = Receive-Job $job
+                    $r | Should -Not -BeNullOrEmpty
+                    if ($r.Action -in 'Updated', 'Inserted') {
+                        $text | Should -Match "(?m)^$($job.Expect.Setting) = $($job.Expect.Value)$" -Because "round ${round}: $($job.Expect.Cmd) reported $($r.Action)"
+                        $r.BackupPath | Should -Exist
+                    }
+                    elseif ($r.Action -eq 'Failed') {
+                        $r.ErrorId | Should -Be 'OSConfigChangedConcurrently' -Because $r.Error
+                    }
+                }
+                $jobs | Remove-Job -Force
+            }
+            @(Get-ChildItem -Force (Split-Path $Path) -Filter ".$(Split-Path -Leaf $Path).osm-*").Count | Should -Be 0
+        }
+    }
+
+    It 'loses no reported change on this machine' {
+        if (-not $IsLinux) { Set-ItResult -Skipped -Because 'the local node needs Linux'; return }
+        $path = Join-Path $Work 'race-local.conf'
+        Set-Content $path "[DEFAULT]`n#debug = false`n" -NoNewline
+        Invoke-Race -Path $path -Node @{} -Rounds 4
+    }
+
+    It 'loses no reported change over SSH' {
+        $why = Get-MissingPart 'sshd'
+        if ($why) { Set-ItResult -Skipped -Because $why; return }
+        $dir = Join-Path $Work 'race-ssh'
+        $port = @(& sh (Join-Path $PSScriptRoot '../tools/loopback-sshd.sh') start $dir 1)[-1]
+        try {
+            $path = Join-Path $Work 'race-ssh.conf'
+            Set-Content $path "[DEFAULT]`n#debug = false`n" -NoNewline
+            Invoke-Race -Path $path -Rounds 3 -Node @{ ComputerName = '127.0.0.1'; Port = [int]$port; UserName = 'root'; KeyFilePath = (Join-Path $dir 'id_ed25519'); KnownHostsPath = (Join-Path $dir 'known_hosts'); HostKeyPolicy = 'Strict' }
+        }
+        finally {
+            & sh (Join-Path $PSScriptRoot '../tools/loopback-sshd.sh') stop $dir
+        }
     }
 }

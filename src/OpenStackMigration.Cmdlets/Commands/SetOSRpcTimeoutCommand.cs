@@ -14,7 +14,8 @@ namespace OpenStackMigration.Commands
     /// <para>Edits only the line that wins (the last assignment in the last [DEFAULT] section), or adds one next to the commented
     /// sample line; comments, order, spacing and line endings stay as they were, and a re-run changes nothing. The file is
     /// written atomically (a temporary file in the same folder, flushed, renamed) with its owner, mode and symlink kept, after
-    /// a backup (FILE.osm-TIMESTAMP.bak); if someone changed it since it was read, nothing is written. A file that oslo.config
+    /// a complete backup (FILE.osm-TIMESTAMP.bak), under a lock that serialises concurrent runs on the node; if another run or
+    /// a person changed it since it was read, nothing is written (OSConfigChangedConcurrently). A file that oslo.config
     /// cannot read (byte order mark, parse error) is refused and left untouched.</para>
     /// <para>Warns when the edited file is not the one that wins (a nova.conf.d file, an extra --config-file such as
     /// nova-compute.conf, or OS_DEFAULT__RPC_RESPONSE_TIMEOUT in the service's environment). Since Rocky, Nova's live

@@ -69,8 +69,14 @@ namespace OpenStackMigration.Config
             if (!HasChanges) return;
             try
             {
-                string backup = await NodeFiles.ReplaceAsync(pool.Session(Target), File, NewContent!, Validator, cancellationToken).ConfigureAwait(false);
+                var written = await NodeFiles.WriteAsync(pool.Session(Target), File, NewContent!, Validator, cancellationToken).ConfigureAwait(false);
+                string backup = written.BackupPath;
                 sink.Verbose($"{ComputerName}: wrote {File.Path} (backup {backup}).");
+                if (!written.Locked)
+                {
+                    sink.Warning($"{ComputerName}: the node has no flock (util-linux), so this write of {File.Path} was not serialised with other runs; only the check that the file had not changed protected it.");
+                }
+
                 foreach (var r in Results.Where(r => r.Action == ConfigAction.WouldChange))
                 {
                     r.Action = r.OldValue == null ? ConfigAction.Inserted : ConfigAction.Updated;
@@ -80,6 +86,18 @@ namespace OpenStackMigration.Config
             catch (OpenStackMigrationException ex)
             {
                 Fail(ex);
+            }
+        }
+
+        /// <summary>
+        /// Says, before the write, that the file has other names (hard links): the write replaces this name with a new
+        /// file (that is what keeps it atomic), so the other names keep the old content.
+        /// </summary>
+        public void WarnAboutHardLinks(IEngineSink sink)
+        {
+            if (File.LinkCount > 1)
+            {
+                sink.Warning($"{ComputerName}: {File.Path} has {File.LinkCount} hard links: the write replaces this name with a new file, and the other names keep the old content (find them with 'find / -xdev -samefile {File.ResolvedPath}').");
             }
         }
 

@@ -145,6 +145,7 @@ namespace OpenStackMigration.Config
                     {
                         plan.Changes.AddRange(edits.Select(e => e.Change));
                         plan.NewContent = ConfigText.Encode(doc.ToString());
+                        plan.WarnAboutHardLinks(sink);
                     }
 
                     WarnAboutOthers(doc, node.ComputerName, seconds, sink);

@@ -136,6 +136,14 @@ namespace OpenStackMigration.Config
                     continue;
                 }
 
+                if (old != null && OsloPlanChecks.SameValue(edit.Option, old.Value, edit.Value))
+                {
+                    // 'debug = True' already reads as true: rewriting its spelling would only make a backup and a restart.
+                    result.Action = ConfigAction.Unchanged;
+                    result.NewValue = old.Value;
+                    continue;
+                }
+
                 var changes = doc.Set(OsloIniDocument.DefaultSection, edit.Option.Name, edit.Value);
                 result.Action = changes.Count == 0 ? ConfigAction.Unchanged : ConfigAction.WouldChange;
                 result.Diff = FilePlan.Diff(changes);
@@ -152,6 +160,7 @@ namespace OpenStackMigration.Config
                 plan.NewContent = ConfigText.Encode(doc.ToString());
             }
 
+            var beforeEdit = plan.Results.ToDictionary(r => r.Setting, r => views.Select(v => OsloConfigReader.Evaluate(v, OsloServices.Option(project, r.Setting), node.ComputerName)).FirstOrDefault()?.Value);
             foreach (var result in plan.Results.Where(r => r.Action != ConfigAction.Failed))
             {
                 if (kolla)
@@ -174,6 +183,17 @@ namespace OpenStackMigration.Config
                             : $"{s.Source}:{s.LineNumber}, which is read after {read.File.Path} and wins";
                     sink.Warning($"{node.ComputerName}: {s.Service} will still see {option.Name} = {s.Value ?? option.Default} from {how}. Edit that instead (-Path).");
                 }
+
+                if (result.Action == ConfigAction.WouldChange)
+                {
+                    OsloPlanChecks.Interpolations(views, option, beforeEdit[result.Setting] ?? option.Default, result.EffectiveValue ?? option.Default, read.File.Path, doc, result, node.ComputerName, sink);
+                }
+            }
+
+            if (plan.HasChanges)
+            {
+                OsloPlanChecks.ExistingFaults(project, views, plan.Results.Select(r => r.Setting), read.File.Path, doc, node.ComputerName, sink);
+                plan.WarnAboutHardLinks(sink);
             }
 
             return plan;

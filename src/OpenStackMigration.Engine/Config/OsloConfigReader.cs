@@ -133,14 +133,16 @@ namespace OpenStackMigration.Config
             var read = new StringBuilder(NodeFiles.EmitFunction);
             read.Append("osm_first() { for c in \"$@\"; do if [ -e \"$c\" ]; then osm_emit \"$c\"; return; fi; done; }\n")
                 .Append("osm_dir() { [ -d \"$1\" ] || { printf 'OSM-FILE %s\\nOSM-ERR missing\\n' \"$1\"; return; }; for f in \"$1\"/*.conf; do [ -e \"$f\" ] && osm_emit \"$f\"; done; }\n")
-                .Append("osm_firstdir() { for c in \"$@\"; do if [ -d \"$c\" ]; then osm_dir \"$c\"; return; fi; done; }\n");
+                .Append("osm_firstdir() { for c in \"$@\"; do if [ -d \"$c\" ]; then osm_dir \"$c\"; return; fi; done; }\n")
+                .Append("osm_any() { if [ -d \"$1\" ]; then osm_dir \"$1\"; else osm_emit \"$1\"; fi; }\n");
             foreach (var (view, args) in views)
             {
                 view.Environment.TryGetValue("HOME", out var home);
                 read.Append("echo 'OSM-VIEW'\n");
                 foreach (var source in ConfigSource.Resolve(project, view.Service, args, home))
                 {
-                    string fn = source.Kind switch { "File" => "osm_emit", "FirstOf" => "osm_first", "Dir" => "osm_dir", _ => "osm_firstdir" };
+                    // A folder named with -ConfigFile is read as oslo.config reads a --config-dir: its *.conf in order.
+                    string fn = source.Kind switch { "File" => configFiles != null ? "osm_any" : "osm_emit", "FirstOf" => "osm_first", "Dir" => "osm_dir", _ => "osm_firstdir" };
                     read.Append(fn).Append(' ').Append(string.Join(" ", source.Paths.Select(p => NodeFiles.Quote((view.ContainerRoot ?? string.Empty) + p)))).Append('\n');
                 }
             }

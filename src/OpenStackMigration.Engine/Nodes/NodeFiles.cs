@@ -29,6 +29,9 @@ namespace OpenStackMigration.Nodes
         /// <summary>Octal mode, owner and group ids.</summary>
         public string Mode { get; internal set; } = string.Empty;
 
+        /// <summary>How many hard links (names) the real file has; replacing it by rename splits them from it.</summary>
+        public int LinkCount { get; internal set; } = 1;
+
         /// <summary>True when the node has gzip: content travels compressed both ways (a 10,000-line nova.conf is mostly comments; gzip -1 takes it from 354 KB to 115 KB at a third of the default level's CPU).</summary>
         public bool Gzip { get; internal set; }
 
@@ -60,7 +63,7 @@ osm_emit() {
   if [ ! -f ""$r"" ]; then echo 'OSM-ERR notfile'; return; fi
   if [ ! -r ""$r"" ]; then echo 'OSM-ERR unreadable'; return; fi
   printf 'OSM-REAL %s\n' ""$r""
-  stat -c 'OSM-STAT %a %u %g %.9Y' -- ""$r""
+  stat -c 'OSM-STAT %a %u %g %.9Y %h' -- ""$r""
   printf 'OSM-SHA %s\n' ""$(sha256sum < ""$r"" | cut -c1-64)""
   if command -v gzip >/dev/null 2>&1; then
     echo 'OSM-DATA-GZ'; gzip -1 -c < ""$r"" | base64 || echo 'OSM-ERR unreadable'
@@ -125,6 +128,7 @@ osm_emit() {
                     var f = line.Substring(9).Split(' ');
                     current.Mode = $"{f[0]} {f[1]}:{f[2]}";
                     current.MTime = f[3];
+                    current.LinkCount = f.Length > 4 && int.TryParse(f[4], NumberStyles.None, CultureInfo.InvariantCulture, out int links) ? links : 1;
                 }
                 else if (line.StartsWith("OSM-SHA ", StringComparison.Ordinal))
                 {
@@ -160,7 +164,7 @@ osm_emit() {
             return output.ToArray();
         }
 
-        private static byte[] Gzip(byte[] bytes)
+        internal static byte[] Gzip(byte[] bytes)
         {
             using var output = new System.IO.MemoryStream();
             using (var gz = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
@@ -191,73 +195,18 @@ osm_emit() {
         /// Replaces <paramref name="original"/> with <paramref name="content"/> atomically and returns the backup path.
         /// <paramref name="validator"/> is a shell command run on the temporary file (its path is in <c>$tmp</c>);
         /// when it fails, nothing is written. Throws OSConfigChangedConcurrently when the file changed since it was read.
+        /// Runs of this module writing the same file are serialised on the node (see <see cref="WriteAsync"/>).
         /// </summary>
-        public static async Task<string> ReplaceAsync(INodeSession node, NodeFile original, byte[] content, string? validator, CancellationToken cancellationToken)
-        {
-            string stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-            var s = new StringBuilder();
-            s.Append("r=").Append(Quote(original.ResolvedPath)).Append('\n');
-            s.Append("sha=").Append(Quote(original.Sha256)).Append("; mt=").Append(Quote(original.MTime)).Append('\n');
-            s.Append("newsha=").Append(Quote(Sha256Hex(content))).Append('\n');
-            s.Append("bk=\"$r.osm-").Append(stamp).Append(".bak\"\n");
-            s.Append(@"LC_ALL=C; export LC_ALL
-d=$(dirname -- ""$r""); b=$(basename -- ""$r"")
-fail() { echo ""OSM-ERR $1""; exit 1; }
-unchanged() { [ ""$(sha256sum < ""$r"" | cut -c1-64)"" = ""$sha"" ] && [ ""$(stat -c %.9Y -- ""$r"")"" = ""$mt"" ]; }
-[ -f ""$r"" ] || fail missing
-[ -w ""$r"" ] || fail readonly
-[ -w ""$d"" ] || fail dirreadonly
-tmp=$(mktemp -- ""$d/.$b.osm-XXXXXX"") || fail mktemp
-trap 'rm -f -- ""$tmp""' EXIT
-");
-            s.Append(original.Gzip ? "base64 -d <<'OSM_CONTENT_EOF' | gzip -dc > \"$tmp\" || fail decode\n" : "base64 -d > \"$tmp\" <<'OSM_CONTENT_EOF' || fail decode\n");
-            s.Append(Convert.ToBase64String(original.Gzip ? Gzip(content) : content, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "\n")).Append('\n');
-            s.Append(@"OSM_CONTENT_EOF
-[ ""$(sha256sum < ""$tmp"" | cut -c1-64)"" = ""$newsha"" ] || fail decode
-chown ""$(stat -c %u:%g -- ""$r"")"" -- ""$tmp"" || fail chown
-chmod ""$(stat -c %a -- ""$r"")"" -- ""$tmp"" || fail chmod
-if command -v chcon >/dev/null 2>&1; then chcon --reference=""$r"" -- ""$tmp"" 2>/dev/null || true; fi
-sync -- ""$tmp"" 2>/dev/null || sync
-");
-            if (validator != null)
-            {
-                s.Append("out=$(").Append(validator).Append(" 2>&1) || { printf 'OSM-INVALID %s\\n' \"$(printf '%s' \"$out\" | tr '\\n' ' ')\"; exit 1; }\n");
-            }
+        public static async Task<string> ReplaceAsync(INodeSession node, NodeFile original, byte[] content, string? validator, CancellationToken cancellationToken) =>
+            (await WriteAsync(node, original, content, validator, cancellationToken).ConfigureAwait(false)).BackupPath;
 
-            s.Append(@"unchanged || fail changed
-[ -e ""$bk"" ] && bk=$(mktemp -- ""$bk.XXXX"")
-cp -p -- ""$r"" ""$bk"" || fail backup
-unchanged || { rm -f -- ""$bk""; fail changed; }
-mv -f -- ""$tmp"" ""$r"" || { rm -f -- ""$bk""; fail rename; }
-trap - EXIT
-sync -- ""$d"" 2>/dev/null || true
-printf 'OSM-BACKUP %s\n' ""$bk""
-");
-            var result = await node.RunScriptAsync(s.ToString(), cancellationToken).ConfigureAwait(false);
-            var lines = result.StdOut.Split('\n');
-            string? backup = lines.FirstOrDefault(l => l.StartsWith("OSM-BACKUP ", StringComparison.Ordinal))?.Substring(11);
-            if (result.ExitCode == 0 && backup != null)
-            {
-                return backup;
-            }
-
-            string? invalid = lines.FirstOrDefault(l => l.StartsWith("OSM-INVALID ", StringComparison.Ordinal))?.Substring(12);
-            if (invalid != null)
-            {
-                throw new OpenStackMigrationException("OSConfigValidationFailed", FailureKind.Configuration,
-                    $"{node.ComputerName}: the edited '{original.Path}' fails validation, so it was not written: {invalid.Trim()}") { Target = original.Path };
-            }
-
-            string why = lines.FirstOrDefault(l => l.StartsWith("OSM-ERR ", StringComparison.Ordinal))?.Substring(8) ?? "shell";
-            throw why switch
-            {
-                "changed" => new OpenStackMigrationException("OSConfigChangedConcurrently", FailureKind.Configuration,
-                    $"{node.ComputerName}: '{original.Path}' changed after it was read (someone else edited it); nothing was written. Run the command again.") { Target = original.Path },
-                "readonly" or "dirreadonly" or "chown" => new OpenStackMigrationException("OSConfigFileReadOnly", FailureKind.PermissionDenied,
-                    $"{node.ComputerName}: '{original.Path}' cannot be replaced with its owner and mode kept ({why}); nothing was written. Use -Sudo (with -SudoPassword if sudo asks for one) or a user allowed to write it.") { Target = original.Path },
-                _ => new OpenStackMigrationException("OSConfigWriteFailed", FailureKind.Configuration,
-                    $"{node.ComputerName}: writing '{original.Path}' failed at step '{why}'; the file was left as it was. {result.StdErr.Trim()}") { Target = original.Path },
-            };
-        }
+        /// <summary>
+        /// Replaces the file as <see cref="ReplaceAsync"/> does and says how: under the folder's lock (flock) so that no
+        /// concurrent run of this module loses an update, with a backup that is complete or absent and named for this
+        /// write alone, removing this file's temporary leftovers of killed runs. A write that has started is not
+        /// cancelled: it ends with the old file or the new one and is reported as it ended.
+        /// </summary>
+        public static Task<NodeWriteOutcome> WriteAsync(INodeSession node, NodeFile original, byte[] content, string? validator, CancellationToken cancellationToken) =>
+            NodeFileWrite.RunAsync(node, original, content, Sha256Hex(content), validator, cancellationToken);
     }
 }
