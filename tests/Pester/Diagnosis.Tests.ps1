@@ -58,6 +58,15 @@ Describe 'A pre-check that times out (Nova says only "No valid host")' -Tag Inte
         $d.Summary | Should -Match 'long_rpc_timeout \(8 s\)'
     }
 
+    It 'takes migrations from Get-OSMigration, and refuses what it cannot diagnose with an error id' {
+        $d = Get-OSMigration -InstanceId $R.InstanceId | Where-Object Id -eq $R.MigrationId | Debug-OSMigration -SkipPreflight
+        $d.Cause | Should -Be 'PreCheckRpcTimeout'
+        $d.MigrationId | Should -Be $R.MigrationId
+        [pscustomobject]@{ Name = 'x' } | Debug-OSMigration -ErrorAction SilentlyContinue -ErrorVariable bad | Should -BeNullOrEmpty
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'OSDiagnosisInputInvalid*'
+        { Debug-OSMigration -InstanceId $R.InstanceId -MigrationId 987654 -ErrorAction Stop } | Should -Throw -ErrorId 'OSMigrationNotFound,OpenStackMigration.Commands.DebugOSMigrationCommand'
+    }
+
     It 'names the same cause from the instance alone, later, once the destination has answered' {
         Start-Sleep -Seconds 8   # the destination's check (15 s) finishes after the conductor gave up
         $d = Debug-OSMigration -InstanceId (Get-OSInstance -Name $Vm -AllProjects).Id

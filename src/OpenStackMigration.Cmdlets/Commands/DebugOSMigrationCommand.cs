@@ -35,7 +35,7 @@ namespace OpenStackMigration.Commands
     /// <para>Explains the instance's latest migration from Nova's records alone.</para>
     /// </example>
     /// <example>
-    /// <code>Get-OSMigration -Status error -ChangesSince (Get-Date).AddHours(-1) | Debug-OSMigration | Group-Object Cause</code>
+    /// <code>Get-OSMigration -Status error -Since (Get-Date).AddHours(-1) | Debug-OSMigration | Group-Object Cause</code>
     /// <para>Counts the last hour's failed migrations by cause.</para>
     /// </example>
     [Cmdlet(VerbsDiagnostic.Debug, "OSMigration", DefaultParameterSetName = "InputObject")]
