@@ -92,14 +92,32 @@ namespace OpenStackMigration.Diagnosis
             Text = Trim(l.Line, 400),
         };
 
-        private static string[] SettingValues(FailureFacts f, string setting, string? serviceContains) =>
-            f.Settings.Where(s => s.Setting == setting && (serviceContains == null || s.Service.IndexOf(serviceContains, StringComparison.Ordinal) >= 0))
-                .Select(s => $"{s.ComputerName} {s.Service}{(s.ProcessId.HasValue ? " (pid " + s.ProcessId.Value.ToString(CultureInfo.InvariantCulture) + ")" : string.Empty)}: {s.Value ?? "(default)"}{(s.Value != null && s.Value.All(char.IsDigit) ? " s" : string.Empty)} from {s.Source}{(s.Path != null ? " " + s.Path + (s.LineNumber.HasValue ? ":" + s.LineNumber.Value.ToString(CultureInfo.InvariantCulture) : string.Empty) : string.Empty)}")
+        private static string[] SettingValues(FailureFacts f, string setting, string? serviceContains, string? computeHost = null) =>
+            Relevant(f, setting, serviceContains, computeHost)
+                .Select(s => $"{s.ComputerName} {s.Service}{(s.ProcessId.HasValue ? " (pid " + s.ProcessId.Value.ToString(CultureInfo.InvariantCulture) + ")" : string.Empty)}: {s.Value ?? "(default)"}{(s.Value != null && s.Value.All(char.IsDigit) ? " s" : string.Empty)}"
+                    + (s.Path != null ? " from " + s.Path + (s.LineNumber.HasValue ? ":" + s.LineNumber.Value.ToString(CultureInfo.InvariantCulture) : string.Empty) : " from " + s.Source))
                 .Distinct().ToArray();
 
-        private static int? SettingSeconds(FailureFacts f, string setting, string serviceContains) =>
-            f.Settings.Where(s => s.Setting == setting && s.Service.IndexOf(serviceContains, StringComparison.Ordinal) >= 0 && s.Seconds.HasValue)
-                .Select(s => (int?)s.Seconds!.Value).Min();
+        private static int? SettingSeconds(FailureFacts f, string setting, string serviceContains, string? computeHost = null) =>
+            Relevant(f, setting, serviceContains, computeHost).Where(s => s.Seconds.HasValue).Select(s => (int?)s.Seconds!.Value).Min();
+
+        /// <summary>
+        /// The settings of the services that matter. For one compute host, only the nova-compute whose own 'host' option
+        /// names it (a node runs several, or shows its containers' processes too), when the 'host' values were read.
+        /// </summary>
+        private static IEnumerable<OSConfigSetting> Relevant(FailureFacts f, string setting, string? serviceContains, string? computeHost)
+        {
+            var matching = f.Settings.Where(s => s.Setting == setting && (serviceContains == null || s.Service.IndexOf(serviceContains, StringComparison.Ordinal) >= 0)).ToList();
+            if (computeHost == null)
+            {
+                return matching;
+            }
+
+            var hosts = f.Settings.Where(s => s.Setting == "host" && !string.IsNullOrEmpty(s.Value))
+                .GroupBy(s => (s.ComputerName, s.ProcessId)).ToDictionary(g => g.Key, g => g.First().Value);
+            var ofHost = matching.Where(s => hosts.TryGetValue((s.ComputerName, s.ProcessId), out var h) && h == computeHost).ToList();
+            return ofHost.Count > 0 ? ofHost : matching;
+        }
 
         private static int RoundUp(double seconds) => seconds <= 60 ? (int)Math.Ceiling(seconds / 10) * 10 : (int)Math.Ceiling(seconds / 60) * 60;
 

@@ -304,10 +304,10 @@ namespace OpenStackMigration.Diagnosis
             d.Certainty = DiagnosisCertainty.Confirmed;
             d.Setting = "long_rpc_timeout";
             d.GovernedBy = $"nova-compute on the source ({d.SourceHost})";
-            d.EffectiveValues = SettingValues(f, "long_rpc_timeout", "compute");
+            d.EffectiveValues = SettingValues(f, "long_rpc_timeout", "compute", d.SourceHost);
             var preTook = Seconds(pre);
             var waited = pre?.StartTime != null && recordEnd.HasValue ? (recordEnd.Value - pre.StartTime.Value).TotalSeconds : (double?)null;
-            var current = SettingSeconds(f, "long_rpc_timeout", "compute");
+            var current = SettingSeconds(f, "long_rpc_timeout", "compute", d.SourceHost);
             d.Summary = $"pre_live_migration on the destination {f.Destination} did not answer within the source nova-compute's long_rpc_timeout"
                 + (current.HasValue ? $" ({current} s)" : waited.HasValue ? $" (the source gave up within about {waited.Value:0} s)" : string.Empty)
                 + $"; the instance stayed on {d.SourceHost}."
@@ -340,7 +340,7 @@ namespace OpenStackMigration.Diagnosis
             {
                 d.Setting = "rpc_response_timeout";
                 d.GovernedBy = $"nova-compute on the source ({d.SourceHost}): a dead destination sends no heartbeat, so the call fails after rpc_response_timeout";
-                d.EffectiveValues = SettingValues(f, "rpc_response_timeout", "compute");
+                d.EffectiveValues = SettingValues(f, "rpc_response_timeout", "compute", d.SourceHost);
             }
 
             d.Explanation = stuck

@@ -63,7 +63,8 @@ namespace OpenStackMigration.Diagnosis
         public async Task<IReadOnlyList<OSConfigSetting>> ReadSettingsAsync(IReadOnlyList<string> haproxyProxies, IEngineSink sink, CancellationToken cancellationToken)
         {
             var settings = new ConcurrentBag<OSConfigSetting>();
-            await OsloConfigEngine.GetAsync(_pool, "nova", OsloServices.RpcOptions("nova"), null, s =>
+            // 'host' too: it tells which nova-compute serves which compute host.
+            await OsloConfigEngine.GetAsync(_pool, "nova", OsloServices.RpcOptions("nova").Concat(new[] { OsloServices.NovaHost }).ToList(), null, s =>
             {
                 if (s.Error == null)
                 {

@@ -128,7 +128,7 @@ namespace OpenStackMigration.Tests.Diagnosis
 
             var d = CauseRules.Diagnose(facts);
 
-            Assert.Equal(new[] { "ctl1 nova-conductor: 8 s from file /etc/nova/nova.conf:12" }, d.EffectiveValues);
+            Assert.Equal(new[] { "ctl1 nova-conductor: 8 s from /etc/nova/nova.conf:12" }, d.EffectiveValues);
             Assert.Contains("long_rpc_timeout (8 s)", d.Summary);
             Assert.Contains("-Seconds 60 ", d.Fix);
         }
@@ -218,6 +218,23 @@ namespace OpenStackMigration.Tests.Diagnosis
             Assert.Contains(d.Evidence, e => e.Source == "compute service" && e.Text.StartsWith("nova-compute on compute3: Down", StringComparison.Ordinal));
             Assert.Contains(d.Evidence, e => e.Text.Contains("Post live migration at destination compute3 failed"));
             Assert.Contains("openstack server set --state active", d.Fix);
+        }
+
+        [Fact]
+        public void OnlyTheSourceHostsNovaComputeCountsWhenANodeRunsSeveral()
+        {
+            var facts = DiagnosisFixture.Facts("rpc-timeout-pre-live");
+            OSConfigSetting Setting(int pid, string name, string value) => new OSConfigSetting { ComputerName = "localhost", Service = "nova-compute", ProcessId = pid, Setting = name, Value = value, Seconds = long.TryParse(value, out var n) ? n : (long?)null, Source = "file", Path = $"/etc/nova/nova-compute-{pid}.conf", LineNumber = 3 };
+            facts.Settings = new[]
+            {
+                Setting(101, "host", "compute1"), Setting(101, "long_rpc_timeout", "8"),
+                Setting(202, "host", "compute2"), Setting(202, "long_rpc_timeout", "1800"),
+            };
+
+            var d = CauseRules.Diagnose(facts);
+
+            Assert.Equal(new[] { "localhost nova-compute (pid 101): 8 s from /etc/nova/nova-compute-101.conf:3" }, d.EffectiveValues);
+            Assert.Contains("long_rpc_timeout (8 s)", d.Summary);
         }
     }
 }
