@@ -19,6 +19,7 @@ param(
     [string] $Instance = 'cirros_vm'
 )
 $ErrorActionPreference = 'Stop'
+$ModulePath = (Resolve-Path $ModulePath).Path
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 $labEnv = Get-LabEnvironment $LabDir
 $clouds = Join-Path $LabDir 'clouds.yaml'
