@@ -85,7 +85,12 @@ start_bg() {
   local name="$1"; shift
   mkdir -p "$LOG" "$RUN"
   printf '\n===== %s start: %s\n' "$(date -Is)" "$*" >>"$LOG/$name.log"
-  setsid "$@" </dev/null >>"$LOG/$name.log" 2>&1 &
+  # Close what the caller had open beyond stdio (a lock held around the lab, a pipe): a daemon that
+  # inherits it would hold it for as long as it runs.
+  (
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-" 2>/dev/null; done
+    exec setsid "$@" </dev/null >>"$LOG/$name.log" 2>&1
+  ) &
   echo $! >"$(pidfile "$name")"
 }
 
