@@ -198,8 +198,15 @@ wait_sync() {
 
 # --- keystone --------------------------------------------------------------------------------------------
 start_keystone() {
+  local conf="$ETC/keystone/keystone.conf" before=""
+  [[ -f "$conf" ]] && before="$(sha256sum <"$conf")"
   write_keystone_conf
-  local conf="$ETC/keystone/keystone.conf"
+  # A running Keystone reads its settings at start: one whose settings changed (a lab started by older scripts)
+  # is restarted, so re-running up.sh on a running lab applies them.
+  if [[ -n "$before" && "$before" != "$(sha256sum <"$conf")" ]] && is_running keystone; then
+    step "keystone settings changed: restarting keystone"
+    stop_pid keystone 20
+  fi
   if [[ ! -f "$DONE/keystone" ]]; then
     step "keystone db sync + bootstrap"
     { keystone-manage --config-file "$conf" db_sync &&
