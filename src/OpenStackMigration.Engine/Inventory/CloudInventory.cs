@@ -33,7 +33,7 @@ namespace OpenStackMigration.Inventory
         public async Task<IReadOnlyList<Hypervisor>> GetHypervisorsAsync(IReadOnlyCollection<string>? namePatterns, bool withCapacity, int parallelism, IEngineSink sink, CancellationToken cancellationToken)
         {
             // Placement is read while Nova answers, not after: the listing takes as long as the slower of the two.
-            using var prefetch = withCapacity ? _placement.StartPrefetch(namePatterns, parallelism, sink, cancellationToken) : null;
+            var bulk = withCapacity ? _placement.StartBulkRead(sink, cancellationToken) : null;
             try
             {
                 var all = await _nova.ListHypervisorsAsync(sink, cancellationToken).ConfigureAwait(false);
@@ -41,16 +41,17 @@ namespace OpenStackMigration.Inventory
                 ReportUnmatched(namePatterns, selected.SelectMany(h => new[] { h.Name, h.HostName }), "hypervisor", "OSHypervisorNotFound");
                 if (withCapacity)
                 {
-                    await _placement.FillCapacityAsync(selected, parallelism, sink, cancellationToken, prefetch).ConfigureAwait(false);
+                    await _placement.FillCapacityAsync(selected, parallelism, sink, cancellationToken, bulk).ConfigureAwait(false);
                 }
 
                 return selected;
             }
             finally
             {
-                if (prefetch != null)
+                if (bulk != null)
                 {
-                    await prefetch.StopAsync().ConfigureAwait(false);
+                    // No request outlives the command (Nova failed first, or no hypervisor matched).
+                    await bulk.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
                 }
             }
         }

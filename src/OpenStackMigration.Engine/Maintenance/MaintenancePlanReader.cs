@@ -87,7 +87,8 @@ namespace OpenStackMigration.Maintenance
 
             var involved = new HashSet<string>(request.SourceHosts.Concat(request.DestinationHosts ?? (IEnumerable<string>)known), StringComparer.Ordinal);
             var hypervisors = (await hypervisorsTask.ConfigureAwait(false)).Where(h => involved.Contains(h.HostName)).ToList();
-            var capacity = _placement.FillCapacityAsync(hypervisors, PlacementClient.DefaultParallelism, sink, cancellationToken);
+            // The planner checks max_unit and copies every figure: inventories are read now, not on first use.
+            var capacity = _placement.FillCapacityAsync(hypervisors, PlacementClient.DefaultParallelism, sink, cancellationToken, withInventories: true);
 
             var instances = new List<Instance>();
             foreach (var host in request.SourceHosts)

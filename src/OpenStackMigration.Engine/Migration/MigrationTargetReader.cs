@@ -174,7 +174,8 @@ namespace OpenStackMigration.Migration
                     return;
                 }
 
-                var read = await _placement.ReadCapacityAsync(_hypervisors!, PlacementClient.DefaultParallelism, sink, cancellationToken).ConfigureAwait(false);
+                // The checks need max_unit (and the figures a refusal quotes): inventories are read now, not on first use.
+                var read = await _placement.ReadCapacityAsync(_hypervisors!, PlacementClient.DefaultParallelism, sink, cancellationToken, withInventories: true).ConfigureAwait(false);
                 foreach (var h in _hypervisors!)
                 {
                     // A node without a provider is known to have no figures: it is not asked for again.

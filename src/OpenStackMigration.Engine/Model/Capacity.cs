@@ -12,41 +12,70 @@ namespace OpenStackMigration.Model
         public ResourceCapacity(string resourceClass, long total, long reserved, double allocationRatio, long used, long maxUnit, long minUnit = 1, long stepSize = 1)
         {
             ResourceClass = resourceClass;
-            Total = total;
-            Reserved = reserved;
-            AllocationRatio = allocationRatio;
+            _total = total;
+            _reserved = reserved;
+            _allocationRatio = allocationRatio;
             Used = used;
-            MaxUnit = maxUnit;
-            MinUnit = minUnit;
-            StepSize = stepSize;
+            _maxUnit = maxUnit;
+            _minUnit = minUnit;
+            _stepSize = stepSize;
         }
+
+        /// <summary>
+        /// A figure from Placement's bulk answer, which has only capacity and use: the inventory's own figures
+        /// (total, reserved, ratio, max_unit...) are read from <paramref name="details"/> the first time one is
+        /// asked for, so a listing that shows only use and room costs no request per provider.
+        /// </summary>
+        internal ResourceCapacity(string resourceClass, long capacity, long used, Func<ResourceCapacity?> details)
+        {
+            ResourceClass = resourceClass;
+            _capacity = capacity;
+            Used = used;
+            // PublicationOnly: a failed read is not kept, the next use asks again.
+            _details = new Lazy<ResourceCapacity?>(details, System.Threading.LazyThreadSafetyMode.PublicationOnly);
+        }
+
+        private readonly long? _capacity;
+        private readonly Lazy<ResourceCapacity?>? _details;
+        private readonly long _total;
+        private readonly long _reserved;
+        private readonly double _allocationRatio;
+        private readonly long _maxUnit;
+        private readonly long _minUnit;
+        private readonly long _stepSize;
+
+        /// <summary>False while the inventory's own figures have not been read (a figure from the bulk answer).</summary>
+        internal bool HasDetails => _details == null || _details.IsValueCreated;
+
+        private ResourceCapacity Details => _details == null ? this : (_details.Value ?? throw new InvalidOperationException(
+            $"Placement no longer has a {ResourceClass} inventory for this provider; only its capacity ({_capacity}) and use ({Used}) are known."));
 
         /// <summary>VCPU, MEMORY_MB or DISK_GB.</summary>
         public string ResourceClass { get; }
 
-        /// <summary>The physical amount.</summary>
-        public long Total { get; }
+        /// <summary>The physical amount. (For a figure from Placement's bulk answer, this and the other inventory figures are read on first use.)</summary>
+        public long Total => _details == null ? _total : Details.Total;
 
         /// <summary>Held back for the host itself.</summary>
-        public long Reserved { get; }
+        public long Reserved => _details == null ? _reserved : Details.Reserved;
 
         /// <summary>The overcommit ratio.</summary>
-        public double AllocationRatio { get; }
+        public double AllocationRatio => _details == null ? _allocationRatio : Details.AllocationRatio;
 
         /// <summary>Allocated to consumers.</summary>
         public long Used { get; }
 
         /// <summary>The largest single allocation allowed.</summary>
-        public long MaxUnit { get; }
+        public long MaxUnit => _details == null ? _maxUnit : Details.MaxUnit;
 
         /// <summary>The smallest single allocation allowed.</summary>
-        public long MinUnit { get; }
+        public long MinUnit => _details == null ? _minUnit : Details.MinUnit;
 
         /// <summary>Allocations must be a multiple of this.</summary>
-        public long StepSize { get; }
+        public long StepSize => _details == null ? _stepSize : Details.StepSize;
 
         /// <summary>What can be allocated in all: (Total - Reserved) * AllocationRatio.</summary>
-        public long Capacity => (long)Math.Floor((Total - Reserved) * AllocationRatio);
+        public long Capacity => _capacity ?? (long)Math.Floor((Total - Reserved) * AllocationRatio);
 
         /// <summary>What is left: Capacity - Used (never below zero).</summary>
         public long Free => Math.Max(0, Capacity - Used);

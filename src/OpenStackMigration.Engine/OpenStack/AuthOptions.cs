@@ -69,6 +69,12 @@ namespace OpenStackMigration.OpenStack
         /// <summary>What turned certificate checks off (OS_INSECURE, verify: false in clouds.yaml...), for the warning.</summary>
         public string? SkipCertificateCheckSource { get; set; }
 
+        /// <summary>
+        /// Reuse a still-valid token between processes of the same user and settings (clouds.yaml's top-level
+        /// <c>cache: {auth: true}</c>, as openstacksdk reads it), kept in a folder only the user can read.
+        /// </summary>
+        public bool CacheToken { get; set; }
+
         /// <summary>Per-request timeout in seconds.</summary>
         public int RequestTimeoutSec { get; set; } = 60;
 

@@ -51,7 +51,7 @@ namespace OpenStackMigration.OpenStack
                 };
             }
 
-            var clouds = LoadClouds(cloudsFile);
+            var clouds = LoadClouds(cloudsFile, out var cacheAuth);
             if (!clouds.TryGetValue(cloudName, out var cloud))
             {
                 throw new OpenStackMigrationException(
@@ -64,13 +64,14 @@ namespace OpenStackMigration.OpenStack
             }
 
             var secureFile = FindFile(Env(environment, "OS_CLIENT_SECURE_FILE"), currentDirectory, "secure.yaml", "secure.yml");
-            if (secureFile != null && LoadClouds(secureFile).TryGetValue(cloudName, out var secure))
+            if (secureFile != null && LoadClouds(secureFile, out _).TryGetValue(cloudName, out var secure))
             {
                 Merge(cloud, secure);
             }
 
             var options = FromCloudEntry(cloud);
             options.CloudName = cloudName;
+            options.CacheToken = cacheAuth;
             options.Source = cloudsFile + (secureFile != null ? " + " + secureFile : string.Empty);
             options.CACertFile = ResolvePath(options.CACertFile, currentDirectory);
             if (options.SkipCertificateCheck)
@@ -276,8 +277,11 @@ namespace OpenStackMigration.OpenStack
             return null;
         }
 
-        private static Dictionary<string, YamlMappingNode> LoadClouds(string path)
+        /// <param name="path">The file.</param>
+        /// <param name="cacheAuth">openstacksdk's top-level <c>cache: {auth: true}</c>: tokens may be reused between processes.</param>
+        private static Dictionary<string, YamlMappingNode> LoadClouds(string path, out bool cacheAuth)
         {
+            cacheAuth = false;
             var stream = new YamlStream();
             try
             {
@@ -290,6 +294,12 @@ namespace OpenStackMigration.OpenStack
             }
 
             var result = new Dictionary<string, YamlMappingNode>(StringComparer.Ordinal);
+            if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode top
+                && top.Children.TryGetValue(new YamlScalarNode("cache"), out var cache) && cache is YamlMappingNode cacheMap)
+            {
+                cacheAuth = Scalars(cacheMap).TryGetValue("auth", out var auth) && YamlBoolean(auth) == true;
+            }
+
             if (stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode root
                 && root.Children.TryGetValue(new YamlScalarNode("clouds"), out var clouds) && clouds is YamlMappingNode map)
             {

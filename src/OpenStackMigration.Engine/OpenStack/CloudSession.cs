@@ -88,7 +88,16 @@ namespace OpenStackMigration.OpenStack
             var http = new ApiConnection(options);
             try
             {
-                var token = await Keystone.IssueAsync(http, options, sink, cancellationToken).ConfigureAwait(false);
+                var token = options.CacheToken ? TokenCache.Load(options, sink) : null;
+                if (token == null)
+                {
+                    token = await Keystone.IssueAsync(http, options, sink, cancellationToken).ConfigureAwait(false);
+                    if (options.CacheToken)
+                    {
+                        TokenCache.Store(options, token, sink);
+                    }
+                }
+
                 var session = new CloudSession(options, http, token);
                 sink.Verbose($"Authenticated as '{token.UserName}' in project '{token.ProjectName}'; token valid until {token.ExpiresAt:u}.");
                 await session.DiscoverComputeAsync(sink, cancellationToken).ConfigureAwait(false);
@@ -178,6 +187,11 @@ namespace OpenStackMigration.OpenStack
                 return;
             }
 
+            if (_options.CacheToken)
+            {
+                TokenCache.Remove(_options);
+            }
+
             await Keystone.RevokeAsync(Http, _options, _token, sink, cancellationToken).ConfigureAwait(false);
             Dispose();
         }
@@ -231,6 +245,11 @@ namespace OpenStackMigration.OpenStack
 
                 sink.Verbose(force ? "Renewing the token after a 401." : $"Renewing the token, which expires at {_token.ExpiresAt:u}.");
                 _token = await Keystone.IssueAsync(Http, _options, sink, cancellationToken).ConfigureAwait(false);
+                if (_options.CacheToken)
+                {
+                    TokenCache.Store(_options, _token, sink);
+                }
+
                 return _token;
             }
             finally

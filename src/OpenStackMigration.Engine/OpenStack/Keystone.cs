@@ -39,10 +39,11 @@ namespace OpenStackMigration.OpenStack
     /// <summary>A Keystone token and what came with it. The token id never leaves this object.</summary>
     internal sealed class KeystoneToken
     {
-        public KeystoneToken(string id, DateTimeOffset expiresAt, string? userId, string? userName, string? projectId, string? projectName, IReadOnlyList<CatalogEndpoint> catalog, IReadOnlyList<string> roles)
+        public KeystoneToken(string id, DateTimeOffset expiresAt, JObject body, string? userId, string? userName, string? projectId, string? projectName, IReadOnlyList<CatalogEndpoint> catalog, IReadOnlyList<string> roles)
         {
             Id = id;
             ExpiresAt = expiresAt;
+            Body = body;
             UserId = userId;
             UserName = userName;
             ProjectId = projectId;
@@ -54,6 +55,9 @@ namespace OpenStackMigration.OpenStack
         public string Id { get; }
 
         public DateTimeOffset ExpiresAt { get; }
+
+        /// <summary>Keystone's answer, as the token cache keeps it.</summary>
+        public JObject Body { get; }
 
         public string? UserId { get; }
 
@@ -112,7 +116,12 @@ namespace OpenStackMigration.OpenStack
                 throw new OpenStackMigrationException("OSKeystoneNoToken", FailureKind.ServiceError, "Keystone answered the authentication without an X-Subject-Token header (a proxy in between may drop it).");
             }
 
-            var token = response.Object["token"] as JObject ?? new JObject();
+            return Parse(tokenId, response.Object["token"] as JObject ?? new JObject());
+        }
+
+        /// <summary>A token from its id and the body Keystone answered with (freshly issued, or kept by <see cref="TokenCache"/>).</summary>
+        internal static KeystoneToken Parse(string tokenId, JObject token)
+        {
             var expires = DateTimeOffset.Parse((string?)token["expires_at"] ?? DateTimeOffset.UtcNow.AddHours(1).ToString("o"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
             var catalog = new List<CatalogEndpoint>();
             foreach (var service in token["catalog"] as JArray ?? new JArray())
@@ -134,7 +143,7 @@ namespace OpenStackMigration.OpenStack
             }
 
             var roles = (token["roles"] as JArray ?? new JArray()).Select(r => (string?)r["name"] ?? string.Empty).ToList();
-            return new KeystoneToken(tokenId, expires, (string?)token["user"]?["id"], (string?)token["user"]?["name"], (string?)token["project"]?["id"], (string?)token["project"]?["name"], catalog, roles);
+            return new KeystoneToken(tokenId, expires, token, (string?)token["user"]?["id"], (string?)token["user"]?["name"], (string?)token["project"]?["id"], (string?)token["project"]?["name"], catalog, roles);
         }
 
         public static async Task RevokeAsync(ApiConnection http, AuthOptions options, KeystoneToken token, IEngineSink sink, CancellationToken cancellationToken)

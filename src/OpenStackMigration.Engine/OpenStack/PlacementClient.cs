@@ -11,14 +11,17 @@ using OpenStackMigration.Text;
 namespace OpenStackMigration.OpenStack
 {
     /// <summary>
-    /// Placement: the one place capacity is right on every compute microversion. Inventories
-    /// and usages are per resource provider, so many hosts mean many requests: they go in
-    /// parallel under a bound so a 500-node cloud is read quickly without flooding the API.
+    /// Placement: the one place capacity is right on every compute microversion. Capacity and use of every
+    /// provider come in one request (allocation candidates' provider summaries); inventories and usages are
+    /// per provider, so what needs them goes in parallel under a bound.
     /// </summary>
     public sealed class PlacementClient
     {
         /// <summary>How many Placement requests may be in flight at once by default.</summary>
         public const int DefaultParallelism = 8;
+
+        /// <summary>The first version whose allocation candidates summarise every resource class of a provider, not only those asked for.</summary>
+        internal static readonly Microversion BulkVersion = new Microversion(1, 27);
 
         private readonly CloudSession _session;
         private readonly PlacementCache _cache;
@@ -31,62 +34,53 @@ namespace OpenStackMigration.OpenStack
         }
 
         /// <summary>
-        /// Starts reading the capacity of every root resource provider whose name matches
-        /// <paramref name="namePatterns"/> (all when none), before Nova has said which hypervisors there are:
-        /// a compute node's provider is named after the node and has its id, so the Placement requests can run
-        /// while Nova is still answering. Hand the result to <see cref="FillCapacityAsync"/>; providers it
-        /// did not read are read then. Failures here are not reported (the regular path reports them).
+        /// Starts Placement's bulk read (see <see cref="ReadBulkAsync"/>) before Nova has said which hypervisors
+        /// there are, so the listing takes as long as the slower of the two. Hand the task to
+        /// <see cref="FillCapacityAsync"/> or <see cref="ReadCapacityAsync"/>.
         /// </summary>
-        public CapacityPrefetch StartPrefetch(IReadOnlyCollection<string>? namePatterns, int parallelism, IEngineSink sink, CancellationToken cancellationToken)
-        {
-            var prefetch = new CapacityPrefetch(Math.Max(1, parallelism), cancellationToken);
-            prefetch.Listing = PrefetchAsync(prefetch, namePatterns, sink);
-            return prefetch;
-        }
+        public Task<BulkCapacity?> StartBulkRead(IEngineSink sink, CancellationToken cancellationToken) =>
+            Task.Run(() => ReadBulkAsync(sink, cancellationToken), cancellationToken);
 
-        private async Task PrefetchAsync(CapacityPrefetch prefetch, IReadOnlyCollection<string>? namePatterns, IEngineSink sink)
+        /// <summary>
+        /// Capacity and use of every resource class of every provider that has at least one MB of memory free, in one
+        /// request: allocation candidates' provider summaries (placement 1.27+). Null when Placement cannot answer it
+        /// (older than 1.27, or failing): each provider is then read on its own, and that read reports the failure.
+        /// </summary>
+        public async Task<BulkCapacity?> ReadBulkAsync(IEngineSink sink, CancellationToken cancellationToken)
         {
-            ApiResponse list;
+            ApiResponse response;
             try
             {
-                // 1.14 is the first version that says which providers are roots (compute nodes are).
-                list = await SendAsync("/resource_providers", sink, prefetch.Token, new Microversion(1, 14)).ConfigureAwait(false);
+                response = await _session.SendAsync(
+                    new ServiceRequest("GET", "/allocation_candidates?resources=MEMORY_MB:1", "Placement")
+                    {
+                        ServiceTypes = new[] { "placement" },
+                        Microversion = BulkVersion,
+                        MicroversionService = "placement",
+                        AcceptStatuses = new[] { 400, 404, 406 },
+                    },
+                    sink,
+                    cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!(ex is OperationCanceledException))
+            catch (OpenStackMigrationException ex)
             {
-                sink.Debug($"Placement prefetch skipped: {ex.Message}");
-                return;
+                sink.Debug($"Placement's bulk read failed ({ex.Message}); reading each provider.");
+                return null;
             }
 
-            foreach (var provider in list.Object["resource_providers"] as JArray ?? new JArray())
+            if (response.Status >= 400)
             {
-                var uuid = Json.Str(provider, "uuid");
-                var generation = Json.Long(provider, "generation");
-                var name = Json.Str(provider, "name") ?? string.Empty;
-                if (uuid == null || Json.Str(provider, "parent_provider_uuid") != null || !Wildcard.MatchesAny(namePatterns, name))
-                {
-                    continue;
-                }
-
-                prefetch.Add(uuid, name, async () =>
-                {
-                    await prefetch.Gate.WaitAsync(prefetch.Token).ConfigureAwait(false);
-                    try
-                    {
-                        return await GetCapacityAsync(uuid, sink, prefetch.Token, generation).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        prefetch.Gate.Release();
-                    }
-                });
+                sink.Debug($"Placement does not answer allocation candidates at {BulkVersion} ({response.Status}); reading each provider.");
+                return null;
             }
+
+            return BulkCapacity.Parse(response.Object);
         }
 
-        /// <summary>Fills in Vcpu, MemoryMB and DiskGB of each hypervisor from its resource provider.</summary>
-        public async Task FillCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken, CapacityPrefetch? prefetch = null)
+        /// <summary>Fills in Vcpu, MemoryMB and DiskGB of each hypervisor from its resource provider (inventory figures read on first use).</summary>
+        public async Task FillCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken, Task<BulkCapacity?>? bulk = null, bool withInventories = false)
         {
-            var capacity = await ReadCapacityAsync(hypervisors, parallelism, sink, cancellationToken, prefetch).ConfigureAwait(false);
+            var capacity = await ReadCapacityAsync(hypervisors, parallelism, sink, cancellationToken, bulk, withInventories).ConfigureAwait(false);
             foreach (var h in hypervisors)
             {
                 if (capacity.TryGetValue(h, out var figures))
@@ -98,9 +92,12 @@ namespace OpenStackMigration.OpenStack
 
         /// <summary>
         /// Reads the capacity of each hypervisor's resource provider, by resource class; the hypervisors are not
-        /// changed. One whose provider Placement does not have is left out (with a warning).
+        /// changed. One whose provider Placement does not have is left out (with a warning). Capacity and use come
+        /// from the bulk read; only providers missing from it are read one by one. The inventory figures (total,
+        /// reserved, ratio, max_unit) are read per provider: all now with <paramref name="withInventories"/> (checks
+        /// that need max_unit), else on first use (a listing that shows only use and room sends no such request).
         /// </summary>
-        public async Task<IReadOnlyDictionary<Hypervisor, IReadOnlyDictionary<string, ResourceCapacity>>> ReadCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken, CapacityPrefetch? prefetch = null)
+        public async Task<IReadOnlyDictionary<Hypervisor, IReadOnlyDictionary<string, ResourceCapacity>>> ReadCapacityAsync(IReadOnlyList<Hypervisor> hypervisors, int parallelism, IEngineSink sink, CancellationToken cancellationToken, Task<BulkCapacity?>? bulk = null, bool withInventories = false)
         {
             var read = new ConcurrentDictionary<Hypervisor, IReadOnlyDictionary<string, ResourceCapacity>>(HypervisorReferenceComparer.Instance);
             if (hypervisors.Count == 0)
@@ -108,23 +105,12 @@ namespace OpenStackMigration.OpenStack
                 return read;
             }
 
-            if (prefetch != null)
-            {
-                await prefetch.Listing.ConfigureAwait(false);
-            }
+            var generations = withInventories ? ReadGenerationsAsync(sink, cancellationToken) : null;
+            var summaries = await (bulk ?? ReadBulkAsync(sink, cancellationToken)).ConfigureAwait(false);
 
             // Before compute 2.53 hypervisor ids are integers; the provider is then found by node name.
-            // The providers read ahead are named after nodes; one matched only by its host name needs the full list.
             Dictionary<string, string>? uuidByName = null;
             if (hypervisors.Any(h => !LooksLikeUuid(h.Id)))
-            {
-                uuidByName = prefetch?.UuidByName();
-            }
-
-            bool needList = uuidByName != null
-                ? hypervisors.Any(h => !uuidByName.ContainsKey(h.Name))
-                : hypervisors.Any(h => !LooksLikeUuid(h.Id));
-            if (needList)
             {
                 var all = await SendAsync("/resource_providers", sink, cancellationToken).ConfigureAwait(false);
                 uuidByName = (all.Object["resource_providers"] as JArray ?? new JArray())
@@ -132,6 +118,8 @@ namespace OpenStackMigration.OpenStack
                     .ToDictionary(g => g.Key, g => Json.Str(g.First(), "uuid") ?? string.Empty, StringComparer.Ordinal);
             }
 
+            var known = generations == null ? null : await generations.ConfigureAwait(false);
+            var inventories = new InventoryReads(this);
             using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
             var done = 0;
             var tasks = hypervisors.Select(async h =>
@@ -143,24 +131,24 @@ namespace OpenStackMigration.OpenStack
                     return;
                 }
 
-                var started = prefetch?.Find(uuid!);
-                if (started == null)
+                var summary = summaries?.Find(uuid!);
+                if (summary != null && !withInventories)
                 {
-                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    read[h] = inventories.Lazy(uuid!, summary);
+                    return;
                 }
 
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    read[h] = started != null
-                        ? await started.ConfigureAwait(false)
-                        : await GetCapacityAsync(uuid!, sink, cancellationToken).ConfigureAwait(false);
+                    long? generation = known != null && known.TryGetValue(uuid!, out var g) ? g : (long?)null;
+                    read[h] = summary != null
+                        ? WithUsages(await GetInventoriesAsync(uuid!, sink, cancellationToken, generation).ConfigureAwait(false), summary)
+                        : await GetCapacityAsync(uuid!, sink, cancellationToken, generation).ConfigureAwait(false);
                 }
                 finally
                 {
-                    if (started == null)
-                    {
-                        gate.Release();
-                    }
+                    gate.Release();
                 }
 
                 var n = Interlocked.Increment(ref done);
@@ -171,6 +159,104 @@ namespace OpenStackMigration.OpenStack
             });
             await Task.WhenAll(tasks).ConfigureAwait(false);
             return read;
+        }
+
+        /// <summary>Every provider's generation, from one list (cheap): inventories kept at that generation are not read again.</summary>
+        private async Task<IReadOnlyDictionary<string, long>?> ReadGenerationsAsync(IEngineSink sink, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var list = await SendAsync("/resource_providers", sink, cancellationToken).ConfigureAwait(false);
+                var generations = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+                foreach (var provider in list.Object["resource_providers"] as JArray ?? new JArray())
+                {
+                    var uuid = Json.Str(provider, "uuid");
+                    var generation = Json.Long(provider, "generation");
+                    if (uuid != null && generation != null)
+                    {
+                        generations[uuid] = generation.Value;
+                    }
+                }
+
+                return generations;
+            }
+            catch (OpenStackMigrationException ex)
+            {
+                sink.Debug($"Placement's provider list failed ({ex.Message}); inventories are read again.");
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// A provider's inventories: the ones kept for the session when <paramref name="knownGeneration"/> is the
+        /// generation they were read at, else read now (and kept).
+        /// </summary>
+        private async Task<JObject> GetInventoriesAsync(string providerUuid, IEngineSink sink, CancellationToken cancellationToken, long? knownGeneration)
+        {
+            var kept = _cache.Find(providerUuid);
+            if (kept != null && knownGeneration == kept.Generation)
+            {
+                return kept.Inventories;
+            }
+
+            var inventories = (await SendAsync($"/resource_providers/{providerUuid}/inventories", sink, cancellationToken).ConfigureAwait(false)).Object;
+            var generation = Json.Long(inventories, "resource_provider_generation");
+            if (generation != null)
+            {
+                _cache.Keep(providerUuid, generation.Value, inventories);
+            }
+
+            return inventories;
+        }
+
+        /// <summary>Inventories joined with the bulk answer's use.</summary>
+        private static IReadOnlyDictionary<string, ResourceCapacity> WithUsages(JObject inventories, IReadOnlyDictionary<string, BulkFigure> summary)
+        {
+            var usages = new JObject();
+            foreach (var figure in summary)
+            {
+                usages[figure.Key] = figure.Value.Used;
+            }
+
+            return ParseCapacity(inventories, new JObject { ["usages"] = usages });
+        }
+
+        /// <summary>The inventory reads of one listing, made on first use of a figure and shared by a provider's classes.</summary>
+        private sealed class InventoryReads
+        {
+            private readonly PlacementClient _client;
+            private readonly ConcurrentDictionary<string, Lazy<Task<JObject>>> _reads = new ConcurrentDictionary<string, Lazy<Task<JObject>>>(StringComparer.OrdinalIgnoreCase);
+
+            public InventoryReads(PlacementClient client) => _client = client;
+
+            public IReadOnlyDictionary<string, ResourceCapacity> Lazy(string uuid, IReadOnlyDictionary<string, BulkFigure> summary)
+            {
+                var result = new Dictionary<string, ResourceCapacity>(StringComparer.Ordinal);
+                foreach (var figure in summary)
+                {
+                    var resourceClass = figure.Key;
+                    result[resourceClass] = new ResourceCapacity(resourceClass, figure.Value.Capacity, figure.Value.Used, () => Details(uuid, resourceClass));
+                }
+
+                return result;
+            }
+
+            // Read on the pipeline thread when a property is first shown, after the command that listed has ended:
+            // nothing to report to (its sink is gone) and nothing to cancel; the session's request timeout bounds it.
+            private ResourceCapacity? Details(string uuid, string resourceClass)
+            {
+                var read = _reads.GetOrAdd(uuid, u => new Lazy<Task<JObject>>(() => _client.GetInventoriesAsync(u, NullSink.Instance, CancellationToken.None, null)));
+                try
+                {
+                    var inventories = read.Value.ConfigureAwait(false).GetAwaiter().GetResult();
+                    return ParseCapacity(inventories, new JObject()).TryGetValue(resourceClass, out var figure) ? figure : null;
+                }
+                catch (Exception)
+                {
+                    _reads.TryRemove(uuid, out _);
+                    throw;
+                }
+            }
         }
 
         /// <summary>
@@ -262,67 +348,5 @@ namespace OpenStackMigration.OpenStack
         public bool Equals(Hypervisor? x, Hypervisor? y) => ReferenceEquals(x, y);
 
         public int GetHashCode(Hypervisor obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
-    }
-
-    /// <summary>Capacity reads started before Nova answered (see <see cref="PlacementClient.StartPrefetch"/>).</summary>
-    public sealed class CapacityPrefetch : IDisposable
-    {
-        private readonly Dictionary<string, (string Name, Task<IReadOnlyDictionary<string, ResourceCapacity>> Read)> _started =
-            new Dictionary<string, (string, Task<IReadOnlyDictionary<string, ResourceCapacity>>)>(StringComparer.OrdinalIgnoreCase);
-
-        private readonly CancellationTokenSource _cancel;
-
-        internal CapacityPrefetch(int parallelism, CancellationToken cancellationToken)
-        {
-            Gate = new SemaphoreSlim(parallelism, parallelism);
-            _cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        }
-
-        internal SemaphoreSlim Gate { get; }
-
-        internal CancellationToken Token => _cancel.Token;
-
-        internal Task Listing { get; set; } = Task.CompletedTask;
-
-        internal void Add(string uuid, string name, Func<Task<IReadOnlyDictionary<string, ResourceCapacity>>> read)
-        {
-            lock (_started) _started[uuid] = (name, Task.Run(read));
-        }
-
-        internal Task<IReadOnlyDictionary<string, ResourceCapacity>>? Find(string uuid)
-        {
-            lock (_started) return _started.TryGetValue(uuid, out var s) ? s.Read : null;
-        }
-
-        internal Dictionary<string, string> UuidByName()
-        {
-            lock (_started)
-            {
-                return _started.GroupBy(kv => kv.Value.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Key, StringComparer.Ordinal);
-            }
-        }
-
-        /// <summary>Stops the reads nobody asked for and waits for them to end, so no request outlives the command.</summary>
-        public async Task StopAsync()
-        {
-            _cancel.Cancel();
-            Task[] all;
-            lock (_started) all = _started.Values.Select(v => (Task)v.Read).Append(Listing).ToArray();
-            try
-            {
-                await Task.WhenAll(all).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Cancelled or failed reads of providers no hypervisor needed: nothing to report.
-            }
-        }
-
-        /// <inheritdoc/>
-        public void Dispose()
-        {
-            _cancel.Dispose();
-            Gate.Dispose();
-        }
     }
 }
