@@ -199,12 +199,13 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     Invoke-Build
-    Invoke-Native bash @((Join-Path $Root 'tests/integration-deps.sh'))
     # The scale round adds hundreds of hypervisors to the lab for good: never to a lab others already use.
-    $labUp = (Test-Path (Join-Path $LabDir 'run/keystone.pid')) -and (& bash -c "kill -0 `$(cat '$(Join-Path $LabDir 'run/keystone.pid')') 2>/dev/null"; $LASTEXITCODE -eq 0)
+    $keystonePid = Join-Path $LabDir 'run/keystone.pid'
+    $labUp = (Test-Path $keystonePid) -and [bool](Get-Process -Id ([int](Get-Content $keystonePid)) -ErrorAction SilentlyContinue)
     if ($Scale -gt 0 -and $labUp -and -not (Test-Path (Join-Path $LabDir 'control/scale_nodes'))) {
         throw "Bench -Scale $Scale adds $Scale hypervisors to the lab in $LabDir, which is already running: run it on a lab of its own (OSM_LAB_DIR=<a new folder>, on a machine with no other lab running)."
     }
+    Invoke-Native bash @((Join-Path $Root 'tests/integration-deps.sh'))
     Invoke-Lab
     $benchArgs = @('-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"), '-LabDir', $LabDir, '-Scale', $Scale)
     if ($BenchName) { $benchArgs += @('-Name', ($BenchName -join ',')) }

@@ -10,9 +10,9 @@ using Xunit;
 namespace OpenStackMigration.Tests.OpenStack
 {
     /// <summary>
-    /// Get-OSHypervisor reads Placement while Nova is still answering, over real HTTP on loopback with the
-    /// lab's captured answers: Nova's hypervisor list is held back until Placement has been asked for every
-    /// provider's capacity, which only happens when the two overlap.
+    /// Capacity read provider by provider, as it is when Placement has no bulk answer (this Placement answers
+    /// allocation candidates with 404), over real HTTP on loopback with the lab's captured answers: inventories are
+    /// kept for the session while a provider's generation holds. (The bulk read: <see cref="PlacementBulkTests"/>.)
     /// </summary>
     public sealed class PlacementPrefetchTests : IDisposable
     {
@@ -112,18 +112,6 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         [Fact]
-        public async Task PlacementIsReadWhileNovaAnswers()
-        {
-            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
-            var hypervisors = await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
-
-            Assert.True(_novaAnsweredAfterPlacement, "the capacity requests only came after Nova's list was answered");
-            Assert.Equal(Nodes, hypervisors.Select(h => h.Name));
-            Assert.All(hypervisors, h => Assert.NotNull(h.MemoryMB));
-            Assert.Equal(2 * Nodes.Length, _capacityRequests);
-        }
-
-        [Fact]
         public async Task WithoutTheProviderListEachHypervisorIsReadAfterNova()
         {
             _listFails = true;
@@ -150,18 +138,6 @@ namespace OpenStackMigration.Tests.OpenStack
             Assert.All(hypervisors, h => Assert.NotNull(h.MemoryMB));
             Assert.Equal(6, _capacityRequests);
             Assert.Equal(1, _cloud.Log.Count(l => l.StartsWith("GET /placement/resource_providers ", StringComparison.Ordinal)));
-        }
-
-        [Fact]
-        public async Task ANameFilterLimitsWhatIsReadAhead()
-        {
-            _expectedCapacityRequests = 2;
-            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
-            var hypervisors = await new CloudInventory(session).GetHypervisorsAsync(new[] { "compute1" }, true, 8, NullSink.Instance, CancellationToken.None);
-
-            Assert.Equal("compute1", Assert.Single(hypervisors).Name);
-            Assert.True(_novaAnsweredAfterPlacement);
-            Assert.Equal(2, _capacityRequests);
         }
 
         [Fact]

@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json.Linq;
+using OpenStackMigration.Inventory;
+using OpenStackMigration.Model;
+using OpenStackMigration.OpenStack;
+using OpenStackMigration.Tests.Support;
+using Xunit;
+
+namespace OpenStackMigration.Tests.OpenStack
+{
+    /// <summary>
+    /// Capacity of every host in one Placement request, over real HTTP on loopback with answers captured from the
+    /// lab's Placement (allocation candidates at 1.27, each provider's inventories and usages, Nova's list at 2.53).
+    /// </summary>
+    public sealed class PlacementBulkTests : IDisposable
+    {
+        private readonly LoopbackCloud _cloud = new LoopbackCloud();
+        private readonly JObject _inventories = JObject.Parse(LoopbackCloud.Fixture("placement-inventories-by-provider.json"));
+        private readonly JObject _usages = JObject.Parse(LoopbackCloud.Fixture("placement-usages-by-provider.json"));
+        private readonly TaskCompletionSource<bool> _bulkAsked = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private string _bulk = LoopbackCloud.Fixture("placement-allocation-candidates-1.27.json");
+        private int _bulkStatus = 200;
+        private bool? _novaAnsweredAfterBulk;
+
+        public PlacementBulkTests()
+        {
+            _cloud.Handler = async r =>
+            {
+                var path = r.Url!.AbsolutePath;
+                if (path == "/v2.1/os-hypervisors/detail")
+                {
+                    await Task.WhenAny(_bulkAsked.Task, Task.Delay(3000));
+                    _novaAnsweredAfterBulk = _bulkAsked.Task.IsCompleted;
+                    return (200, LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"));
+                }
+
+                if (path == "/placement/allocation_candidates")
+                {
+                    _bulkAsked.TrySetResult(true);
+                    return (_bulkStatus, _bulkStatus == 200 ? _bulk : "{\"errors\": [{\"status\": 406, \"title\": \"Not Acceptable\"}]}");
+                }
+
+                if (path == "/placement/resource_providers")
+                {
+                    return (200, LoopbackCloud.Fixture("placement-resource-providers-1.14.json"));
+                }
+
+                var parts = path.Split('/');
+                if (parts.Length == 5 && parts[2] == "resource_providers")
+                {
+                    var source = parts[4] == "inventories" ? _inventories : _usages;
+                    return source[parts[3]] is JToken body ? (200, body.ToString()) : (404, "{}");
+                }
+
+                return (404, "{}");
+            };
+        }
+
+        public void Dispose() => _cloud.Dispose();
+
+        private int Requests(string fragment) => _cloud.Log.Count(l => l.Contains(fragment, StringComparison.Ordinal));
+
+        private async Task<IReadOnlyList<Hypervisor>> ListAsync(CloudSession session) =>
+            await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+
+        [Fact]
+        public async Task AListingAsksPlacementOnceWhileNovaAnswers()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var hypervisors = await ListAsync(session);
+
+            Assert.True(_novaAnsweredAfterBulk, "Placement was asked only after Nova answered");
+            Assert.Equal(1, Requests("/placement/"));
+            Assert.Equal(3, hypervisors.Count);
+            foreach (var h in hypervisors)
+            {
+                // Use and room as the captured answer gives them, for every hypervisor.
+                var summary = JObject.Parse(_bulk)["provider_summaries"]![h.Id]!["resources"]!;
+                Assert.Equal((long)summary["MEMORY_MB"]!["capacity"]!, h.MemoryMB!.Capacity);
+                Assert.Equal((long)summary["MEMORY_MB"]!["used"]!, h.MemoryMB.Used);
+                Assert.Equal((long)summary["VCPU"]!["used"]!, h.Vcpu!.Used);
+                Assert.Equal((long)summary["DISK_GB"]!["capacity"]! - (long)summary["DISK_GB"]!["used"]!, h.DiskGB!.Free);
+            }
+
+            Assert.Equal(1, Requests("/placement/"));
+        }
+
+        [Fact]
+        public async Task AHostsInventoryFiguresAreReadOnFirstUseOnce()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var h = (await ListAsync(session)).First();
+            var inventory = _inventories[h.Id]!["inventories"]!;
+
+            Assert.Equal((long)inventory["MEMORY_MB"]!["total"]!, h.MemoryMB!.Total);
+            Assert.Equal((double)inventory["MEMORY_MB"]!["allocation_ratio"]!, h.MemoryMB.AllocationRatio);
+            Assert.Equal((long)inventory["VCPU"]!["max_unit"]!, h.Vcpu!.MaxUnit);
+            Assert.Equal((long)inventory["DISK_GB"]!["reserved"]!, h.DiskGB!.Reserved);
+            Assert.Equal(1, Requests($"/{h.Id}/inventories"));
+            Assert.Equal(0, Requests("/usages"));
+            Assert.Equal(2, Requests("/placement/"));
+        }
+
+        [Fact]
+        public async Task EveryPropertyIsTheSameAsReadProviderByProvider()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var bulk = await ListAsync(session);
+
+            // Placement older than 1.27 (406): each provider is read on its own, as before the bulk read.
+            _bulkStatus = 406;
+            using var old = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var perProvider = await ListAsync(old);
+            Assert.Equal(3, Requests("/usages"));
+
+            Assert.Equal(perProvider.Select(h => h.Name), bulk.Select(h => h.Name));
+            foreach (var (a, b) in perProvider.Zip(bulk))
+            {
+                foreach (var (x, y) in new[] { (a.Vcpu, b.Vcpu), (a.MemoryMB, b.MemoryMB), (a.DiskGB, b.DiskGB) })
+                {
+                    foreach (var p in typeof(ResourceCapacity).GetProperties())
+                    {
+                        Assert.True(Equals(p.GetValue(x), p.GetValue(y)), $"{a.Name} {x!.ResourceClass}.{p.Name}: {p.GetValue(x)} read per provider, {p.GetValue(y)} from the bulk answer");
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public async Task AProviderMissingFromTheBulkAnswerIsReadOnItsOwn()
+        {
+            // The captured answer of a request no provider can fit: every provider is missing from it.
+            _bulk = LoopbackCloud.Fixture("placement-allocation-candidates-none.json");
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var hypervisors = await ListAsync(session);
+
+            Assert.All(hypervisors, h => Assert.NotNull(h.MemoryMB));
+            Assert.Equal(3, Requests("/usages"));
+            Assert.Equal(3, Requests("/inventories"));
+        }
+
+        [Fact]
+        public async Task ChecksReadInventoriesUpFrontAndKeepThemWhileTheGenerationHolds()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var nova = await new NovaClient(session).ListHypervisorsAsync(NullSink.Instance, CancellationToken.None);
+            var placement = new PlacementClient(session);
+            var read = await placement.ReadCapacityAsync(nova, 8, NullSink.Instance, CancellationToken.None, withInventories: true);
+
+            Assert.Equal(3, Requests("/inventories"));
+            Assert.Equal(0, Requests("/usages"));
+            Assert.All(read.Values, figures => Assert.True(figures["MEMORY_MB"].MaxUnit > 0));
+
+            // Same generations (from the provider list): the inventories kept for the session serve the next check.
+            await placement.ReadCapacityAsync(nova, 8, NullSink.Instance, CancellationToken.None, withInventories: true);
+            Assert.Equal(3, Requests("/inventories"));
+            Assert.Equal(2, Requests("/placement/allocation_candidates"));
+        }
+    }
+}
