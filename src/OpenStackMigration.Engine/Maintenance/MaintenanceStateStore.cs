@@ -96,7 +96,14 @@ namespace OpenStackMigration.Maintenance
                 return null;
             }
 
-            var archived = Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path) + "-ended-" + DateTimeOffset.UtcNow.ToString("yyyyMMddTHHmmssZ") + ".json");
+            var stem = Path.Combine(Path.GetDirectoryName(path) ?? ".", Path.GetFileNameWithoutExtension(path) + "-ended-" + DateTimeOffset.UtcNow.ToString("yyyyMMddTHHmmssZ", System.Globalization.CultureInfo.InvariantCulture));
+            var archived = stem + ".json";
+            // Two maintenances of one host can end within a second (a rolling run's retry, a test): keep both records.
+            for (int n = 2; File.Exists(archived); n++)
+            {
+                archived = stem + "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".json";
+            }
+
             File.Move(path, archived);
             return archived;
         }
