@@ -16,7 +16,7 @@ namespace OpenStackMigration.OpenStack
         /// <summary>The newest compute microversion this module knows how to read and write.</summary>
         public static readonly Microversion NewestSupportedCompute = new Microversion(2, 96);
 
-        private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(5);
+        private static readonly TimeSpan MaxRenewBefore = TimeSpan.FromMinutes(5);
         private readonly SemaphoreSlim _authLock = new SemaphoreSlim(1, 1);
         private readonly AuthOptions _options;
         private KeystoneToken _token;
@@ -27,6 +27,17 @@ namespace OpenStackMigration.OpenStack
             _options = options;
             Http = http;
             _token = token;
+            RenewBefore = Margin(token);
+        }
+
+        // Renewed 5 minutes before it expires, or a third of its life for short-lived tokens (Keystone's [token]
+        // expiration set to minutes): a fixed 5 minutes would make every call of a 3-minute token issue a new one.
+        private TimeSpan RenewBefore { get; set; }
+
+        private static TimeSpan Margin(KeystoneToken token)
+        {
+            var life = token.ExpiresAt - DateTimeOffset.UtcNow;
+            return life <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(MaxRenewBefore.Ticks, life.Ticks / 3));
         }
 
         /// <summary>The clouds.yaml name, or the auth URL's host.</summary>
@@ -245,6 +256,7 @@ namespace OpenStackMigration.OpenStack
 
                 sink.Verbose(force ? "Renewing the token after a 401." : $"Renewing the token, which expires at {_token.ExpiresAt:u}.");
                 _token = await Keystone.IssueAsync(Http, _options, sink, cancellationToken).ConfigureAwait(false);
+                RenewBefore = Margin(_token);
                 if (_options.CacheToken)
                 {
                     TokenCache.Store(_options, _token, sink);

@@ -50,16 +50,35 @@ namespace OpenStackMigration.Tests.OpenStack
         [Fact]
         public async Task ATokenAboutToExpireIsRenewedBeforeTheCall()
         {
-            _cloud.TokenLifetime = TimeSpan.FromMinutes(2);
+            _cloud.TokenLifetime = TimeSpan.FromMinutes(20);
             _nova = r => (200, "{\"services\": []}");
             using var session = await CloudSession.ConnectAsync(Options(), NullSink.Instance, CancellationToken.None);
+            Assert.Equal(1, _cloud.Tokens);
 
-            // Connecting issues token-1, which expires within the renewal margin: the version discovery renews it.
-            Assert.Equal(2, _cloud.Tokens);
-            Assert.Contains(_cloud.Log, l => l.StartsWith("GET /v2.1/ token-2", StringComparison.Ordinal));
+            // The next token lives 4 minutes: within the 5-minute margin of the first, it is renewed before the call.
+            _cloud.TokenLifetime = TimeSpan.FromMinutes(4);
+            typeof(CloudSession).GetProperty("RenewBefore", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(session, TimeSpan.FromMinutes(25));
             await new NovaClient(session).ListServicesAsync(null, null, NullSink.Instance, CancellationToken.None);
-            Assert.Equal(3, _cloud.Tokens);
-            Assert.Contains(_cloud.Log, l => l.StartsWith("GET /v2.1/os-services token-3", StringComparison.Ordinal));
+            Assert.Equal(2, _cloud.Tokens);
+            Assert.Contains(_cloud.Log, l => l.StartsWith("GET /v2.1/os-services token-2", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task AShortLivedTokenIsUsedForAThirdOfItsLifeNotRenewedOnEveryCall()
+        {
+            // Keystone's [token] expiration set to 3 s: renewed 1 s before it expires, not on every call.
+            _cloud.TokenLifetime = TimeSpan.FromSeconds(3);
+            _nova = r => (200, "{\"services\": []}");
+            using var session = await CloudSession.ConnectAsync(Options(), NullSink.Instance, CancellationToken.None);
+            var nova = new NovaClient(session);
+            await nova.ListServicesAsync(null, null, NullSink.Instance, CancellationToken.None);
+            await nova.ListServicesAsync(null, null, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(1, _cloud.Tokens);
+
+            await Task.Delay(TimeSpan.FromSeconds(2.3));
+            await nova.ListServicesAsync(null, null, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(2, _cloud.Tokens);
+            Assert.Contains(_cloud.Log, l => l.StartsWith("GET /v2.1/os-services token-2", StringComparison.Ordinal));
         }
 
         [Fact]
