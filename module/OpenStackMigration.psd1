@@ -18,6 +18,7 @@
         'Get-OSInstance'
         'Get-OSComputeService'
         'Disable-OSComputeService'
+        'Invoke-OSRollingMaintenance'
         'Enable-OSComputeService'
         'Test-OSMigrationTarget'
         'Move-OSInstance'

@@ -91,6 +91,28 @@ namespace OpenStackMigration.Commands
             });
         }
 
+        /// <summary>
+        /// Runs <paramref name="work"/> on the pipeline thread while a <see cref="RunEngine{T}"/> call is pumping, and
+        /// completes the returned task with its result: how engine code calls back into PowerShell (a scriptblock).
+        /// </summary>
+        protected Task<T> InvokeOnPipelineThread<T>(Func<T> work)
+        {
+            var pump = _relay.Target as PipelinePump ?? throw new InvalidOperationException("Only while the engine runs.");
+            var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            pump.Post(_ =>
+            {
+                try
+                {
+                    done.SetResult(work());
+                }
+                catch (Exception e)
+                {
+                    done.SetException(e);
+                }
+            });
+            return done.Task;
+        }
+
         /// <summary>Writes a non-terminating error for one item, keeping the engine's error id and category.</summary>
         protected void WriteFailure(Exception exception, object? target)
         {
