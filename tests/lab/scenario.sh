@@ -14,8 +14,9 @@
 #   bash tests/lab/scenario.sh debug <target> on|off
 #   bash tests/lab/scenario.sh slow-api <seconds> [METHOD] [path-regex] | slow-api off
 #   bash tests/lab/scenario.sh haproxy-timeout <proxy> <haproxy time>|default
+#   bash tests/lab/scenario.sh token-lifetime <seconds>|default
 #   bash tests/lab/scenario.sh cleanup
-# <target>: conductor or a compute host (compute1..3, scale); <proxy>: nova_api,
+# <target>: conductor or a compute host (compute1..6, scale); <proxy>: nova_api,
 # keystone, placement_api, glance_api, neutron_server, cinder_api.
 # See tests/lab/README.md, "Failure scenarios".
 set -euo pipefail
@@ -23,7 +24,7 @@ LAB_T0=$(date +%s.%N)
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-usage() { sed -n '5,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 (($#)) || usage
 [[ -f "$STATE/openrc" ]] || die "no lab in $STATE: run tests/lab/up.sh first"
 # shellcheck disable=SC1091
@@ -122,6 +123,7 @@ case "$cmd" in
   debug) (($# == 2)) || usage; debug_switch "$1" "$2" ;;
   slow-api) (($# >= 1 && $# <= 3)) || usage; slow_api "$@" ;;
   haproxy-timeout) (($# == 2)) || usage; haproxy_timeout "$1" "$2" ;;
+  token-lifetime) (($# == 1)) || usage; token_lifetime "$1" ;;
   cleanup) cleanup ;;
   *) usage ;;
 esac

@@ -48,7 +48,9 @@ BASE_IMAGE=localhost/osm-lab-base
 LAB_T0=${LAB_T0:-$(date +%s.%N)}
 
 # The computes the lab always has; `--scale N` adds a host named "scale".
-BASE_COMPUTES=(compute1 compute2 compute3)
+# compute4..6 are plain processes (about 100 MB each) so a rolling maintenance
+# has six hosts to go through.
+BASE_COMPUTES=(compute1 compute2 compute3 compute4 compute5 compute6)
 
 log() { printf '[lab] %s\n' "$*"; }
 # Seconds since the script started, for the progress lines.

@@ -85,6 +85,7 @@ debug = ${LAB_DEBUG}
 connection = $(db_url keystone)
 [token]
 provider = fernet
+$([[ -s "$CONTROL/token_expiration" ]] && echo "# scenario.sh token-lifetime" && echo "expiration = $(cat "$CONTROL/token_expiration")")
 [fernet_tokens]
 key_repository = $STATE/keystone/fernet-keys
 [credential]

@@ -218,6 +218,37 @@ haproxy_timeout() {   # PROXY VALUE|default
   log "haproxy-timeout: ${proxy}_external timeout server = $(awk -v p="listen ${proxy}_external" '$0 == p {f=1; next} f && /^listen/ {exit} f && $1 == "timeout" && $2 == "server" {print $3; found=1} END {if (!found) print "(defaults) 60s"}' "$HAPROXY_CFG")"
 }
 
+# --- short-lived tokens ---------------------------------------------------------------------------
+# Keystone's [token] expiration (default 3600 s), so a long run outlives its token in minutes.
+restart_keystone() {
+  step "restarting keystone..."
+  # The same lines write_keystone_conf (configs.sh) writes on up.sh, edited in place here.
+  local conf="$ETC/keystone/keystone.conf"
+  sed -i '/^# scenario.sh token-lifetime$/,+1d' "$conf"
+  if [[ -s "$CONTROL/token_expiration" ]]; then
+    sed -i "/^\[token\]\$/a # scenario.sh token-lifetime\nexpiration = $(cat "$CONTROL/token_expiration")" "$conf"
+  fi
+  stop_pid keystone 20
+  start_uwsgi keystone ${PORT_KEYSTONE} /usr/bin/keystone-wsgi-public 2 2 --env "OS_KEYSTONE_CONFIG_DIR=$ETC/keystone"
+  wait_until keystone 60 http_up "http://127.0.0.1:${PORT_KEYSTONE}/v3"
+  wait_until keystone 30 public_up "${PUB_KEYSTONE}"
+  step "keystone serves again"
+}
+
+token_lifetime() {   # SECONDS|default
+  local value="$1"
+  if [[ "$value" == default ]]; then
+    [[ -f "$CONTROL/token_expiration" ]] || { log "token-lifetime: already Keystone's default (3600 s)"; return 0; }
+    rm -f "$CONTROL/token_expiration"
+  else
+    [[ "$value" =~ ^[0-9]+$ ]] && ((value >= 60)) || die "token-lifetime: give seconds (at least 60) or 'default'"
+    [[ "$(cat "$CONTROL/token_expiration" 2>/dev/null)" == "$value" ]] && { log "token-lifetime: already ${value} s"; return 0; }
+    echo "$value" >"$CONTROL/token_expiration"
+  fi
+  restart_keystone
+  log "token-lifetime: new tokens live $(cat "$CONTROL/token_expiration" 2>/dev/null || echo 3600) s"
+}
+
 # --- cleanup of everything above -------------------------------------------------------------------
 faults_cleanup() {
   local f t h
@@ -231,6 +262,7 @@ faults_cleanup() {
     restart_target "$t"
   done
   if [[ -f "$CONTROL/slow_api" ]] || paste_has_slow_api; then slow_api off; fi
+  [[ -f "$CONTROL/token_expiration" ]] && token_lifetime default
   local changed=0
   for h in "$CONTROL"/haproxy_timeout_server.*; do [[ -e "$h" ]] && { rm -f "$h"; changed=1; }; done
   if ((changed)) && write_haproxy_conf; then restart_haproxy; fi
