@@ -186,12 +186,12 @@ namespace OpenStackMigration.Commands
             }
 
             var plan = RunEngine((sink, token) => rolling.PlanAsync(request, sink, token));
+            WarnIfTokenTooShort(session, request, plan);
             if (!ShouldProcess(Describe(request, plan), $"Take {request.HostNames.Count} host(s) through maintenance, {Concurrency} at a time?", "Invoke-OSRollingMaintenance"))
             {
                 return;
             }
 
-            WarnIfTokenTooShort(session, request, plan);
             RollingRunState? state = null;
             try
             {
@@ -267,6 +267,7 @@ namespace OpenStackMigration.Commands
                         return pool.Session(target);
                     }
                 },
+                NodeNameFor = host => NodeAddress?.Contains(host) == true ? NodeAddress[host]?.ToString() ?? host : host,
                 ComputeTimeout = TimeSpan.FromSeconds(ComputeTimeoutSec),
                 Failback = Failback,
                 StatePath = StatePath == null ? RollingStateStore.DefaultPath(session.Name, hosts) : GetUnresolvedProviderPathFromPSPath(StatePath),

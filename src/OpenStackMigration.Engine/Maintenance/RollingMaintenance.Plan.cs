@@ -70,7 +70,7 @@ namespace OpenStackMigration.Maintenance
                         case RollingStep.Work:
                             var work = new List<string>();
                             if (request.Work != null) work.Add("run the work scriptblock");
-                            if (!string.IsNullOrEmpty(request.NodeCommand)) work.Add($"run on {request.NodeFor?.Invoke(host).ComputerName ?? host}: {request.NodeCommand}");
+                            if (!string.IsNullOrEmpty(request.NodeCommand)) work.Add($"run on {request.NodeNameFor?.Invoke(host) ?? host}: {request.NodeCommand}");
                             result.Status = work.Count == 0 ? RollingStatus.Skipped : RollingStatus.Planned;
                             result.Message = work.Count == 0 ? "No work given." : char.ToUpperInvariant(work[0][0]) + string.Join(", then ", work).Substring(1) + ".";
                             break;

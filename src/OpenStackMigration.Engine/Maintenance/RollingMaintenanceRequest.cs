@@ -46,6 +46,9 @@ namespace OpenStackMigration.Maintenance
         /// <summary>The node session of a host, for <see cref="NodeCommand"/>.</summary>
         public Func<string, INodeSession>? NodeFor { get; set; }
 
+        /// <summary>Where a host's node is reached, in words, for the plan (no session is opened to plan).</summary>
+        public Func<string, string>? NodeNameFor { get; set; }
+
         /// <summary>How long nova-compute may take to be up and report to Nova after the work.</summary>
         public TimeSpan ComputeTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
