@@ -19,6 +19,13 @@ namespace OpenStackMigration.Maintenance
         /// <summary>The drain's calls (also used for the failback's migrations).</summary>
         IDrainApi Drain { get; }
 
+        /// <summary>
+        /// A drain API with nothing cached, for one host's drain or failback: the migrations' pre-flight checks cache the
+        /// services and capacities they read, and a host enabled since then (the previous host of the run) must not be
+        /// refused as disabled.
+        /// </summary>
+        IDrainApi FreshDrain();
+
         /// <summary>Every nova-compute service, as Nova has it now.</summary>
         Task<IReadOnlyList<ComputeService>> ListComputeServicesAsync(IEngineSink sink, CancellationToken cancellationToken);
     }
@@ -26,17 +33,21 @@ namespace OpenStackMigration.Maintenance
     /// <summary>The real thing, over a session.</summary>
     internal sealed class NovaRollingApi : IRollingApi
     {
+        private readonly CloudSession _session;
         private readonly CloudInventory _inventory;
         private readonly NovaComputeProbe _probe;
 
         public NovaRollingApi(CloudSession session)
         {
+            _session = session;
             Drain = new NovaDrainApi(session);
             _inventory = new CloudInventory(session);
             _probe = new NovaComputeProbe(_inventory);
         }
 
         public IDrainApi Drain { get; }
+
+        public IDrainApi FreshDrain() => new NovaDrainApi(_session);
 
         public Task<IReadOnlyList<ComputeService>> ListComputeServicesAsync(IEngineSink sink, CancellationToken cancellationToken) =>
             _inventory.GetServicesAsync(null, "nova-compute", sink, cancellationToken);

@@ -150,7 +150,8 @@ namespace OpenStackMigration.Maintenance
             int failed = 0;
             if (moves.Count > 0)
             {
-                var batch = new MigrationBatch(_api.Drain, _api.Drain, _watch, _now, _delay) { ThrottleLimit = request.Drain.ThrottleLimit, ReportsBatchProgress = false };
+                var fresh = _api.FreshDrain();
+                var batch = new MigrationBatch(fresh, fresh, _watch, _now, _delay) { ThrottleLimit = request.Drain.ThrottleLimit, ReportsBatchProgress = false };
                 await batch.RunAsync(moves, null, outcome =>
                 {
                     var moved = host.Moved.First(m => m.InstanceId == outcome.Request.Instance.Id);

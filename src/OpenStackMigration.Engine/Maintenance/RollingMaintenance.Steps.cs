@@ -118,7 +118,7 @@ namespace OpenStackMigration.Maintenance
             };
         }
 
-        private HostDrain NewDrain() => new HostDrain(_api.Drain, _watch, _now, _delay);
+        private HostDrain NewDrain() => new HostDrain(_api.FreshDrain(), _watch, _now, _delay);
 
         /// <summary>Plans the drain against the hosts that may receive; fails when any instance would have nowhere to go.</summary>
         private async Task<MigrationPlan> CapacityAsync(RollingMaintenanceRequest request, string host, RollingStepResult result, IEngineSink sink, CancellationToken cancellationToken, IEnumerable<string>? alsoOut = null)

@@ -61,6 +61,9 @@ namespace OpenStackMigration.Tests.Maintenance
             Assert.Equal(RollingStatus.Skipped, steps.Single(s => s.HostName == "compute1" && s.Step == RollingStep.HealthCheck).Status);
             Assert.All(state.Hosts, h => Assert.Equal(RollingStatus.Succeeded, h.Status));
             Assert.False(File.Exists(StatePath));
+
+            // The pre-flight checks cache what they read: each host's drain has its own, so a host enabled since is not refused as disabled (found on the lab).
+            Assert.True(api.FreshDrains >= Hosts.Length, $"{api.FreshDrains} drain APIs for {Hosts.Length} drains");
         }
 
         [Fact]

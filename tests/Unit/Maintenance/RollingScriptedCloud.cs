@@ -30,6 +30,15 @@ namespace OpenStackMigration.Tests.Maintenance
 
         public IDrainApi Drain => Cloud;
 
+        /// <summary>How many drain APIs were asked for (one per drain and failback: nothing cached across hosts).</summary>
+        public int FreshDrains { get; private set; }
+
+        public IDrainApi FreshDrain()
+        {
+            FreshDrains++;
+            return Cloud;
+        }
+
         /// <summary>The most hosts disabled at once, as seen each time a compute's report was read or a service listed.</summary>
         public int MaxDisabled { get; private set; }
 
