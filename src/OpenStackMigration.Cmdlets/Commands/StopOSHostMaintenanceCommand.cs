@@ -7,12 +7,16 @@ namespace OpenStackMigration.Commands
 {
     /// <summary>Ends a host maintenance: re-enables the host's compute service and sets the maintenance's state file aside.</summary>
     /// <remarks>
-    /// <para>Enables the nova-compute service so the scheduler places instances on the host again. Instances moved off it stay where they are (move them back with Get-OSMigrationPlan -Goal Balance if wanted). The state file of Start-OSHostMaintenance is renamed to ...-ended-&lt;time&gt;.json beside it, so the next maintenance of the host starts afresh and the record of this one is kept.</para>
+    /// <para>Enables the nova-compute service so the scheduler places instances on the host again, but only when it is still disabled with the reason Start-OSHostMaintenance set (read from the state file): a host that someone else disabled since, or one with no state file, stays disabled with a warning unless -Force is given (then the state file is kept too). Instances moved off it stay where they are (move them back with Get-OSMigrationPlan -Goal Balance if wanted). The state file of Start-OSHostMaintenance is renamed to ...-ended-&lt;time&gt;.json beside it, so the next maintenance of the host starts afresh and the record of this one is kept.</para>
     /// <para>Use -Confirm:$false in runbooks when $ConfirmPreference is Medium or lower.</para>
     /// </remarks>
     /// <example>
     /// <code>Stop-OSHostMaintenance -HostName compute2</code>
     /// <para>Re-enables compute2 after its maintenance.</para>
+    /// </example>
+    /// <example>
+    /// <code>Stop-OSHostMaintenance compute2 -Force</code>
+    /// <para>Re-enables compute2 even though someone else disabled it (or its state file is gone).</para>
     /// </example>
     /// <example>
     /// <code>Stop-OSHostMaintenance compute2 -PassThru | Format-List HostName, Status, DisabledReason</code>
@@ -31,6 +35,10 @@ namespace OpenStackMigration.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? StatePath { get; set; }
 
+        /// <summary>Enables the host whatever its disabled reason, even without a state file.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         /// <summary>Writes the compute service after the change.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -43,18 +51,31 @@ namespace OpenStackMigration.Commands
             try
             {
                 var service = RunEngine((sink, token) => inventory.GetComputeServiceAsync(HostName, sink, token));
-                if (!ShouldProcess(HostName, "End the maintenance: enable the compute service" + (service.DisabledReason != null ? $" (disabled: {service.DisabledReason})" : string.Empty)))
+                var path = string.IsNullOrEmpty(StatePath) ? MaintenanceStateStore.DefaultPath(session.Name, HostName) : GetUnresolvedProviderPathFromPSPath(StatePath);
+                var state = MaintenanceStateStore.Load(path);
+                var enable = ReenableRule.ShouldEnable(service, state, Force, out var why);
+                if (!enable && service.Status != ServiceStatus.Enabled)
+                {
+                    WriteWarning(why);
+                    if (PassThru)
+                    {
+                        WriteObject(service);
+                    }
+
+                    return;
+                }
+
+                if (!ShouldProcess(HostName, "End the maintenance: " + (enable ? why : "set the state file aside")))
                 {
                     return;
                 }
 
-                if (service.Status != ServiceStatus.Enabled)
+                if (enable)
                 {
                     service = RunEngine((sink, token) => inventory.SetComputeServiceStatusAsync(service, true, null, sink, token));
                 }
 
                 WriteVerbose($"The compute service on {HostName} is {service.Status}.");
-                var path = string.IsNullOrEmpty(StatePath) ? MaintenanceStateStore.DefaultPath(session.Name, HostName) : GetUnresolvedProviderPathFromPSPath(StatePath);
                 var archived = MaintenanceStateStore.Archive(path);
                 if (archived != null)
                 {

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using OpenStackMigration.Diagnosis;
 using OpenStackMigration.Migration;
 using OpenStackMigration.Model;
 
@@ -63,6 +64,37 @@ namespace OpenStackMigration.Maintenance
             }
         }
 
+        /// <summary>Shut down on the host by -NonLiveMigratable Stop; saved at once.</summary>
+        public MaintenanceInstanceRecord MarkStopped(MigrationPlanItem item, Instance instance, string reason)
+        {
+            lock (_lock)
+            {
+                var record = RecordFor(item.InstanceId, item.InstanceName);
+                record.Outcome = MaintenanceOutcome.Stopped;
+                record.CurrentHost = instance.HostName;
+                record.InstanceStatus = instance.StatusText;
+                record.Reason = reason;
+                Save();
+                return record;
+            }
+        }
+
+        /// <summary>The breaker tripped: every instance planned but not started stays, with the breaker's reason.</summary>
+        public void MarkNotStarted(string why, IEngineSink sink)
+        {
+            lock (_lock)
+            {
+                foreach (var record in State.Instances.Where(r => r.Outcome == MaintenanceOutcome.Pending))
+                {
+                    record.Outcome = MaintenanceOutcome.NotStarted;
+                    record.Reason = "Not started: " + why;
+                }
+
+                Save();
+                Report(sink);
+            }
+        }
+
         /// <summary>Planned in this round, not started yet.</summary>
         public void MarkPending(MigrationPlanItem item)
         {
@@ -108,6 +140,8 @@ namespace OpenStackMigration.Maintenance
                     record.StartedAt = result.StartedAt ?? record.StartedAt;
                     record.FinishedAt = result.FinishedAt ?? now;
                     record.Reason = result.Reason;
+                    record.Cause = result.Cause;
+                    record.CauseSummary = result.Diagnosis != null && result.Cause != MigrationFailureCause.None ? CauseRules.Sentence(result.Diagnosis).Trim() : null;
                     record.Outcome = result.Verdict == MigrationVerdict.Succeeded ? MaintenanceOutcome.Moved
                         : result.Verdict == MigrationVerdict.TimedOut || result.Verdict == MigrationVerdict.Accepted ? MaintenanceOutcome.InFlight
                         : MaintenanceOutcome.Failed;

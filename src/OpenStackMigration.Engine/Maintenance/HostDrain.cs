@@ -56,6 +56,13 @@ namespace OpenStackMigration.Maintenance
                 throw new OpenStackMigrationException("OSMaintenanceStateMismatch", FailureKind.InvalidArgument, $"The state file '{request.StatePath}' belongs to the maintenance of {state.HostName}, not {host}.") { Target = request.StatePath };
             }
 
+            CheckCloud(state, request.StatePath);
+            if (request.NonLiveMigratable == NonLiveMigratablePolicy.Fail)
+            {
+                // Before anything is written or disabled: -NonLiveMigratable Fail changes nothing when it refuses.
+                RefuseNonLive(request, await PlanAsync(request, sink, cancellationToken).ConfigureAwait(false));
+            }
+
             if (state != null)
             {
                 sink.Verbose($"Resuming the maintenance of {host} started {state.StartedAt.UtcDateTime:u} ({state.Instances.Count} instance(s) recorded, run {state.Runs + 1}).");
@@ -65,6 +72,9 @@ namespace OpenStackMigration.Maintenance
             state.Runs++;
             state.Reason = request.Reason;
             state.ThrottleLimit = request.ThrottleLimit;
+            state.MaxFailures = request.MaxFailures;
+            state.BreakerTripped = false;
+            state.StopReason = null;
             state.FinishedAt = null;
             state.StatePath = request.StatePath;
             var ledger = new DrainLedger(state, request.StatePath);
@@ -76,14 +86,21 @@ namespace OpenStackMigration.Maintenance
             // The batch's throttle is the only one: it marks each migration in flight as it takes a place and records
             // its outcome before giving the place up, so the state file says exactly which migrations were started.
             var batch = new MigrationBatch(_api, _api, _watch, _now, _delay) { ThrottleLimit = request.ThrottleLimit, ReportsBatchProgress = false };
+            var breaker = new Breaker(request.MaxFailures);
             var tried = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var warned = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             try
             {
-                for (var round = 1; round <= request.MaxRounds; round++)
+                for (var round = 1; round <= request.MaxRounds && !breaker.Tripped; round++)
                 {
                     await WaitWhileBusyAsync(request, sink, cancellationToken).ConfigureAwait(false);
-                    var plan = await PlanAsync(request, sink, cancellationToken).ConfigureAwait(false);
+                    var input = await _api.ReadPlanInputAsync(ToPlanRequest(request), sink, cancellationToken).ConfigureAwait(false);
+                    var plan = MaintenancePlanReader.Plan(input, sink);
+                    if (request.NonLiveMigratable == NonLiveMigratablePolicy.Stop)
+                    {
+                        await StopNonLiveAsync(request, plan, ledger, tried, onSettled, sink, cancellationToken).ConfigureAwait(false);
+                    }
+
                     // An instance tried in an earlier round keeps that try's outcome: a later plan would replace Nova's reason
                     // for a failed migration with "it is ERROR". One warning per instance, however many rounds plan it again.
                     foreach (var item in plan.Items.Where(i => !i.CanMigrate && !tried.Contains(i.InstanceId)))
@@ -110,11 +127,17 @@ namespace OpenStackMigration.Maintenance
                     ledger.Save();
                     ledger.Report(sink);
                     await batch.RunAsync(
-                        moves.Select(item => ToMigration(request, item)).ToList(),
+                        moves.Select(item => ToMigration(request, item, input, breaker.Token)).ToList(),
                         started => ledger.MarkStarted(started, _now(), sink),
-                        outcome => Settle(request, ledger, outcome, onSettled, sink),
+                        outcome => Settle(request, ledger, outcome, breaker, onSettled, sink),
+                        _ => !breaker.Tripped,
                         sink,
                         cancellationToken).ConfigureAwait(false);
+                }
+
+                if (breaker.Tripped)
+                {
+                    ledger.MarkNotStarted(breaker.Why!, sink);
                 }
             }
             catch (OperationCanceledException)
@@ -125,6 +148,7 @@ namespace OpenStackMigration.Maintenance
             }
             finally
             {
+                breaker.Dispose();
                 ledger.Complete(sink);
             }
 
@@ -138,8 +162,21 @@ namespace OpenStackMigration.Maintenance
             DestinationHosts = request.DestinationHosts,
             Goal = MaintenanceGoal.Drain,
             BlockMigration = request.BlockMigration,
-            AllowCold = request.AllowCold,
+            AllowCold = request.ColdAllowed,
         };
+
+        private static MigrationRequest ToMigration(HostDrainRequest request, MigrationPlanItem item, PlannerInput input, CancellationToken actNow)
+        {
+            var migration = ToMigration(request, item);
+            migration.ActNow = actNow;
+
+            // Never two members of one anti-affinity group in flight: before Xena Nova could place both on one host (bug 1821755).
+            migration.ExclusiveKeys = input.ServerGroups
+                .Where(g => (g.Policy == "anti-affinity" || g.Policy == "soft-anti-affinity") && g.Members.Contains(item.InstanceId, StringComparer.OrdinalIgnoreCase))
+                .Select(g => g.Id)
+                .ToList();
+            return migration;
+        }
 
         private static MigrationRequest ToMigration(HostDrainRequest request, MigrationPlanItem item) =>
             new MigrationRequest(new Instance { Id = item.InstanceId, Name = item.InstanceName, HostName = request.HostName })
@@ -170,9 +207,14 @@ namespace OpenStackMigration.Maintenance
             state.DisabledReason = service.DisabledReason;
         }
 
-        private void Settle(HostDrainRequest request, DrainLedger ledger, MigrationOutcome outcome, Action<MaintenanceInstanceRecord> onSettled, IEngineSink sink)
+        private void Settle(HostDrainRequest request, DrainLedger ledger, MigrationOutcome outcome, Breaker breaker, Action<MaintenanceInstanceRecord> onSettled, IEngineSink sink)
         {
             var record = ledger.Settle(outcome, _now(), sink);
+            if (record.Outcome == MaintenanceOutcome.Failed && breaker.Count(record, request, ledger.State, sink))
+            {
+                ledger.Save();
+            }
+
             if (record.Outcome != MaintenanceOutcome.Moved)
             {
                 sink.Warning($"{record.InstanceName} stays on {record.CurrentHost ?? request.HostName}: {record.Reason}");
@@ -206,6 +248,11 @@ namespace OpenStackMigration.Maintenance
             state.ServiceStatus = service.Status;
             state.DisabledReason = service.DisabledReason;
             state.RemainingInstances = remaining.Select(i => $"{i.Name} ({i.StatusText})").ToList();
+            state.Left = remaining.Select(i =>
+            {
+                var record = ledger.RecordFor(i.Id, i.Name);
+                return $"{i.Name} ({i.StatusText}): {record.Outcome}: {record.Reason}" + (record.CauseSummary != null && !record.Reason.Contains(record.CauseSummary) ? " " + record.CauseSummary : string.Empty);
+            }).ToList();
             state.IsEmpty = remaining.Count == 0;
             state.FinishedAt = _now();
             ledger.Save();

@@ -21,8 +21,17 @@ namespace OpenStackMigration.Maintenance
         /// <summary>At most this many migrations in flight.</summary>
         public int ThrottleLimit { get; set; } = 3;
 
-        /// <summary>Cold-migrate instances that cannot move live (SHUTOFF).</summary>
+        /// <summary>Cold-migrate instances that cannot move live (SHUTOFF); the same as <see cref="NonLiveMigratable"/> Cold.</summary>
         public bool AllowCold { get; set; }
+
+        /// <summary>What to do with instances that cannot move live: Skip (default), Cold, Stop or Fail.</summary>
+        public NonLiveMigratablePolicy NonLiveMigratable { get; set; }
+
+        /// <summary>The circuit breaker: after this many failed migrations start no new one (0: never trip).</summary>
+        public int MaxFailures { get; set; }
+
+        /// <summary>True when cold migrations are allowed, by either switch.</summary>
+        internal bool ColdAllowed => AllowCold || NonLiveMigratable == NonLiveMigratablePolicy.Cold;
 
         /// <summary>How local disks are treated by live migrations.</summary>
         public BlockMigrationMode BlockMigration { get; set; }

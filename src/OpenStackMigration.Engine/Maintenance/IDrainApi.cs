@@ -27,6 +27,9 @@ namespace OpenStackMigration.Maintenance
         /// <summary>Every instance Nova lists on the host, of every project, in any state.</summary>
         Task<IReadOnlyList<Instance>> ListHostInstancesAsync(string host, IEngineSink sink, CancellationToken cancellationToken);
 
+        /// <summary>Stops (os-stop) or starts (os-start) an instance; returns the request id.</summary>
+        Task<string?> SetPowerAsync(string instanceId, bool start, IEngineSink sink, CancellationToken cancellationToken);
+
         /// <summary>What the planner needs (services, hypervisors with capacity, the sources' instances, server groups), as it is now.</summary>
         Task<PlannerInput> ReadPlanInputAsync(PlanRequest request, IEngineSink sink, CancellationToken cancellationToken);
     }
@@ -38,6 +41,7 @@ namespace OpenStackMigration.Maintenance
         private readonly CloudInventory _inventory;
         private readonly MaintenancePlanReader _planReader;
         private readonly TargetReaderChecks _checks;
+        private readonly NovaClient _nova;
 
         public NovaDrainApi(CloudSession session)
             : base(session)
@@ -46,6 +50,7 @@ namespace OpenStackMigration.Maintenance
             _inventory = new CloudInventory(session);
             _planReader = new MaintenancePlanReader(session);
             _checks = new TargetReaderChecks(session);
+            _nova = new NovaClient(session);
         }
 
         public string CloudName => _session.Name;
@@ -63,6 +68,8 @@ namespace OpenStackMigration.Maintenance
         }
 
         public Task<PlannerInput> ReadPlanInputAsync(PlanRequest request, IEngineSink sink, CancellationToken cancellationToken) => _planReader.ReadAsync(request, sink, cancellationToken);
+
+        public Task<string?> SetPowerAsync(string instanceId, bool start, IEngineSink sink, CancellationToken cancellationToken) => _nova.SetPowerAsync(instanceId, start, sink, cancellationToken);
 
         public Task PreloadAsync(IEngineSink sink, CancellationToken cancellationToken) => _checks.PreloadAsync(sink, cancellationToken);
 

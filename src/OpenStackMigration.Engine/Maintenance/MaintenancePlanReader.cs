@@ -35,12 +35,16 @@ namespace OpenStackMigration.Maintenance
     {
         private readonly NovaClient _nova;
         private readonly PlacementClient _placement;
+        private readonly GlanceClient _glance;
+        private readonly CloudSession _session;
 
         /// <summary>Creates a reader over a session.</summary>
         public MaintenancePlanReader(CloudSession session)
         {
             _nova = new NovaClient(session);
             _placement = new PlacementClient(session);
+            _glance = new GlanceClient(session);
+            _session = session;
         }
 
         /// <summary>Reads the cloud as it is now and makes the plan.</summary>
@@ -111,6 +115,7 @@ namespace OpenStackMigration.Maintenance
                 }
             }
 
+            var images = await ReadImagesAsync(instances, sink, cancellationToken).ConfigureAwait(false);
             await capacity.ConfigureAwait(false);
             sink.Verbose($"Planning over {instances.Count} instance(s) on {string.Join(", ", request.SourceHosts)} and {hypervisors.Count} node(s).");
             return new PlannerInput
@@ -126,7 +131,31 @@ namespace OpenStackMigration.Maintenance
                 BlockMigration = request.BlockMigration,
                 AllowCold = request.AllowCold,
                 TolerancePercent = request.TolerancePercent,
+                ImageProperties = images,
+                ComputeMaxMicroversion = _session.ComputeMaxMicroversion,
             };
+        }
+
+        /// <summary>The properties of every image the instances booted from (vTPM, SEV... can be asked for by the image alone).</summary>
+        private async Task<Dictionary<string, IReadOnlyDictionary<string, string>>> ReadImagesAsync(IReadOnlyList<Instance> instances, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var images = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.OrdinalIgnoreCase);
+            if (!_glance.IsAvailable)
+            {
+                sink.Verbose("The catalog has no image service: instances are classified by their flavors and states alone.");
+                return images;
+            }
+
+            foreach (var id in instances.Select(i => i.ImageId).Where(i => !string.IsNullOrEmpty(i)).Distinct(StringComparer.OrdinalIgnoreCase))
+            {
+                var properties = await _glance.GetImagePropertiesAsync(id!, sink, cancellationToken).ConfigureAwait(false);
+                if (properties != null)
+                {
+                    images[id!] = properties;
+                }
+            }
+
+            return images;
         }
     }
 }

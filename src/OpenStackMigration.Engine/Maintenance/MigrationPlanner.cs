@@ -41,6 +41,12 @@ namespace OpenStackMigration.Maintenance
         /// <summary>Plan a cold migration for an instance that cannot move live (SHUTOFF).</summary>
         public bool AllowCold { get; set; }
 
+        /// <summary>The properties (hw_*, ...) of the source instances' images, by image id; an image missing here is judged by its flavor alone.</summary>
+        public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ImageProperties { get; set; } = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+        /// <summary>The cloud's newest compute microversion (null: assume a current cloud).</summary>
+        public Microversion? ComputeMaxMicroversion { get; set; }
+
         /// <summary>Balance: how far above the mean, in percent of the mean, a source may stay (10 = up to 1.1 x the mean).</summary>
         public double TolerancePercent { get; set; } = 10;
     }
@@ -221,6 +227,8 @@ namespace OpenStackMigration.Maintenance
             public List<string> RuledOut { get; } = new List<string>();
 
             public string? StateProblem { get; set; }
+
+            public MigratabilityAssessment? Assessment { get; set; }
         }
     }
 }

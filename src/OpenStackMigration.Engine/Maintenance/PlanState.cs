@@ -76,24 +76,27 @@ namespace OpenStackMigration.Maintenance
         public Evaluation Evaluate(Instance instance)
         {
             var evaluation = new Evaluation { Kind = MigrationKind.Live };
-            var live = MigrationPreflight.CheckState(instance, MigrationKind.Live);
-            if (live.Result == MigrationCheckResult.Failed)
+            var groups = Input.ServerGroups.Where(g => g.Members.Contains(instance.Id, StringComparer.OrdinalIgnoreCase)).ToList();
+            IReadOnlyDictionary<string, string>? image = null;
+            if (instance.ImageId != null && Input.ImageProperties.TryGetValue(instance.ImageId, out var properties))
             {
-                var cold = MigrationPreflight.CheckState(instance, MigrationKind.Cold);
-                if (cold.Result != MigrationCheckResult.Failed && Input.AllowCold)
-                {
-                    evaluation.Kind = MigrationKind.Cold;
-                }
-                else
-                {
-                    evaluation.StateProblem = live.Reason + (cold.Result != MigrationCheckResult.Failed
-                        ? " A cold migration could move it (it stops and starts the instance): allow it with -AllowColdMigration."
-                        : " Neither a live nor a cold migration can move it in this state.");
-                    return evaluation;
-                }
+                image = properties;
             }
 
-            var groups = Input.ServerGroups.Where(g => g.Members.Contains(instance.Id, StringComparer.OrdinalIgnoreCase)).ToList();
+            var assessment = MigratabilityRules.Classify(instance, image, Input.ComputeMaxMicroversion ?? MigratabilityRules.NumaAwareLiveMigration, groups, _memberHosts, Input.BlockMigration);
+            evaluation.Assessment = assessment;
+            if (assessment.Class == MigratabilityClass.ColdOnly && Input.AllowCold)
+            {
+                evaluation.Kind = MigrationKind.Cold;
+            }
+            else if (assessment.Class != MigratabilityClass.Live)
+            {
+                evaluation.StateProblem = assessment.Reason + (assessment.Class == MigratabilityClass.ColdOnly
+                    ? " A cold migration could move it (it stops and starts the instance): allow it with -NonLiveMigratable Cold (or -AllowColdMigration)."
+                    : string.Empty);
+                return evaluation;
+            }
+
             foreach (var host in Destinations)
             {
                 var report = MigrationPreflight.Evaluate(new PreflightInput(instance, evaluation.Kind)
@@ -190,6 +193,8 @@ namespace OpenStackMigration.Maintenance
             RamMB = instance.Flavor.RamMB,
             DiskGB = MigrationPreflight.DiskGBNeeded(instance),
             RuledOut = evaluation.RuledOut.ToList(),
+            Migratability = evaluation.Assessment?.Class ?? MigratabilityClass.Live,
+            MigratabilityReason = evaluation.Assessment?.Reason ?? string.Empty,
         };
 
         private IEnumerable<ResourceCapacity> Figures(string host, Resource resource) =>

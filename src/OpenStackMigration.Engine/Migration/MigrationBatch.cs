@@ -70,7 +70,14 @@ namespace OpenStackMigration.Migration
         /// Runs every request. <paramref name="onStarting"/> is called as a request takes its place under the throttle, before anything
         /// is asked of Nova; <paramref name="onOutcome"/> as it ends, before its place is given to the next. Both from any thread.
         /// </summary>
-        internal async Task RunAsync(IReadOnlyList<MigrationRequest> requests, Action<MigrationRequest>? onStarting, Action<MigrationOutcome> onOutcome, IEngineSink sink, CancellationToken cancellationToken)
+        internal Task RunAsync(IReadOnlyList<MigrationRequest> requests, Action<MigrationRequest>? onStarting, Action<MigrationOutcome> onOutcome, IEngineSink sink, CancellationToken cancellationToken) =>
+            RunAsync(requests, onStarting, onOutcome, null, sink, cancellationToken);
+
+        /// <summary>
+        /// As above; a request whose turn comes when <paramref name="mayStart"/> says false is not started and gets no outcome.
+        /// Requests sharing an <see cref="MigrationRequest.ExclusiveKeys"/> key run one after the other, waiting without holding a place.
+        /// </summary>
+        internal async Task RunAsync(IReadOnlyList<MigrationRequest> requests, Action<MigrationRequest>? onStarting, Action<MigrationOutcome> onOutcome, Func<MigrationRequest, bool>? mayStart, IEngineSink sink, CancellationToken cancellationToken)
         {
             if (requests.Count == 0)
             {
@@ -84,6 +91,8 @@ namespace OpenStackMigration.Migration
             var done = 0;
             var failed = 0;
             var gate = new SemaphoreSlim(Math.Max(1, ThrottleLimit));
+            var keys = requests.SelectMany(r => r.ExclusiveKeys).Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(k => k, _ => new SemaphoreSlim(1), StringComparer.OrdinalIgnoreCase);
             void ReportBatch()
             {
                 if (nested)
@@ -97,35 +106,24 @@ namespace OpenStackMigration.Migration
             {
                 var tasks = requests.Select(async request =>
                 {
-                    await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    // Keys first, in one order (no two requests wait on each other), and only then a place under the throttle.
+                    var held = new List<SemaphoreSlim>();
                     try
                     {
-                        // A waiter can be handed its place in the instant the token is cancelled: start nothing then.
-                        cancellationToken.ThrowIfCancellationRequested();
-                        onStarting?.Invoke(request);
-                        MigrationOutcome outcome;
-                        try
+                        foreach (var key in request.ExclusiveKeys.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(k => k, StringComparer.OrdinalIgnoreCase))
                         {
-                            outcome = new MigrationOutcome(request, await RunOneAsync(request, sink, cancellationToken).ConfigureAwait(false), null);
-                        }
-                        catch (Exception e) when (!(e is OperationCanceledException))
-                        {
-                            outcome = new MigrationOutcome(request, null, e);
+                            await keys[key].WaitAsync(cancellationToken).ConfigureAwait(false);
+                            held.Add(keys[key]);
                         }
 
-                        Interlocked.Increment(ref done);
-                        if (outcome.Result == null || !outcome.Result.IsSuccess)
-                        {
-                            Interlocked.Increment(ref failed);
-                        }
-
-                        // Handed over before the place is freed, so a caller that records what is in flight never counts more than the limit.
-                        onOutcome(outcome);
-                        ReportBatch();
+                        await RunInPlaceAsync(request).ConfigureAwait(false);
                     }
                     finally
                     {
-                        gate.Release();
+                        foreach (var key in held)
+                        {
+                            key.Release();
+                        }
                     }
                 }).ToList();
                 await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -138,6 +136,49 @@ namespace OpenStackMigration.Migration
                 }
 
                 gate.Dispose();
+                foreach (var key in keys.Values)
+                {
+                    key.Dispose();
+                }
+            }
+
+            async Task RunInPlaceAsync(MigrationRequest request)
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    // A waiter can be handed its place in the instant the token is cancelled: start nothing then.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (mayStart != null && !mayStart(request))
+                    {
+                        return;
+                    }
+
+                    onStarting?.Invoke(request);
+                    MigrationOutcome outcome;
+                    try
+                    {
+                        outcome = new MigrationOutcome(request, await RunOneAsync(request, sink, cancellationToken).ConfigureAwait(false), null);
+                    }
+                    catch (Exception e) when (!(e is OperationCanceledException))
+                    {
+                        outcome = new MigrationOutcome(request, null, e);
+                    }
+
+                    Interlocked.Increment(ref done);
+                    if (outcome.Result == null || !outcome.Result.IsSuccess)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+
+                    // Handed over before the place is freed, so a caller that records what is in flight never counts more than the limit.
+                    onOutcome(outcome);
+                    ReportBatch();
+                }
+                finally
+                {
+                    gate.Release();
+                }
             }
         }
 

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Threading;
 using OpenStackMigration.Model;
 
 namespace OpenStackMigration.Migration
@@ -54,6 +56,12 @@ namespace OpenStackMigration.Migration
 
         /// <summary>Skip the pre-flight checks and let Nova decide.</summary>
         public bool SkipPreflight { get; set; }
+
+        /// <summary>Keys (anti-affinity group ids) of which a batch runs at most one migration at a time.</summary>
+        internal IReadOnlyList<string> ExclusiveKeys { get; set; } = Array.Empty<string>();
+
+        /// <summary>Cancelled when the caller wants <see cref="OnTimeout"/> applied now (a drain's circuit breaker tripped); the watching goes on.</summary>
+        internal CancellationToken ActNow { get; set; }
     }
 
     /// <summary>Timings of the watch loop.</summary>

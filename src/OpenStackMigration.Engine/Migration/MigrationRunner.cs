@@ -192,7 +192,7 @@ namespace OpenStackMigration.Migration
                         result.WaitedFor = CompletionSignal.MigrationRecord;
                         result.FinishedAt = now;
                         result.Reason = $"Migration {record?.Id} was aborted; {instance.Name} stays {server.StatusText} on {server.HostName}."
-                            + (timeoutActed ? $" It was still running when -TimeoutSec {request.Timeout!.Value.TotalSeconds:0} passed." : string.Empty);
+                            + (timeoutActed ? (result.ActedEarly ? " It was still running when the drain's circuit breaker tripped (-OnTimeout Abort)." : $" It was still running when -TimeoutSec {request.Timeout!.Value.TotalSeconds:0} passed.") : string.Empty);
                         return;
                     case WatchState.Reverted:
                         result.Verdict = MigrationVerdict.Reverted;
@@ -259,6 +259,14 @@ namespace OpenStackMigration.Migration
                     sink.Progress(new ProgressReport(key, activity, Phase(server, record)) { PercentComplete = ColdPercent(server, record), ParentKey = ParentProgressKey });
                 }
 
+                // A drain's breaker asks for -OnTimeout now: Leave lets the migration finish, Abort/ForceComplete act at once.
+                if (!timeoutActed && request.ActNow.IsCancellationRequested && request.OnTimeout != TimeoutAction.Leave && request.Kind == MigrationKind.Live
+                    && (!deadline.HasValue || deadline.Value > now))
+                {
+                    deadline = now;
+                    result.ActedEarly = true;
+                }
+
                 if (deadline.HasValue && now >= deadline.Value)
                 {
                     if (await OnDeadlineAsync(request, result, record, server, timeoutActed, sink, cancellationToken).ConfigureAwait(false))
@@ -281,7 +289,23 @@ namespace OpenStackMigration.Migration
         private async Task<bool> OnDeadlineAsync(MigrationRequest request, MigrationResult result, MigrationRecord? record, Instance server, bool alreadyActed, IEngineSink sink, CancellationToken cancellationToken)
         {
             var instance = request.Instance;
-            var waited = request.Timeout!.Value.TotalSeconds;
+            if (result.ActedEarly && !alreadyActed && record != null)
+            {
+                sink.Warning($"The drain's circuit breaker tripped while migration {record.Id} of {instance.Name} was running; {(request.OnTimeout == TimeoutAction.Abort ? "aborting" : "forcing it to complete")} (-OnTimeout {request.OnTimeout}).");
+                if (request.OnTimeout == TimeoutAction.Abort)
+                {
+                    await _api.AbortAsync(instance.Id, record.Id, sink, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _api.ForceCompleteAsync(instance.Id, record.Id, sink, cancellationToken).ConfigureAwait(false);
+                    result.ForceCompleted = true;
+                }
+
+                return false;
+            }
+
+            var waited = (request.Timeout ?? TimeSpan.Zero).TotalSeconds;
             var action = request.Kind == MigrationKind.Cold ? TimeoutAction.Leave : request.OnTimeout;
             if (alreadyActed || action == TimeoutAction.Leave || record == null)
             {
@@ -289,7 +313,7 @@ namespace OpenStackMigration.Migration
                 result.FinishedAt = _now();
                 result.WaitedFor = CompletionSignal.None;
                 result.Reason = alreadyActed
-                    ? $"Migration {record?.Id} of {instance.Name} did not end within {Options.ActionGrace.TotalSeconds:0} s of the {request.OnTimeout} that followed -TimeoutSec {request.Timeout.Value.TotalSeconds:0}; it is {record?.Status}, and {instance.Name} is {server.StatusText} on {server.HostName}."
+                    ? $"Migration {record?.Id} of {instance.Name} did not end within {Options.ActionGrace.TotalSeconds:0} s of the {request.OnTimeout} that followed {(result.ActedEarly ? "the circuit breaker" : $"-TimeoutSec {waited:0}")}; it is {record?.Status}, and {instance.Name} is {server.StatusText} on {server.HostName}."
                     : $"Migration {record?.Id.ToString() ?? "(no record yet)"} of {instance.Name} did not finish within {waited:0} s and was left {record?.Status ?? "running"}; {instance.Name} is {server.StatusText} on {server.HostName}.";
                 if (request.Kind == MigrationKind.Cold && request.OnTimeout != TimeoutAction.Leave)
                 {

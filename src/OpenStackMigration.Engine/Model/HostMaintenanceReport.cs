@@ -24,6 +24,12 @@ namespace OpenStackMigration.Model
 
         /// <summary>It was deleted while the host was being drained.</summary>
         Deleted,
+
+        /// <summary>Never started: the circuit breaker (-MaxFailures) stopped the drain first. It stays on the host, running as it was.</summary>
+        NotStarted,
+
+        /// <summary>It could not move live and was shut down on the host (-NonLiveMigratable Stop).</summary>
+        Stopped,
     }
 
     /// <summary>One instance's record in a host maintenance: where it went, how, and why not if it did not.</summary>
@@ -58,6 +64,12 @@ namespace OpenStackMigration.Model
 
         /// <summary>What happened, in words (Nova's reason when a migration failed).</summary>
         public string Reason { get; set; } = string.Empty;
+
+        /// <summary>Why the last migration failed, as Debug-OSMigration's cause table names it (None when it did not fail).</summary>
+        public MigrationFailureCause Cause { get; set; }
+
+        /// <summary>The cause in words, with its fix, when known.</summary>
+        public string? CauseSummary { get; set; }
 
         /// <summary>Nova's id of the last migration.</summary>
         public long? MigrationId { get; set; }
@@ -125,6 +137,18 @@ namespace OpenStackMigration.Model
 
         /// <summary>The state file.</summary>
         public string? StatePath { get; set; }
+
+        /// <summary>The circuit breaker of the last run: stop after this many failed migrations (0: never).</summary>
+        public int MaxFailures { get; set; }
+
+        /// <summary>True when the last run stopped because -MaxFailures migrations failed; the host stays disabled.</summary>
+        public bool BreakerTripped { get; set; }
+
+        /// <summary>Why the last run stopped early, in words (null when it did not).</summary>
+        public string? StopReason { get; set; }
+
+        /// <summary>Each instance still on the host at the end, with why ("name (status): outcome: reason").</summary>
+        public List<string> Left { get; set; } = new List<string>();
 
         /// <summary>Instances on another host now.</summary>
         public int MovedCount => Instances.Count(i => i.Outcome == MaintenanceOutcome.Moved);

@@ -75,6 +75,12 @@ namespace OpenStackMigration.Model
         /// <summary>Each destination that was ruled out, with the reason ("compute3: ...").</summary>
         public IReadOnlyList<string> RuledOut { get; set; } = Array.Empty<string>();
 
+        /// <summary>Live, ColdOnly or CannotMove: how the instance can leave its host at all, whatever the destinations.</summary>
+        public OpenStackMigration.Maintenance.MigratabilityClass Migratability { get; set; }
+
+        /// <summary>Why it is ColdOnly or CannotMove (state, flavor extra specs, image properties, server group), with notes that do not change the class.</summary>
+        public string MigratabilityReason { get; set; } = string.Empty;
+
         /// <summary>True when a destination was chosen.</summary>
         public bool CanMigrate => Placement == PlanPlacement.Placed;
 

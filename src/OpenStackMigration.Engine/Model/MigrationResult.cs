@@ -108,6 +108,10 @@ namespace OpenStackMigration.Model
         /// <summary>When the verdict was reached.</summary>
         public DateTimeOffset? FinishedAt { get; set; }
 
+        /// <summary>True when -OnTimeout was applied before -TimeoutSec passed, because a drain's circuit breaker tripped.</summary>
+        [Newtonsoft.Json.JsonIgnore]
+        internal bool ActedEarly { get; set; }
+
         /// <summary>Why, in words: what happened, or what Nova said went wrong.</summary>
         public string Reason { get; set; } = string.Empty;
 
