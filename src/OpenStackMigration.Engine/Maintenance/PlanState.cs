@@ -93,7 +93,7 @@ namespace OpenStackMigration.Maintenance
             {
                 evaluation.StateProblem = assessment.Reason + (assessment.Class == MigratabilityClass.ColdOnly
                     ? " A cold migration could move it (it stops and starts the instance): allow it with -NonLiveMigratable Cold (or -AllowColdMigration)."
-                    : string.Empty);
+                    : " Neither a live nor a cold migration can move it as it is.");
                 return evaluation;
             }
 

@@ -261,7 +261,7 @@ namespace OpenStackMigration.Tests.Maintenance
             Assert.Equal(new[] { "vm1" }, cloud.Migrated);
             var stuck = report.Instances.Single(r => r.InstanceName == "stuck");
             Assert.Equal(MaintenanceOutcome.Unplaceable, stuck.Outcome);
-            Assert.StartsWith("stuck is REBOOT; a live migration needs it ACTIVE or PAUSED.", stuck.Reason);
+            Assert.StartsWith("stuck is busy (task 'rebooting'): Nova moves no instance with a task in progress", stuck.Reason);
             Assert.False(report.IsEmpty);
         }
 
@@ -287,13 +287,13 @@ namespace OpenStackMigration.Tests.Maintenance
             StatePath = StatePath,
         };
 
-        private static Task<HostMaintenanceReport> Run(ScriptedCloud cloud, HostDrainRequest request, Action<MaintenanceInstanceRecord>? onSettled = null, CollectingSink? sink = null)
+        internal static Task<HostMaintenanceReport> Run(ScriptedCloud cloud, HostDrainRequest request, Action<MaintenanceInstanceRecord>? onSettled = null, CollectingSink? sink = null)
         {
             var drain = new HostDrain(cloud, new MigrationWatchOptions(), () => cloud.Now, cloud.Delay);
             return drain.RunAsync(request, onSettled ?? (_ => { }), sink ?? new CollectingSink(), CancellationToken.None);
         }
 
-        private sealed class CollectingSink : IEngineSink
+        internal sealed class CollectingSink : IEngineSink
         {
             private readonly List<string> _warnings = new List<string>();
 

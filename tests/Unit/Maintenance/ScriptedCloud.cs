@@ -62,6 +62,15 @@ namespace OpenStackMigration.Tests.Maintenance
         /// <summary>Instances that a failed migration leaves in ERROR (otherwise Nova rolls them back to ACTIVE).</summary>
         public HashSet<string> FailToError { get; } = new HashSet<string>();
 
+        /// <summary>Server groups returned with the plan input.</summary>
+        public List<ServerGroupInfo> Groups { get; } = new List<ServerGroupInfo>();
+
+        /// <summary>Every live migration's [start, end) on the fake clock, by instance name.</summary>
+        public List<(string Name, DateTimeOffset Start, DateTimeOffset End)> Windows { get; } = new List<(string, DateTimeOffset, DateTimeOffset)>();
+
+        /// <summary>Instances stopped through os-stop, in order.</summary>
+        public List<string> Stopped { get; } = new List<string>();
+
         /// <summary>Called (outside the cloud's lock) with the instance's name each time Nova accepts a migration.</summary>
         public Action<string>? OnMigrate { get; set; }
 
@@ -209,6 +218,15 @@ namespace OpenStackMigration.Tests.Maintenance
         public Task<IReadOnlyList<VolumeAttachmentCheck>?> CheckVolumesAsync(string id, IReadOnlyList<string> volumeIds, string expectedHost, IEngineSink sink, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<VolumeAttachmentCheck>?>(null);
 
+        public Task<string?> SetPowerAsync(string instanceId, bool start, IEngineSink sink, CancellationToken cancellationToken) => Locked(() =>
+        {
+            var vm = Find(instanceId);
+            Stopped.Add(vm.Server.Name);
+            vm.Server.Status = start ? ServerStatus.Active : ServerStatus.Shutoff;
+            vm.Server.StatusText = vm.Server.Status.ToString().ToUpperInvariant();
+            return Task.FromResult<string?>("req-power");
+        });
+
         public Task PreloadAsync(IEngineSink sink, CancellationToken cancellationToken) => Task.CompletedTask;
 
         // The pre-flight checks are MigrationPreflight's business (tested on their own); here every destination passes.
@@ -246,6 +264,8 @@ namespace OpenStackMigration.Tests.Maintenance
                 Instances = _vms.Where(v => request.SourceHosts.Contains(v.Server.HostName)).Select(v => Copy(v.Server)).ToList(),
                 Hypervisors = _services.Select(s => Node(s.HostName, _vms.Count(v => v.Server.HostName == s.HostName))).ToList(),
                 ComputeServices = _services.Select(Copy).ToList(),
+                ServerGroups = Groups.ToList(),
+                MemberHosts = _vms.ToDictionary(v => v.Server.Id, v => v.Server.HostName),
                 BlockMigration = request.BlockMigration,
                 AllowCold = request.AllowCold,
                 TolerancePercent = request.TolerancePercent,
@@ -329,6 +349,7 @@ namespace OpenStackMigration.Tests.Maintenance
             vm.Until = _now + MigrationTime;
             vm.Then = () =>
             {
+                Windows.Add((vm.Server.Name, startedAt, _now));
                 _inFlight--;
                 Idle(vm);
                 record.UpdatedAt = _now;
