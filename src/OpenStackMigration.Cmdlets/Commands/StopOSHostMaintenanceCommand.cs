@@ -15,6 +15,10 @@ namespace OpenStackMigration.Commands
     /// <para>Re-enables compute2 after its maintenance.</para>
     /// </example>
     /// <example>
+    /// <code>Stop-OSHostMaintenance compute2 -Failback -ThrottleLimit 2 -Confirm:$false | Format-Table InstanceName, Verdict, DestinationHost, Duration</code>
+    /// <para>Re-enables compute2 and moves back the instances its maintenance moved off it, two at a time, with a verdict for each.</para>
+    /// </example>
+    /// <example>
     /// <code>Stop-OSHostMaintenance compute2 -Force</code>
     /// <para>Re-enables compute2 even though someone else disabled it (or its state file is gone).</para>
     /// </example>
@@ -24,6 +28,7 @@ namespace OpenStackMigration.Commands
     /// </example>
     [Cmdlet(VerbsLifecycle.Stop, "OSHostMaintenance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(ComputeService))]
+    [OutputType(typeof(MigrationResult))]
     public sealed class StopOSHostMaintenanceCommand : OSCloudCmdletBase
     {
         /// <summary>The host under maintenance. Binds HostName from the pipeline (Start-OSHostMaintenance's report, Get-OSComputeService).</summary>
@@ -38,6 +43,15 @@ namespace OpenStackMigration.Commands
         /// <summary>Enables the host whatever its disabled reason, even without a state file.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
+
+        /// <summary>After enabling the host, moves the instances the maintenance moved off it back (failback), with the same pre-flight checks, throttle and verdicts; writes one MigrationResult per instance.</summary>
+        [Parameter]
+        public SwitchParameter Failback { get; set; }
+
+        /// <summary>With -Failback: at most this many migrations in flight at once (default 3).</summary>
+        [Parameter]
+        [ValidateRange(1, 64)]
+        public int ThrottleLimit { get; set; } = 3;
 
         /// <summary>Writes the compute service after the change.</summary>
         [Parameter]
@@ -76,6 +90,21 @@ namespace OpenStackMigration.Commands
                 }
 
                 WriteVerbose($"The compute service on {HostName} is {service.Status}.");
+                if (Failback)
+                {
+                    var drain = new HostDrain(session);
+                    var request = new HostDrainRequest { HostName = HostName, StatePath = path, ThrottleLimit = ThrottleLimit };
+                    foreach (var result in RunEngine((sink, token) => drain.FailbackAsync(request, sink, token)))
+                    {
+                        if (!result.IsSuccess)
+                        {
+                            WriteFailure(new OpenStackMigrationException("OSMigrationFailed", FailureKind.CommandFailed, $"Failback of {result.InstanceName} ({result.InstanceId}) to {HostName}: {result.Verdict}. {result.Reason}") { Target = result.InstanceId }, result.InstanceName);
+                        }
+
+                        WriteObject(result);
+                    }
+                }
+
                 var archived = MaintenanceStateStore.Archive(path);
                 if (archived != null)
                 {

@@ -153,6 +153,35 @@ namespace OpenStackMigration.Tests.Maintenance
             Assert.Empty(cloud.Migrated);
         }
 
+        [Fact]
+        public async Task FailbackPutsEachMovedInstanceBackOnItsOriginUnderTheThrottleAndLeavesOnesMovedSince()
+        {
+            var cloud = new ScriptedCloud();
+            foreach (var name in new[] { "vm1", "vm2", "vm3" })
+            {
+                cloud.Add(name, "compute2");
+            }
+
+            var report = await Run(cloud, Request(throttle: 1));
+            Assert.Equal(3, report.MovedCount);
+            var elsewhere = report.Instances.Single(r => r.InstanceName == "vm3");
+            cloud.Running("vm3", elsewhere.CurrentHost == "compute1" ? "compute3" : "compute1", cloud.Now, TimeSpan.FromSeconds(1));
+            await cloud.Delay(TimeSpan.FromSeconds(5), default);
+            var service = cloud.Service("compute2");
+            await cloud.SetServiceStatusAsync(service, true, null, new CollectingSink(), default);
+            var sink = new CollectingSink();
+
+            var drain = new HostDrain(cloud, new OpenStackMigration.Migration.MigrationWatchOptions(), () => cloud.Now, cloud.Delay);
+            var results = await drain.FailbackAsync(Request(throttle: 1), sink, default);
+
+            Assert.Equal(new[] { "vm1", "vm2" }, results.Select(r => r.InstanceName).OrderBy(n => n));
+            Assert.All(results, r => Assert.Equal(MigrationVerdict.Succeeded, r.Verdict));
+            Assert.Equal("compute2", cloud.Server("vm1").HostName);
+            Assert.Equal("compute2", cloud.Server("vm2").HostName);
+            Assert.NotEqual("compute2", cloud.Server("vm3").HostName);
+            Assert.Contains(sink.Warnings, w => w.StartsWith("Failback: vm3 is on", StringComparison.Ordinal));
+        }
+
         private HostDrainRequest Request(int throttle = 2, int maxFailures = 0) => new HostDrainRequest
         {
             HostName = "compute2",
