@@ -29,8 +29,8 @@ BeforeAll {
     }
 
     function New-LabGroup([string] $Name, [string] $Policy, [int] $MaxPerHost = 0) {
-        $extra = if ($MaxPerHost) { @('--rule', "max_server_per_host=$MaxPerHost", '--os-compute-api-version', '2.64') } else { @() }
-        $id = Invoke-LabOS server group create $Name --policy $Policy @extra -f value -c id
+        $id = if ($MaxPerHost) { Invoke-LabOS server group create $Name --policy $Policy --rule "max_server_per_host=$MaxPerHost" --os-compute-api-version 2.64 -f value -c id }
+              else { Invoke-LabOS server group create $Name --policy $Policy -f value -c id }
         $script:Groups += @("$id".Trim())
         "$id".Trim()
     }
