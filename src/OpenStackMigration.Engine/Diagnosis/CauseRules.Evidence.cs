@@ -115,8 +115,13 @@ namespace OpenStackMigration.Diagnosis
 
             var hosts = f.Settings.Where(s => s.Setting == "host" && !string.IsNullOrEmpty(s.Value))
                 .GroupBy(s => (s.ComputerName, s.ProcessId)).ToDictionary(g => g.Key, g => g.First().Value);
-            var ofHost = matching.Where(s => hosts.TryGetValue((s.ComputerName, s.ProcessId), out var h) && h == computeHost).ToList();
-            return ofHost.Count > 0 ? ofHost : matching;
+            if (hosts.Count == 0)
+            {
+                return matching;
+            }
+
+            // The services' hosts are known and none is this one: another host's value would mislead, so say nothing.
+            return matching.Where(s => hosts.TryGetValue((s.ComputerName, s.ProcessId), out var h) && h == computeHost).ToList();
         }
 
         private static int RoundUp(double seconds) => seconds <= 60 ? (int)Math.Ceiling(seconds / 10) * 10 : (int)Math.Ceiling(seconds / 60) * 60;

@@ -236,5 +236,21 @@ namespace OpenStackMigration.Tests.Diagnosis
             Assert.Equal(new[] { "localhost nova-compute (pid 101): 8 s from /etc/nova/nova-compute-101.conf:3" }, d.EffectiveValues);
             Assert.Contains("long_rpc_timeout (8 s)", d.Summary);
         }
+
+        [Fact]
+        public void AnotherHostsValueIsNeverShownAsTheSources()
+        {
+            var facts = DiagnosisFixture.Facts("rpc-timeout-pre-live");
+            facts.Settings = new[]
+            {
+                new OSConfigSetting { ComputerName = "localhost", Service = "nova-compute", ProcessId = 202, Setting = "host", Value = "compute2", Source = "file" },
+                new OSConfigSetting { ComputerName = "localhost", Service = "nova-compute", ProcessId = 202, Setting = "long_rpc_timeout", Value = "1800", Seconds = 1800, Source = "default" },
+            };
+
+            var d = CauseRules.Diagnose(facts);
+
+            Assert.Empty(d.EffectiveValues);
+            Assert.DoesNotContain("1800", d.Summary);
+        }
     }
 }
