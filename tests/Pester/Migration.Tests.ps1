@@ -136,7 +136,8 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
         $r.MigrationStatus | Should -Be 'error'
         $r.FailedEvent | Should -Be 'conductor_live_migrate_instance'
         $r.FailedEventDetails | Should -Match 'No valid host was found'
-        $r.Reason | Should -Match 'Likely cause: compute3 cannot take 512 MB of RAM'
+        $r.Reason | Should -Match 'Cause \(likely\): compute3 cannot take 512 MB of RAM'
+        $r.Cause | Should -Be 'NoCapacity'
         $r.DestinationHost | Should -Be 'compute1'
         $err[0].FullyQualifiedErrorId | Should -BeLike 'OSMigrationFailed,*'
         $err[0].Exception.Message | Should -Match ([regex]::Escape("request id $($r.RequestId)"))
@@ -191,7 +192,8 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
         $r = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -SkipPreflight -Confirm:$false -ErrorAction SilentlyContinue
         $r.Verdict | Should -Be 'Failed'
         $r.FailedEventDetails | Should -Match 'No valid host was found'
-        $r.Reason | Should -Match 'Likely cause: The compute service on compute2 is disabled'
+        $r.Reason | Should -Match 'Cause \(likely\): The compute service on compute2 is disabled'
+        $r.Cause | Should -Be 'DestinationUnavailable'
         Get-VmHost | Should -Be 'compute1'
     }
 
@@ -225,7 +227,8 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
 
         $r = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -SkipPreflight -Confirm:$false -ErrorAction SilentlyContinue
         $r.Verdict | Should -Be 'Failed'
-        $r.Reason | Should -Match 'Likely cause: The compute service on compute2 is down'
+        $r.Reason | Should -Match 'Cause \(likely\): The compute service on compute2 is down'
+        $r.Cause | Should -Be 'DestinationUnavailable'
         Get-VmHost | Should -Be 'compute1'
     }
 

@@ -334,7 +334,8 @@ namespace OpenStackMigration.Diagnosis
             var stuck = f.Record != null && f.Record.IsSucceeded && f.InstanceHost != null && f.InstanceHost != f.Record.DestinationHost;
             d.Cause = MigrationFailureCause.ComputeServiceDown;
             d.Certainty = DiagnosisCertainty.Confirmed;
-            d.Summary = $"nova-compute on {host} went down" + (down.FirstOrDefault()?.UpdatedAt is DateTimeOffset u ? $" (its last report was at {u:u})" : string.Empty) + " during the migration."
+            d.Summary = $"nova-compute on {host} " + (stuck || postFailed.Count > 0 ? "went down during the migration" : "is down")
+                + (down.FirstOrDefault()?.UpdatedAt is DateTimeOffset u ? $" (its last report was at {u:u})" : string.Empty) + "."
                 + (stuck ? $" The migration record says {f.Record!.Status}, but the instance is still {f.InstanceStatus}{(f.InstanceTaskState != null ? "/" + f.InstanceTaskState : string.Empty)} on {f.InstanceHost}: {host} never finished its part (post_live_migration_at_destination)." : string.Empty);
             if (postFailed.Count > 0)
             {
