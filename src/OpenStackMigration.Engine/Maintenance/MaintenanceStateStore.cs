@@ -38,7 +38,15 @@ namespace OpenStackMigration.Maintenance
         }
 
         /// <summary>The state in the file, or null when there is no file.</summary>
-        public static HostMaintenanceReport? Load(string path)
+        public static HostMaintenanceReport? Load(string path) =>
+            LoadJson<HostMaintenanceReport>(path, "maintenance", "Move the file aside (Nova is asked for the real state anyway) or pass another -StatePath.");
+
+        /// <summary>Writes the state atomically (temporary file, then rename).</summary>
+        public static void Save(string path, HostMaintenanceReport state) => SaveJson(path, state, "maintenance");
+
+        /// <summary>A state file's content (a drain's or a rolling run's), or null when there is no file.</summary>
+        internal static T? LoadJson<T>(string path, string what, string recommendedAction)
+            where T : class
         {
             if (!File.Exists(path))
             {
@@ -47,21 +55,21 @@ namespace OpenStackMigration.Maintenance
 
             try
             {
-                return JsonConvert.DeserializeObject<HostMaintenanceReport>(File.ReadAllText(path, Encoding.UTF8), Settings)
+                return JsonConvert.DeserializeObject<T>(File.ReadAllText(path, Encoding.UTF8), Settings)
                     ?? throw new JsonException("The file is empty.");
             }
             catch (Exception e) when (e is JsonException || e is IOException || e is UnauthorizedAccessException)
             {
-                throw new OpenStackMigrationException("OSMaintenanceStateUnreadable", FailureKind.Configuration, $"The maintenance state file '{path}' cannot be read: {e.Message}", e)
+                throw new OpenStackMigrationException("OSMaintenanceStateUnreadable", FailureKind.Configuration, $"The {what} state file '{path}' cannot be read: {e.Message}", e)
                 {
                     Target = path,
-                    RecommendedAction = "Move the file aside (Nova is asked for the real state anyway) or pass another -StatePath.",
+                    RecommendedAction = recommendedAction,
                 };
             }
         }
 
-        /// <summary>Writes the state atomically (temporary file, then rename).</summary>
-        public static void Save(string path, HostMaintenanceReport state)
+        /// <summary>Writes a state file atomically (temporary file, then rename), so a crash leaves the old or the new state.</summary>
+        internal static void SaveJson<T>(string path, T state, string what)
         {
             try
             {
@@ -84,7 +92,7 @@ namespace OpenStackMigration.Maintenance
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
-                throw new OpenStackMigrationException("OSMaintenanceStateUnwritable", FailureKind.Configuration, $"The maintenance state file '{path}' cannot be written: {e.Message}", e) { Target = path };
+                throw new OpenStackMigrationException("OSMaintenanceStateUnwritable", FailureKind.Configuration, $"The {what} state file '{path}' cannot be written: {e.Message}", e) { Target = path };
             }
         }
 

@@ -4,8 +4,6 @@ using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using Newtonsoft.Json;
-using Newtonsoft.Json.Converters;
 using OpenStackMigration.Model;
 
 namespace OpenStackMigration.Maintenance
@@ -16,14 +14,6 @@ namespace OpenStackMigration.Maintenance
     /// </summary>
     public static class RollingStateStore
     {
-        private static readonly JsonSerializerSettings Settings = new JsonSerializerSettings
-        {
-            Formatting = Formatting.Indented,
-            Converters = { new StringEnumConverter() },
-            DateParseHandling = DateParseHandling.DateTimeOffset,
-            NullValueHandling = NullValueHandling.Ignore,
-        };
-
         /// <summary>
         /// The default path, the same for the same cloud and hosts whatever their order or how they were named, so the same
         /// command line finds it again: OpenStackMigration/maintenance/&lt;cloud&gt;-rolling-&lt;hash of the hosts&gt;.json
@@ -39,53 +29,10 @@ namespace OpenStackMigration.Maintenance
         }
 
         /// <summary>The state in the file, or null when there is none.</summary>
-        public static RollingRunState? Load(string path)
-        {
-            if (!File.Exists(path))
-            {
-                return null;
-            }
-
-            try
-            {
-                return JsonConvert.DeserializeObject<RollingRunState>(File.ReadAllText(path, Encoding.UTF8), Settings) ?? throw new JsonException("The file is empty.");
-            }
-            catch (Exception e) when (e is JsonException || e is IOException || e is UnauthorizedAccessException)
-            {
-                throw new OpenStackMigrationException("OSMaintenanceStateUnreadable", FailureKind.Configuration, $"The rolling maintenance state file '{path}' cannot be read: {e.Message}", e)
-                {
-                    Target = path,
-                    RecommendedAction = "Move the file aside (each host's drain state file and Nova still say where every instance is) or pass another -StatePath.",
-                };
-            }
-        }
+        public static RollingRunState? Load(string path) =>
+            MaintenanceStateStore.LoadJson<RollingRunState>(path, "rolling maintenance", "Move the file aside (each host's drain state file and Nova still say where every instance is) or pass another -StatePath.");
 
         /// <summary>Writes the state atomically (temporary file, then rename).</summary>
-        public static void Save(string path, RollingRunState state)
-        {
-            try
-            {
-                var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-                if (!string.IsNullOrEmpty(folder))
-                {
-                    Directory.CreateDirectory(folder);
-                }
-
-                var temporary = path + ".tmp-" + Guid.NewGuid().ToString("N").Substring(0, 8);
-                File.WriteAllText(temporary, JsonConvert.SerializeObject(state, Settings), new UTF8Encoding(false));
-                if (File.Exists(path))
-                {
-                    File.Replace(temporary, path, null);
-                }
-                else
-                {
-                    File.Move(temporary, path);
-                }
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                throw new OpenStackMigrationException("OSMaintenanceStateUnwritable", FailureKind.Configuration, $"The rolling maintenance state file '{path}' cannot be written: {e.Message}", e) { Target = path };
-            }
-        }
+        public static void Save(string path, RollingRunState state) => MaintenanceStateStore.SaveJson(path, state, "rolling maintenance");
     }
 }
