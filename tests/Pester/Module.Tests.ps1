@@ -41,6 +41,13 @@ Describe 'The module manifest' {
         foreach ($f in $Manifest.FormatsToProcess) { Join-Path (Split-Path $ModulePath) $f | Should -Exist }
     }
 
+    It 'has the about topics, with the runbook patterns' {
+        $about = Get-Help about_OpenStackMigration | Out-String
+        $about | Should -Match 'Get-AutomationPSCredential'
+        $about | Should -Match 'withCredentials'
+        Get-Help about_OpenStackMigration_Errors | Out-String | Should -Match 'OSMigrationNotWaitable'
+    }
+
     It 'keeps third-party assemblies in dependencies/' {
         $root = Split-Path $ModulePath
         Join-Path $root 'dependencies/RestSharp.dll' | Should -Exist
@@ -87,6 +94,11 @@ Describe '<Name>' -ForEach $Cmdlets {
             $Command.Parameters.Keys | Should -Contain 'WhatIf'
             $Command.Parameters.Keys | Should -Contain 'Confirm'
         }
+    }
+
+    It 'never asks for confirmation at the default $ConfirmPreference (runbooks cannot answer)' {
+        $attribute = $Command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
+        $attribute.ConfirmImpact | Should -Not -Be 'High'
     }
 
     It 'uses an approved verb and the OS noun prefix' {
