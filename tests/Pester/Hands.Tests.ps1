@@ -70,7 +70,7 @@ Describe 'Tab completion from the connected cloud' -Tag Integration -Skip:$SkipL
     }
 
     It 'offers nothing, at once and without an error, when no cloud is connected' {
-        $out = & dotnet $PwshDll -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; `$t = Measure-Command { `$r = TabExpansion2 -inputScript 'Move-OSInstance -Name cirros_v' -cursorColumn 31 }; `$r.CompletionMatches.CompletionText -join ','; [int]`$t.TotalMilliseconds; `$Error.Count" 2>&1
+        $out = & dotnet $PwshDll -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; `$t = Measure-Command { `$r = TabExpansion2 -inputScript 'Move-OSInstance -Name cirros_v' -cursorColumn 30 }; `$r.CompletionMatches.CompletionText -join ','; [int]`$t.TotalMilliseconds; `$Error.Count" 2>&1
         $LASTEXITCODE | Should -Be 0
         $out[0] | Should -Not -Match 'cirros_vm'
         [int]$out[-2] | Should -BeLessThan 1000
@@ -99,7 +99,8 @@ Describe 'Wait-OSMigration reattaches to migrations started elsewhere' -Tag Inte
         Get-VmHostByCli | Should -Be 'compute2'
         @($progress | Where-Object RecordType -eq 'Processing').Count | Should -BeLessOrEqual 2 -Because 'one record per activity per 30 s, though the watch polled every half second'
         @($progress | Where-Object RecordType -eq 'Completed').Count | Should -BeGreaterThan 0
-        @($verbose | Where-Object Message -match '^cirros_vm: memory').Count | Should -BeGreaterThan 0 -Because 'Verbose keeps the detail'
+        @($verbose | Where-Object Message -match "^Waiting for migration $($running.Id) of cirros_vm").Count | Should -Be 1 -Because 'Verbose keeps the detail'
+        @($verbose | Where-Object Message -match '^cirros_vm: Succeeded after').Count | Should -Be 1
     }
 
     It "takes Move-OSInstance's Accepted results from the pipeline" {
@@ -120,7 +121,8 @@ Describe 'Wait-OSMigration reattaches to migrations started elsewhere' -Tag Inte
             $r.FailedEvent | Should -Be 'conductor_live_migrate_instance'
             $r.Cause | Should -Not -Be 'None'
             $r.Diagnosis.Fix | Should -Not -BeNullOrEmpty
-            $r.Reason | Should -Match 'compute2'
+            # The CLI's --host is not in Nova's records (the failed record has no destination): the scheduler's words are all there is.
+            $r.Reason | Should -Match 'No valid host was found'
             $failed[0].FullyQualifiedErrorId | Should -BeLike 'OSMigrationFailed,*'
             Get-VmHostByCli | Should -Be 'compute1'
         }
@@ -147,7 +149,7 @@ Import-Module '$ModulePath'
 Connect-OSCloud | Out-Null
 `$results = [System.Collections.Generic.List[object]]::new()
 try { Wait-OSMigration -Name $Vm -TimeoutSec 3 -OnTimeout Abort -Verbose | ForEach-Object { `$results.Add(`$_) } }
-finally { `$results | Select-Object InstanceName, Verdict, Cause, MigrationStatus, Reason | ConvertTo-Json | Set-Content '$report' }
+finally { `$results | Select-Object InstanceName, Verdict, Cause, MigrationStatus, Reason | ConvertTo-Json -EnumsAsStrings | Set-Content '$report' }
 'not reached'
 "@
         $text = Get-Content $log -Raw
@@ -196,7 +198,8 @@ Describe 'Nodes named by the cloud' -Tag Integration -Skip:$SkipLab {
         Add-OSNode -HostName $NodeName -Address $Parts.OSM_LAB_NODE_HOST -Port $Parts.OSM_LAB_NODE_SSH_PORT -UserName root -KeyFilePath $Parts.OSM_LAB_NODE_KEY -KnownHostsPath $Parts.OSM_LAB_NODE_KNOWN_HOSTS -Role compute-ssh
         $r = @(Get-OSComputeService -Binary nova-compute | Where-Object HostName -eq $NodeName | Set-OSRpcTimeout -Seconds 321 -Service nova -Confirm:$false)
         $r.ComputerName | Sort-Object -Unique | Should -Be $NodeName
-        @($r | Where-Object Changed).Count | Should -BeGreaterThan 0
+        $r.Error | Where-Object { $_ } | Should -BeNullOrEmpty
+        @($r | Where-Object Action -in 'Updated', 'Inserted').Count | Should -BeGreaterThan 0
         (Invoke-NodeShell 'grep -E "^rpc_response_timeout" /etc/nova/nova.conf') | Should -Be 'rpc_response_timeout = 321'
         # Named once, by role, with no -ComputerName or SSH options on the line.
         $s = @(Get-OSRpcTimeout -Role compute-ssh -Service nova)
