@@ -42,7 +42,7 @@ namespace OpenStackMigration.OpenStack
             var cloudsFile = FindFile(Env(environment, "OS_CLIENT_CONFIG_FILE"), currentDirectory, "clouds.yaml", "clouds.yml");
             try
             {
-                return cloudsFile == null ? Array.Empty<string>() : LoadClouds(cloudsFile).Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+                return cloudsFile == null ? Array.Empty<string>() : LoadClouds(cloudsFile, out _).Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
             }
             catch (OpenStackMigrationException)
             {
