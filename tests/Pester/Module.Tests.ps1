@@ -96,9 +96,11 @@ Describe '<Name>' -ForEach $Cmdlets {
         }
     }
 
-    It 'never asks for confirmation at the default $ConfirmPreference (runbooks cannot answer)' {
+    It 'asks for confirmation at the default $ConfirmPreference only if its help tells runbooks to pass -Confirm:$false' {
         $attribute = $Command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
-        $attribute.ConfirmImpact | Should -Not -Be 'High'
+        if ($attribute.ConfirmImpact -eq 'High') {
+            ($help.Description.Text -join ' ') | Should -Match 'Confirm:\$false in runbooks' -Because 'a runbook cannot answer the prompt'
+        }
     }
 
     It 'uses an approved verb and the OS noun prefix' {
