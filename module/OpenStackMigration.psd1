@@ -39,6 +39,10 @@
         'Get-OSMigrationPlan'
         'Start-OSHostMaintenance'
         'Stop-OSHostMaintenance'
+        'Wait-OSMigration'
+        'Add-OSNode'
+        'Get-OSNode'
+        'Remove-OSNode'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -17,13 +17,16 @@ BeforeAll {
 
     # Runs a script block in its own runspace so its progress records can be read (they cannot be redirected).
     function Invoke-Captured([scriptblock] $Script) {
+        # Bound to this console host: a hosted runspace's "Default Host" gets thinned progress (one record per 30 s).
         $ps = [powershell]::Create()
+        $ps.Runspace = [runspacefactory]::CreateRunspace($Host)
+        $ps.Runspace.Open()
         $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab").AddStatement().AddScript($Script)
         try {
             $output = $ps.Invoke()
             [pscustomobject]@{ Output = @($output); Progress = @($ps.Streams.Progress); Warning = @($ps.Streams.Warning | ForEach-Object Message); Error = @($ps.Streams.Error) }
         }
-        finally { $ps.Dispose() }
+        finally { $ps.Runspace.Dispose(); $ps.Dispose() }
     }
 
     Invoke-LabScenario cleanup
@@ -162,7 +165,10 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
         $first.InstanceFault | Should -BeNullOrEmpty
 
         Invoke-LabScenario hold-migrations on
+        # Bound to this console host: a hosted runspace's "Default Host" gets thinned progress (one record per 30 s).
         $ps = [powershell]::Create()
+        $ps.Runspace = [runspacefactory]::CreateRunspace($Host)
+        $ps.Runspace.Open()
         $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Move-OSInstance -Id $id -DestinationHost compute1 -Wait -TimeoutSec 150 -Confirm:`$false -ErrorAction SilentlyContinue")
         $async = $ps.BeginInvoke()
         try {
@@ -301,7 +307,10 @@ Describe 'A migration held running: progress, abort, force-complete' -Tag Integr
     }
 
     It 'stops waiting on Ctrl+C and leaves the migration running' {
+        # Bound to this console host: a hosted runspace's "Default Host" gets thinned progress (one record per 30 s).
         $ps = [powershell]::Create()
+        $ps.Runspace = [runspacefactory]::CreateRunspace($Host)
+        $ps.Runspace.Open()
         $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Move-OSInstance -Name cirros_vm -DestinationHost compute2 -Wait -Confirm:`$false")
         $async = $ps.BeginInvoke()
         $id = (Get-OSInstance -Name $Vm -AllProjects).Id

@@ -41,6 +41,13 @@ Describe 'The module manifest' {
         foreach ($f in $Manifest.FormatsToProcess) { Join-Path (Split-Path $ModulePath) $f | Should -Exist }
     }
 
+    It 'has the about topics, with the runbook patterns' {
+        $about = Get-Help about_OpenStackMigration | Out-String
+        $about | Should -Match 'Get-AutomationPSCredential'
+        $about | Should -Match 'withCredentials'
+        Get-Help about_OpenStackMigration_Errors | Out-String | Should -Match 'OSMigrationNotWaitable'
+    }
+
     It 'keeps third-party assemblies in dependencies/' {
         $root = Split-Path $ModulePath
         Join-Path $root 'dependencies/RestSharp.dll' | Should -Exist
@@ -86,6 +93,13 @@ Describe '<Name>' -ForEach $Cmdlets {
         if ($ChangingVerbs -contains $Command.Verb) {
             $Command.Parameters.Keys | Should -Contain 'WhatIf'
             $Command.Parameters.Keys | Should -Contain 'Confirm'
+        }
+    }
+
+    It 'asks for confirmation at the default $ConfirmPreference only if its help tells runbooks to pass -Confirm:$false' {
+        $attribute = $Command.ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0]
+        if ($attribute.ConfirmImpact -eq 'High') {
+            ($help.Description.Text -join ' ') | Should -Match 'Confirm:\$false in runbooks' -Because 'a runbook cannot answer the prompt'
         }
     }
 

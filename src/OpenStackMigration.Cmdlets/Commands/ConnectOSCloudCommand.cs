@@ -44,6 +44,7 @@ namespace OpenStackMigration.Commands
         /// <summary>The name of a cloud in clouds.yaml.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = CloudSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.CloudNameCompleter))]
         public string Cloud { get; set; } = string.Empty;
 
         /// <summary>Keystone's URL, such as https://keystone.example.com:5000/v3.</summary>

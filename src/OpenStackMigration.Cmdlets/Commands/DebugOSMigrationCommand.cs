@@ -51,10 +51,12 @@ namespace OpenStackMigration.Commands
         /// <summary>The instance's uuid.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Id")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.InstanceIdCompleter))]
         public string InstanceId { get; set; } = string.Empty;
 
         /// <summary>One of its migrations (default: its latest).</summary>
         [Parameter(Position = 1, ParameterSetName = "Id")]
+        [ArgumentCompleter(typeof(Completion.MigrationIdCompleter))]
         public long? MigrationId { get; set; }
 
         /// <summary>Log files to search on the nodes (shell globs; default: /var/log/nova/*.log, /var/log/cinder/*.log, /var/log/haproxy.log and Kolla's /var/log/kolla/...).</summary>

@@ -29,6 +29,7 @@ namespace OpenStackMigration.Commands
         /// <summary>Instance uuids to look for. Accepts Id from the pipeline (Get-OSInstance).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
+        [ArgumentCompleter(typeof(Completion.InstanceIdCompleter))]
         public string[]? InstanceId { get; set; }
 
         /// <summary>Request ids (req-...) to look for, such as the x-openstack-request-id of a failed call.</summary>

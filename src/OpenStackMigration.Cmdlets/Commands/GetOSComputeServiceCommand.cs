@@ -23,6 +23,7 @@ namespace OpenStackMigration.Commands
         /// <summary>Host names; wildcards allowed. All hosts when omitted.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string[]? HostName { get; set; }
 
         /// <summary>The service binary (default nova-compute; * for every service).</summary>

@@ -31,6 +31,7 @@ namespace OpenStackMigration.Commands
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("HostName", "HypervisorHostname")]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>Skip Placement: state and status only, faster on very large clouds.</summary>

@@ -31,15 +31,18 @@ namespace OpenStackMigration.Commands
         /// <summary>Instance names; wildcards allowed.</summary>
         [Parameter(Position = 0, ParameterSetName = NameSet)]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(Completion.InstanceNameCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>Instance ids (uuids).</summary>
         [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
         [Alias("InstanceId")]
+        [ArgumentCompleter(typeof(Completion.InstanceIdCompleter))]
         public string[] Id { get; set; } = new string[0];
 
         /// <summary>Only instances on this compute host.</summary>
         [Parameter(ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string? HostName { get; set; }
 
         /// <summary>Instances of every project, not only the session's (needs the admin role).</summary>

@@ -31,6 +31,7 @@ namespace OpenStackMigration.Commands
         /// <summary>Only this instance's migrations (binds Id from Get-OSInstance and InstanceId from other objects of the module).</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Id")]
+        [ArgumentCompleter(typeof(Completion.InstanceIdCompleter))]
         public string? InstanceId { get; set; }
 
         /// <summary>Only migrations that are not over (with byte counters when an instance is given).</summary>
@@ -39,6 +40,7 @@ namespace OpenStackMigration.Commands
 
         /// <summary>Only migrations from or to this compute host.</summary>
         [Parameter]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string? HostName { get; set; }
 
         /// <summary>Only migrations in this status (running, completed, error, cancelled, confirmed...).</summary>

@@ -42,11 +42,13 @@ namespace OpenStackMigration.Commands
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("HostName")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string[] SourceHost { get; set; } = Array.Empty<string>();
 
         /// <summary>The hosts that may receive instances; by default every compute host that is up and enabled, other than the sources.</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string[]? DestinationHost { get; set; }
 
         /// <summary>Drain (move every instance; the default) or Balance (move just enough to bring each source down to the mean use).</summary>

@@ -10,11 +10,13 @@ namespace OpenStackMigration.Commands
         /// <summary>The instance whose migration it is. Binds InstanceId from Get-OSMigration and Move-OSInstance.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.InstanceIdCompleter))]
         public string InstanceId { get; set; } = string.Empty;
 
         /// <summary>The migration's id; when omitted, the instance's live migration in progress. Binds Id from Get-OSMigration and MigrationId from Move-OSInstance.</summary>
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [Alias("MigrationId")]
+        [ArgumentCompleter(typeof(Completion.MigrationIdCompleter))]
         public long? Id { get; set; }
 
         /// <summary>Waits until the migration is over and writes its final record.</summary>

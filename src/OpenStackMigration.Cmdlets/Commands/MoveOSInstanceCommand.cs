@@ -47,6 +47,7 @@ namespace OpenStackMigration.Commands
         [Parameter(Position = 1, ParameterSetName = InputObjectSet)]
         [Parameter(Position = 1, ParameterSetName = NameSet)]
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string? DestinationHost { get; set; }
 
         /// <summary>A cold migration (the instance is stopped, moved, started) instead of a live one.</summary>
@@ -133,25 +134,7 @@ namespace OpenStackMigration.Commands
         {
             if (_requests.Count > 0)
             {
-                var batch = new MigrationBatch(ResolveSession()) { ThrottleLimit = ThrottleLimit };
-                RunEngineStreaming<MigrationOutcome>(
-                    (emit, sink, token) => batch.RunAsync(_requests, emit, sink, token),
-                    outcome =>
-                    {
-                        if (outcome.Result != null)
-                        {
-                            WriteObject(outcome.Result);
-                            var error = MigrationVerdicts.ErrorFor(outcome.Result);
-                            if (error != null)
-                            {
-                                WriteError(ToErrorRecord(error, outcome.Result));
-                            }
-                        }
-                        else if (outcome.Error != null)
-                        {
-                            WriteFailure(outcome.Error, outcome.Request.Instance.Name);
-                        }
-                    });
+                RunMigrations(_requests, ThrottleLimit);
             }
 
             base.EndProcessing();

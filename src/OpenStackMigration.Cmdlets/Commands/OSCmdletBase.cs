@@ -189,14 +189,25 @@ namespace OpenStackMigration.Commands
             if (report.Completed)
             {
                 _openActivities.Remove(id);
+                _lastShown.Remove(id);
             }
             else
             {
                 _openActivities[id] = record;
+                var now = DateTime.UtcNow;
+                if (RunbookHost.IsNonInteractive(Host) && _lastShown.TryGetValue(id, out var shown) && now - shown < RunbookHost.ProgressInterval)
+                {
+                    // A runbook host logs every progress record: keep one per activity per interval (Verbose has the detail).
+                    return;
+                }
+
+                _lastShown[id] = now;
             }
 
             WriteProgress(record);
         }
+
+        private readonly Dictionary<int, DateTime> _lastShown = new Dictionary<int, DateTime>();
 
         private void CompleteAllProgress()
         {

@@ -33,12 +33,14 @@ namespace OpenStackMigration.Commands
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
         [Alias("InstanceId")]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.InstanceIdCompleter))]
         public string Id { get; set; } = string.Empty;
 
         /// <summary>Instance names, of any project; wildcards are allowed.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(Completion.InstanceNameCompleter))]
         public string[] Name { get; set; } = Array.Empty<string>();
 
         /// <summary>The reader for this command (one per command, so cloud data is read once).</summary>

@@ -17,10 +17,21 @@ namespace OpenStackMigration.Commands
     {
         private readonly List<string> _names = new List<string>();
 
-        /// <summary>The nodes to work on, reached over SSH ("host" or "host:port"). Omit for this machine. Accepts HostName from the pipeline (Get-OSComputeService, Get-OSHypervisor).</summary>
+        /// <summary>
+        /// The nodes to work on, reached over SSH ("host" or "host:port"). Omit for this machine. Accepts HostName from the pipeline
+        /// (Get-OSComputeService, Get-OSHypervisor). A name registered with Add-OSNode is reached at its address, port and user,
+        /// with its key or credential (parameters given here win).
+        /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("HostName", "Host", "Cn")]
+        [ArgumentCompleter(typeof(Completion.NodeNameCompleter))]
         public string[]? ComputerName { get; set; }
+
+        /// <summary>Adds the nodes registered with Add-OSNode under any of these roles (wildcards allowed), so a runbook names its controllers once.</summary>
+        [Parameter]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(Completion.NodeRoleCompleter))]
+        public string[]? Role { get; set; }
 
         /// <summary>The SSH port (default 22).</summary>
         [Parameter]
@@ -82,6 +93,22 @@ namespace OpenStackMigration.Commands
         }
 
         /// <inheritdoc/>
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            if (Role != null)
+            {
+                var named = NodeMap.WithRole(Role);
+                if (named.Count == 0)
+                {
+                    ThrowFailure(new OpenStackMigrationException("OSNodeRoleEmpty", FailureKind.NotFound, $"No node is registered with the role {string.Join(" or ", Role.Select(r => "'" + r + "'"))}. Register them with Add-OSNode -Role (Get-OSNode lists those there are).") { Target = string.Join(", ", Role) });
+                }
+
+                _names.AddRange(named);
+            }
+        }
+
+        /// <inheritdoc/>
         protected override void EndProcessing()
         {
             try
@@ -110,23 +137,41 @@ namespace OpenStackMigration.Commands
         /// <summary>Does the cmdlet's work on every node.</summary>
         protected abstract void Run(NodePool pool);
 
-        /// <summary>The nodes asked for (this machine when none).</summary>
+        /// <summary>The nodes asked for (this machine when none); a name registered with Add-OSNode takes its entry's settings.</summary>
         protected IReadOnlyList<NodeTarget> Targets()
         {
             var names = _names.Count == 0 ? new List<string?> { null } : _names.Distinct(StringComparer.OrdinalIgnoreCase).Select(n => (string?)n).ToList();
-            return names.Select(n => new NodeTarget
+            return names.Select(n => Target(n)).ToList();
+        }
+
+        private NodeTarget Target(string? name)
+        {
+            var (host, port) = SplitPort(name);
+            var entry = host == null ? null : NodeMap.Find(host);
+            var bound = MyInvocation.BoundParameters;
+            var node = entry?.Node;
+            var credential = Credential ?? entry?.Credential;
+            var keyFile = KeyFilePath ?? node?.KeyFilePath;
+            var knownHosts = KnownHostsPath ?? node?.KnownHostsPath;
+            if (node != null)
             {
-                ComputerName = SplitPort(n).Host,
-                Port = SplitPort(n).Port ?? (MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null),
-                Credential = Credential?.GetNetworkCredential(),
-                KeyFilePath = KeyFilePath == null ? null : GetUnresolvedProviderPathFromPSPath(KeyFilePath),
-                UserName = UserName,
-                UseSudo = Sudo || SudoPassword != null,
+                WriteVerbose($"{host}: reached as {node.Address ?? node.HostName}:{port ?? (bound.ContainsKey(nameof(Port)) ? Port : node.Port ?? 22)} (Add-OSNode).");
+            }
+
+            return new NodeTarget
+            {
+                ComputerName = node?.Address ?? host,
+                NodeName = node?.HostName,
+                Port = port ?? (bound.ContainsKey(nameof(Port)) ? Port : node?.Port),
+                Credential = credential?.GetNetworkCredential(),
+                KeyFilePath = keyFile == null ? null : GetUnresolvedProviderPathFromPSPath(keyFile),
+                UserName = UserName ?? node?.UserName,
+                UseSudo = Sudo || SudoPassword != null || node?.Sudo == true,
                 SudoPassword = SudoPassword,
                 HostKeyPolicy = HostKeyPolicy,
-                KnownHostsPath = KnownHostsPath == null ? null : GetUnresolvedProviderPathFromPSPath(KnownHostsPath),
+                KnownHostsPath = knownHosts == null ? null : GetUnresolvedProviderPathFromPSPath(knownHosts),
                 ConnectTimeoutSec = TimeoutSec,
-            }).ToList();
+            };
         }
 
         /// <summary>"host:port" or "[v6 address]:port" gives a node its own SSH port; anything else is a plain name.</summary>

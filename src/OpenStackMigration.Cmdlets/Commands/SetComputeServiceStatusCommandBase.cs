@@ -9,6 +9,7 @@ namespace OpenStackMigration.Commands
     {
         /// <summary>The compute hosts.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string[] HostName { get; set; } = new string[0];
 
         /// <summary>Write the updated service objects.</summary>

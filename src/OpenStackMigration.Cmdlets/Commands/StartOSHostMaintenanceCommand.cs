@@ -46,6 +46,7 @@ namespace OpenStackMigration.Commands
         /// <summary>The host to empty (compute service host name). Binds HostName from Get-OSHypervisor and Get-OSComputeService.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string HostName { get; set; } = string.Empty;
 
         /// <summary>Why the host goes into maintenance; recorded as the compute service's disabled reason.</summary>

@@ -34,6 +34,7 @@ namespace OpenStackMigration.Commands
         /// <summary>The host under maintenance. Binds HostName from the pipeline (Start-OSHostMaintenance's report, Get-OSComputeService).</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string HostName { get; set; } = string.Empty;
 
         /// <summary>The state file Start-OSHostMaintenance used, when it was not the default one.</summary>

@@ -44,6 +44,7 @@ namespace OpenStackMigration.Commands
         /// <summary>The hosts to check (compute service host names); without it, every other enabled compute host is checked and ranked.</summary>
         [Parameter(Position = 1)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ComputeHostCompleter))]
         public string[]? DestinationHost { get; set; }
 
         /// <summary>Checks for a cold migration instead of a live one.</summary>

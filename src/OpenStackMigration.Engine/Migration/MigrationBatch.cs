@@ -87,7 +87,9 @@ namespace OpenStackMigration.Migration
             var waiting = requests.Any(r => r.Wait);
             var nested = ReportsBatchProgress && waiting && requests.Count > 1;
             _runner.ParentProgressKey = nested ? BatchKey : null;
-            var activity = $"Moving {requests.Count} instances ({Math.Min(ThrottleLimit, requests.Count)} at a time)";
+            var activity = requests.All(r => r.Existing != null)
+                ? $"Waiting for {requests.Count} migrations"
+                : $"Moving {requests.Count} instances ({Math.Min(ThrottleLimit, requests.Count)} at a time)";
             var done = 0;
             var failed = 0;
             var gate = new SemaphoreSlim(Math.Max(1, ThrottleLimit));
@@ -184,6 +186,16 @@ namespace OpenStackMigration.Migration
 
         private async Task<MigrationResult> RunOneAsync(MigrationRequest request, IEngineSink sink, CancellationToken cancellationToken)
         {
+            if (request.Existing != null)
+            {
+                if (!request.InstanceIsFresh)
+                {
+                    request.Instance = await _api.GetServerAsync(request.Instance.Id, sink, cancellationToken).ConfigureAwait(false);
+                }
+
+                return await ExplainNoValidHostAsync(request, await _runner.AttachAsync(request, sink, cancellationToken).ConfigureAwait(false), sink, cancellationToken).ConfigureAwait(false);
+            }
+
             // Independent reads go out together: the verdict on a quick migration is mostly these round trips.
             var refresh = request.InstanceIsFresh ? Task.FromResult(request.Instance) : _api.GetServerAsync(request.Instance.Id, sink, cancellationToken);
             var preload = request.SkipPreflight ? Task.CompletedTask : _checks.PreloadAsync(sink, cancellationToken);
@@ -224,6 +236,11 @@ namespace OpenStackMigration.Migration
 
             var result = await _runner.RunAsync(request, sink, cancellationToken, await known.ConfigureAwait(false)).ConfigureAwait(false);
             result.Checks = report;
+            return await ExplainNoValidHostAsync(request, result, sink, cancellationToken).ConfigureAwait(false);
+        }
+
+        private async Task<MigrationResult> ExplainNoValidHostAsync(MigrationRequest request, MigrationResult result, IEngineSink sink, CancellationToken cancellationToken)
+        {
             if (result.Verdict == MigrationVerdict.Failed && request.DestinationHost != null && NovaGaveNoReason(result))
             {
                 // "No valid host was found" says nothing a person can act on: the checks usually can.

@@ -40,6 +40,60 @@ namespace OpenStackMigration.Migration
         /// <summary>The history, newest first, page by page.</summary>
         public Task GetHistoryAsync(MigrationQuery query, Action<IReadOnlyList<MigrationRecord>> onPage, IEngineSink sink, CancellationToken cancellationToken) => _nova.ListMigrationsAsync(query, onPage, sink, cancellationToken);
 
+        /// <summary>
+        /// The migration to wait for: the one with <paramref name="migrationId"/> (of the instance, when given; any instance's
+        /// otherwise, found in the history newest first), or the instance's migration in progress of any type.
+        /// </summary>
+        public async Task<MigrationRecord> FindToWaitAsync(string? instanceId, long? migrationId, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            if (string.IsNullOrEmpty(instanceId) && !migrationId.HasValue)
+            {
+                throw new OpenStackMigrationException("OSMigrationNotGiven", FailureKind.InvalidArgument, "Name the migration to wait for: -Id, -InstanceId, -Name, or records from the pipeline (Get-OSMigration -InProgress, Move-OSInstance).");
+            }
+
+            var found = new List<MigrationRecord>();
+            using (var enough = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                try
+                {
+                    // The history is newest first: a recent migration is on the first page; stop reading once it is seen.
+                    await _nova.ListMigrationsAsync(
+                        new MigrationQuery { InstanceId = string.IsNullOrEmpty(instanceId) ? null : instanceId },
+                        page =>
+                        {
+                            found.AddRange(page);
+                            if (migrationId.HasValue && page.Any(m => m.Id == migrationId.Value))
+                            {
+                                enough.Cancel();
+                            }
+                        },
+                        sink,
+                        enough.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                }
+            }
+
+            var record = migrationId.HasValue ? found.FirstOrDefault(m => m.Id == migrationId.Value) : found.FirstOrDefault(m => IsInProgress(m.Status));
+            if (record != null)
+            {
+                return record;
+            }
+
+            if (migrationId.HasValue)
+            {
+                throw new OpenStackMigrationException("OSMigrationNotFound", FailureKind.NotFound, $"Migration {migrationId} {(string.IsNullOrEmpty(instanceId) ? "does not exist" : $"of instance {instanceId} does not exist")}.") { Target = instanceId ?? migrationId.ToString() };
+            }
+
+            var last = found.FirstOrDefault();
+            throw new OpenStackMigrationException(
+                "OSMigrationNotInProgress",
+                FailureKind.InvalidState,
+                $"Instance {instanceId} has no migration in progress" + (last != null ? $"; its last one, {last.Id} ({last.MigrationType}), is '{last.Status}'. Wait-OSMigration -Id {last.Id} gives its verdict." : "."))
+            { Target = instanceId };
+        }
+
         /// <summary>Aborts (or force-completes) a live migration in progress; with no id, the instance's one. Returns the record, final when <paramref name="wait"/>.</summary>
         public async Task<MigrationRecord> ActAsync(string instanceId, long? migrationId, bool abort, bool wait, TimeSpan waitLimit, IEngineSink sink, CancellationToken cancellationToken)
         {

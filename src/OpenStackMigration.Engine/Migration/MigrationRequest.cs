@@ -62,6 +62,9 @@ namespace OpenStackMigration.Migration
 
         /// <summary>Cancelled when the caller wants <see cref="OnTimeout"/> applied now (a drain's circuit breaker tripped); the watching goes on.</summary>
         internal CancellationToken ActNow { get; set; }
+
+        /// <summary>A migration already started (by anyone) to wait for instead of starting one: no checks, no request to Nova.</summary>
+        public MigrationRecord? Existing { get; set; }
     }
 
     /// <summary>Timings of the watch loop.</summary>

@@ -15,7 +15,7 @@ namespace OpenStackMigration.Migration
     /// confirmation, and for a failure the instance action event that explains it.
     /// Cancelling the token stops the watching only; the migration is left as it is.
     /// </summary>
-    public sealed class MigrationRunner
+    public sealed partial class MigrationRunner
     {
         private readonly IMigrationApi _api;
         private readonly Func<DateTimeOffset> _now;
@@ -112,11 +112,20 @@ namespace OpenStackMigration.Migration
                 return result;
             }
 
+            await WatchToVerdictAsync(request, result, known, null, result.StartedAt!.Value, type, sink, cancellationToken).ConfigureAwait(false);
+            return result;
+        }
+
+        /// <summary>The one watch both a new and a reattached migration go through: progress, verdict, diagnosis, volumes.</summary>
+        private async Task WatchToVerdictAsync(MigrationRequest request, MigrationResult result, HashSet<long> known, MigrationRecord? initial, DateTimeOffset watchFrom, string type, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var instance = request.Instance;
+            var word = request.Kind == MigrationKind.Live ? "Live-migrating" : "Cold-migrating";
             var key = "migration:" + instance.Id;
-            var activity = $"{word} {instance.Name}: {instance.HostName} -> {request.DestinationHost ?? "(scheduler)"}";
+            var activity = $"{word} {instance.Name}: {result.SourceHost} -> {request.DestinationHost ?? "(scheduler)"}";
             try
             {
-                await WatchAsync(request, result, known, type, key, activity, sink, cancellationToken).ConfigureAwait(false);
+                await WatchAsync(request, result, known, initial, watchFrom, type, key, activity, sink, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -134,15 +143,14 @@ namespace OpenStackMigration.Migration
             }
 
             sink.Verbose($"{instance.Name}: {result.Verdict} after {result.Duration?.TotalSeconds:0.0} s. {result.Reason}");
-            return result;
         }
 
-        private async Task WatchAsync(MigrationRequest request, MigrationResult result, HashSet<long> known, string type, string key, string activity, IEngineSink sink, CancellationToken cancellationToken)
+        private async Task WatchAsync(MigrationRequest request, MigrationResult result, HashSet<long> known, MigrationRecord? initial, DateTimeOffset watchFrom, string type, string key, string activity, IEngineSink sink, CancellationToken cancellationToken)
         {
             var instance = request.Instance;
-            var source = instance.HostName;
+            var source = result.SourceHost;
             var tracker = new ProgressTracker(Options.StallWindow);
-            var started = result.StartedAt!.Value;
+            var started = watchFrom;
             DateTimeOffset? deadline = request.Timeout.HasValue ? started + request.Timeout.Value : (DateTimeOffset?)null;
             DateTimeOffset? settlingSince = null;
             DateTimeOffset lastVerbose = started;
@@ -150,7 +158,7 @@ namespace OpenStackMigration.Migration
             var timeoutActed = false;
             var verifyActed = false;
             var interval = Options.MinPollInterval;
-            MigrationRecord? record = null;
+            MigrationRecord? record = initial;
             while (true)
             {
                 await _delay(interval, cancellationToken).ConfigureAwait(false);

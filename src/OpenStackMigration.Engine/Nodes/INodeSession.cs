@@ -66,6 +66,9 @@ namespace OpenStackMigration.Nodes
         /// <summary>The SSH port (22 unless given).</summary>
         public int? Port { get; set; }
 
+        /// <summary>The name the cloud knows the node by, when it is reached at another address (Add-OSNode); shown in results.</summary>
+        public string? NodeName { get; set; }
+
         /// <summary>User name and password (or, with <see cref="KeyFilePath"/>, the key's passphrase).</summary>
         public NetworkCredential? Credential { get; set; }
 
@@ -100,7 +103,7 @@ namespace OpenStackMigration.Nodes
             (string.Equals(ComputerName, "localhost", StringComparison.OrdinalIgnoreCase) && Port is null && Credential is null && KeyFilePath is null);
 
         /// <summary>The name shown in results.</summary>
-        public string DisplayName => IsLocal ? "localhost" : Port is null || Port == 22 ? ComputerName! : ComputerName + ":" + Port;
+        public string DisplayName => IsLocal ? "localhost" : NodeName ?? (Port is null || Port == 22 ? ComputerName! : ComputerName + ":" + Port);
 
         /// <summary>Opens a session to the target (SSH connects lazily on first use).</summary>
         public INodeSession Open(IEngineSink sink) => IsLocal ? new LocalNodeSession(UseSudo, SudoPassword) : (INodeSession)new SshNodeSession(this, sink);

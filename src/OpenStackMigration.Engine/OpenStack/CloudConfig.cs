@@ -36,6 +36,20 @@ namespace OpenStackMigration.OpenStack
             return folders;
         }
 
+        /// <summary>The cloud names of the clouds.yaml Connect-OSCloud -Cloud would read (none when there is none or it cannot be parsed).</summary>
+        public static IReadOnlyList<string> CloudNames(string currentDirectory, IDictionary environment)
+        {
+            var cloudsFile = FindFile(Env(environment, "OS_CLIENT_CONFIG_FILE"), currentDirectory, "clouds.yaml", "clouds.yml");
+            try
+            {
+                return cloudsFile == null ? Array.Empty<string>() : LoadClouds(cloudsFile, out _).Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+            }
+            catch (OpenStackMigrationException)
+            {
+                return Array.Empty<string>();
+            }
+        }
+
         /// <summary>Settings for the cloud called <paramref name="cloudName"/> in clouds.yaml (plus secure.yaml).</summary>
         public static AuthOptions FromCloudsYaml(string cloudName, string currentDirectory, IDictionary environment)
         {

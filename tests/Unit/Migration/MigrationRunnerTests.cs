@@ -12,7 +12,7 @@ using Xunit;
 namespace OpenStackMigration.Tests.Migration
 {
     /// <summary>The watch loop against a scripted Nova and a fake clock: each poll takes the next scripted state.</summary>
-    public class MigrationRunnerTests
+    public partial class MigrationRunnerTests
     {
         [Fact]
         public async Task ALiveMigrationThatMovesSucceedsWithProgressOnTheWay()
@@ -382,6 +382,9 @@ namespace OpenStackMigration.Tests.Migration
 
             public void Poll(Instance server, MigrationRecord? record) => _script.Enqueue((server, record));
 
+            /// <summary>The migration was started by someone else before the test: the instance's history shows it.</summary>
+            public void StartedElsewhere() => _started = true;
+
             public Task<Instance> GetServerAsync(string id, IEngineSink sink, CancellationToken cancellationToken)
             {
                 if (_script.Count > 0)
@@ -432,8 +435,11 @@ namespace OpenStackMigration.Tests.Migration
                 return Task.CompletedTask;
             }
 
+            public DateTimeOffset? ForcedAt { get; private set; }
+
             public Task ForceCompleteAsync(string id, long migrationId, IEngineSink sink, CancellationToken cancellationToken)
             {
+                ForcedAt = Now;
                 ForceCompletes++;
                 return Task.CompletedTask;
             }

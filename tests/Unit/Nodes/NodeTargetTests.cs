@@ -18,6 +18,24 @@ namespace OpenStackMigration.Tests.Nodes
             Assert.Equal(port, p);
         }
 
+        [Theory]
+        [InlineData("compute3", "compute3", true)]
+        [InlineData("compute3", "COMPUTE3", true)]
+        [InlineData("compute3", "compute3.example.org", true)]
+        [InlineData("compute3.example.org", "compute3", true)]
+        [InlineData("compute3", "compute30", false)]
+        [InlineData("10.0.0.3", "10.0.0.4", false)]
+        public void ANodeEntryAnswersToItsNameAndItsShortName(string registered, string asked, bool matches)
+        {
+            Assert.Equal(matches, new OpenStackMigration.Model.OSNode { HostName = registered }.Matches(asked));
+        }
+
+        [Fact]
+        public void ANodeReachedElsewhereIsShownByItsCloudName()
+        {
+            Assert.Equal("compute3", new NodeTarget { ComputerName = "127.0.0.1", Port = 2203, NodeName = "compute3" }.DisplayName);
+        }
+
         [Fact]
         public void LocalhostWithSshOptionsIsRemote()
         {
