@@ -20,6 +20,8 @@ namespace OpenStackMigration.OpenStack
         private readonly SemaphoreSlim _authLock = new SemaphoreSlim(1, 1);
         private readonly AuthOptions _options;
         private KeystoneToken _token;
+        private readonly object _discoveryLock = new object();
+        private Task<Microversion>? _placementDiscovery;
         private bool _disposed;
 
         private CloudSession(AuthOptions options, ApiConnection http, KeystoneToken token)
@@ -79,6 +81,9 @@ namespace OpenStackMigration.OpenStack
         /// <summary>The newest compute microversion Nova offers.</summary>
         public Microversion ComputeMaxMicroversion { get; private set; } = new Microversion(2, 1);
 
+        /// <summary>The newest Placement microversion the cloud offers; null until Placement was first asked (see <see cref="GetPlacementMaxMicroversionAsync"/>).</summary>
+        public Microversion? PlacementMaxMicroversion { get; private set; }
+
         /// <summary>True when TLS certificates are not checked.</summary>
         public bool SkipCertificateCheck => _options.SkipCertificateCheck;
 
@@ -111,6 +116,11 @@ namespace OpenStackMigration.OpenStack
 
                 var session = new CloudSession(options, http, token);
                 sink.Verbose($"Authenticated as '{token.UserName}' in project '{token.ProjectName}'; token valid until {token.ExpiresAt:u}.");
+                foreach (var o in options.EndpointOverrides)
+                {
+                    sink.Verbose($"The {o.Key} endpoint is {o.Value} ({o.Key}_endpoint_override), not the catalog's.");
+                }
+
                 await session.DiscoverComputeAsync(sink, cancellationToken).ConfigureAwait(false);
                 return session;
             }
@@ -124,6 +134,15 @@ namespace OpenStackMigration.OpenStack
         /// <summary>The URL of a service's endpoint for this session's region and interface.</summary>
         public string EndpointFor(params string[] serviceTypes)
         {
+            foreach (var type in serviceTypes)
+            {
+                if (_options.EndpointOverrides.TryGetValue(type.Replace('-', '_'), out var overridden))
+                {
+                    // As keystoneauth does, an override may name the project: http://host/v3/%(project_id)s.
+                    return overridden.Replace("%(project_id)s", _token.ProjectId ?? string.Empty).TrimEnd('/');
+                }
+            }
+
             foreach (var type in serviceTypes)
             {
                 var match = _token.Catalog.FirstOrDefault(e => e.ServiceType == type
@@ -179,6 +198,16 @@ namespace OpenStackMigration.OpenStack
                     {
                         RecommendedAction = "Run Connect-OSCloud again; if you connected with -Token, that token has expired or been revoked.",
                     };
+                }
+
+                if (request.Microversion != null)
+                {
+                    var advertised = request.MicroversionService == "compute" ? ComputeMaxMicroversion : request.MicroversionService == "placement" ? PlacementMaxMicroversion : null;
+                    var wrongVersion = MicroversionCheck.ErrorFor(response, request, request.Microversion, advertised, url);
+                    if (wrongVersion != null)
+                    {
+                        throw wrongVersion;
+                    }
                 }
 
                 if (response.Status >= 400 && !request.AcceptStatuses.Contains(response.Status))
@@ -268,6 +297,38 @@ namespace OpenStackMigration.OpenStack
             {
                 _authLock.Release();
             }
+        }
+
+        /// <summary>
+        /// Placement's newest microversion, read once from its version document (Ocata's Placement stops at 1.4, where
+        /// there is no bulk read and no provider tree). When the document cannot be read, 1.0, which every Placement serves.
+        /// </summary>
+        public Task<Microversion> GetPlacementMaxMicroversionAsync(IEngineSink sink, CancellationToken cancellationToken)
+        {
+            lock (_discoveryLock)
+            {
+                if (_placementDiscovery == null || _placementDiscovery.IsCanceled || _placementDiscovery.IsFaulted)
+                {
+                    _placementDiscovery = DiscoverPlacementAsync(sink, cancellationToken);
+                }
+
+                return _placementDiscovery;
+            }
+        }
+
+        private async Task<Microversion> DiscoverPlacementAsync(IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var endpoint = EndpointFor("placement");
+            var response = await SendAsync(new ServiceRequest("GET", string.Empty, "Placement") { AbsoluteUrl = endpoint + "/", ServiceTypes = new[] { "placement" } }, sink, cancellationToken).ConfigureAwait(false);
+            var max = Microversion.Parse((string?)(response.Object["versions"] as JArray)?.FirstOrDefault()?["max_version"]);
+            if (max == null)
+            {
+                sink.Verbose($"Placement at {endpoint} did not say its newest microversion; using 1.0.");
+            }
+
+            PlacementMaxMicroversion = max ?? new Microversion(1, 0);
+            sink.Verbose($"Placement at {endpoint} offers microversions up to {PlacementMaxMicroversion}.");
+            return PlacementMaxMicroversion;
         }
 
         private async Task DiscoverComputeAsync(IEngineSink sink, CancellationToken cancellationToken)
