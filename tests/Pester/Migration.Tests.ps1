@@ -18,7 +18,7 @@ BeforeAll {
     # Runs a script block in its own runspace so its progress records can be read (they cannot be redirected).
     function Invoke-Captured([scriptblock] $Script) {
         $ps = [powershell]::Create()
-        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab").AddStatement().AddScript($Script)
+        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$LabCloudsYaml'; `$null = Connect-OSCloud -Cloud $LabCloud").AddStatement().AddScript($Script)
         try {
             $output = $ps.Invoke()
             [pscustomobject]@{ Output = @($output); Progress = @($ps.Streams.Progress); Warning = @($ps.Streams.Warning | ForEach-Object Message); Error = @($ps.Streams.Error) }
@@ -34,7 +34,7 @@ AfterAll {
     if (Test-LabUp) { Invoke-LabScenario cleanup }
 }
 
-Describe 'Test-OSMigrationTarget' -Tag Integration -Skip:$SkipLab {
+Describe 'Test-OSMigrationTarget' -Tag Integration, ApiCap -Skip:$SkipLab {
     It 'passes every check for a healthy host, with reasons' {
         $r = Test-OSMigrationTarget -Name $Vm -DestinationHost compute2
         $r.CanMigrate | Should -BeTrue
@@ -63,7 +63,7 @@ Describe 'Test-OSMigrationTarget' -Tag Integration -Skip:$SkipLab {
     }
 }
 
-Describe 'A live migration that succeeds' -Tag Integration -Skip:$SkipLab {
+Describe 'A live migration that succeeds' -Tag Integration, ApiCap -Skip:$SkipLab {
     AfterAll { Invoke-LabScenario cleanup }
 
     It 'moves the instance and the verdict is verified by the instance host' {
@@ -116,7 +116,7 @@ Describe 'A live migration that succeeds' -Tag Integration -Skip:$SkipLab {
     }
 }
 
-Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own verdict with -SkipPreflight' -Tag Integration -Skip:$SkipLab {
+Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own verdict with -SkipPreflight' -Tag Integration, ApiCap -Skip:$SkipLab {
     AfterEach { Invoke-LabScenario cleanup }
 
     It 'a host too small for the flavor' {
@@ -162,7 +162,7 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
 
         Invoke-LabScenario hold-migrations on
         $ps = [powershell]::Create()
-        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Move-OSInstance -Id $id -DestinationHost compute1 -Wait -TimeoutSec 150 -Confirm:`$false -ErrorAction SilentlyContinue")
+        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$LabCloudsYaml'; `$null = Connect-OSCloud -Cloud $LabCloud; Move-OSInstance -Id $id -DestinationHost compute1 -Wait -TimeoutSec 150 -Confirm:`$false -ErrorAction SilentlyContinue")
         $async = $ps.BeginInvoke()
         try {
             $deadline = (Get-Date).AddSeconds(60)
@@ -234,7 +234,7 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
     }
 }
 
-Describe 'A migration held running: progress, abort, force-complete' -Tag Integration -Skip:$SkipLab {
+Describe 'A migration held running: progress, abort, force-complete' -Tag Integration, ApiCap -Skip:$SkipLab {
     BeforeEach { Invoke-LabScenario hold-migrations on }
     AfterEach { Invoke-LabScenario cleanup }
 
@@ -299,7 +299,7 @@ Describe 'A migration held running: progress, abort, force-complete' -Tag Integr
 
     It 'stops waiting on Ctrl+C and leaves the migration running' {
         $ps = [powershell]::Create()
-        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Move-OSInstance -Name cirros_vm -DestinationHost compute2 -Wait -Confirm:`$false")
+        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$LabCloudsYaml'; `$null = Connect-OSCloud -Cloud $LabCloud; Move-OSInstance -Name cirros_vm -DestinationHost compute2 -Wait -Confirm:`$false")
         $async = $ps.BeginInvoke()
         $id = (Get-OSInstance -Name $Vm -AllProjects).Id
         $deadline = (Get-Date).AddSeconds(60)
@@ -313,7 +313,7 @@ Describe 'A migration held running: progress, abort, force-complete' -Tag Integr
     }
 }
 
-Describe 'A cold migration' -Tag Integration -Skip:$SkipLab {
+Describe 'A cold migration' -Tag Integration, ApiCap -Skip:$SkipLab {
     AfterAll { Invoke-LabScenario cleanup }
 
     It 'is confirmed when it reaches VERIFY_RESIZE and the verdict is verified' {
@@ -334,7 +334,7 @@ Describe 'A cold migration' -Tag Integration -Skip:$SkipLab {
     }
 }
 
-Describe 'After every migration test' -Tag Integration -Skip:$SkipLab {
+Describe 'After every migration test' -Tag Integration, ApiCap -Skip:$SkipLab {
     It 'left no instance in ERROR that was not in ERROR before' {
         Invoke-LabScenario cleanup
         @(Get-ErrorIds | Where-Object { $ErrorBefore -notcontains $_ }) | Should -BeNullOrEmpty

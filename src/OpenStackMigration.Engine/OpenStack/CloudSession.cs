@@ -319,11 +319,21 @@ namespace OpenStackMigration.OpenStack
         private async Task<Microversion> DiscoverPlacementAsync(IEngineSink sink, CancellationToken cancellationToken)
         {
             var endpoint = EndpointFor("placement");
-            var response = await SendAsync(new ServiceRequest("GET", string.Empty, "Placement") { AbsoluteUrl = endpoint + "/", ServiceTypes = new[] { "placement" } }, sink, cancellationToken).ConfigureAwait(false);
-            var max = Microversion.Parse((string?)(response.Object["versions"] as JArray)?.FirstOrDefault()?["max_version"]);
+            Microversion? max = null;
+            try
+            {
+                var response = await SendAsync(new ServiceRequest("GET", string.Empty, "Placement") { AbsoluteUrl = endpoint + "/", ServiceTypes = new[] { "placement" } }, sink, cancellationToken).ConfigureAwait(false);
+                max = Microversion.Parse((string?)(response.Object["versions"] as JArray)?.FirstOrDefault()?["max_version"]);
+            }
+            catch (OpenStackApiException e)
+            {
+                // The calls that need Placement report their own errors; here only the version is unknown.
+                sink.Verbose($"Placement's version document at {endpoint}/ could not be read: {e.Message}");
+            }
+
             if (max == null)
             {
-                sink.Verbose($"Placement at {endpoint} did not say its newest microversion; using 1.0.");
+                sink.Verbose($"Placement at {endpoint} did not say its newest microversion; using 1.0, which every Placement serves.");
             }
 
             PlacementMaxMicroversion = max ?? new Microversion(1, 0);

@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json.Linq;
+using OpenStackMigration.Inventory;
+using OpenStackMigration.OpenStack;
+using OpenStackMigration.Tests.Support;
+using Xunit;
+
+namespace OpenStackMigration.Tests.OpenStack
+{
+    /// <summary>
+    /// A cloud whose compute and placement endpoints are overridden (an Ocata-capped API in front of the real one),
+    /// and the errors for an API that refuses a microversion it advertised: the 406 bodies are Nova's and
+    /// Placement's own, captured from the lab (asking 2.999 and 1.999).
+    /// </summary>
+    public sealed class ApiCapTests : IDisposable
+    {
+        private readonly LoopbackCloud _cloud = new LoopbackCloud();
+        private readonly List<string> _versions = new List<string>();
+
+        public ApiCapTests()
+        {
+            _cloud.Handler = r =>
+            {
+                var path = r.Url!.AbsolutePath;
+                lock (_versions)
+                {
+                    _versions.Add($"{path} {r.Headers["OpenStack-API-Version"]}");
+                }
+
+                if (path == "/ocata/v2.1/")
+                {
+                    return Task.FromResult((200, "{\"version\": {\"id\": \"v2.1\", \"status\": \"CURRENT\", \"version\": \"2.42\", \"min_version\": \"2.1\"}}"));
+                }
+
+                if (path == "/ocata-placement/")
+                {
+                    return Task.FromResult((200, LoopbackCloud.Fixture("placement-version-root.json").Replace("1.39", "1.4")));
+                }
+
+                if (path == "/ocata/v2.1/os-services")
+                {
+                    // An API that advertised 2.42 and refuses it anyway, with Nova's own 406 body.
+                    return Task.FromResult((406, LoopbackCloud.Fixture("nova-406-unsupported-version.json")));
+                }
+
+                if (path == "/ocata-placement/resource_providers")
+                {
+                    return Task.FromResult((200, "{\"resource_providers\": []}"));
+                }
+
+                return Task.FromResult((404, "{}"));
+            };
+        }
+
+        public void Dispose() => _cloud.Dispose();
+
+        private AuthOptions Capped()
+        {
+            var options = _cloud.Options();
+            options.EndpointOverrides["compute"] = _cloud.Url + "/ocata/v2.1/";
+            options.EndpointOverrides["placement"] = _cloud.Url + "/ocata-placement";
+            return options;
+        }
+
+        [Fact]
+        public async Task TheOverriddenEndpointIsUsedInsteadOfTheCatalogs()
+        {
+            using var session = await CloudSession.ConnectAsync(Capped(), NullSink.Instance, CancellationToken.None);
+            Assert.Equal(_cloud.Url + "/ocata/v2.1", session.EndpointFor("compute"));
+            Assert.Equal("2.42", session.ComputeMaxMicroversion.ToString());
+            Assert.Equal("2.42", session.ComputeMicroversion.ToString());
+            Assert.DoesNotContain(_cloud.Log, l => l.StartsWith("GET /v2.1/", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task ARefusedAdvertisedMicroversionNamesTheServiceAndTheVersion()
+        {
+            using var session = await CloudSession.ConnectAsync(Capped(), NullSink.Instance, CancellationToken.None);
+            var e = await Assert.ThrowsAsync<OpenStackApiException>(() => new NovaClient(session).ListServicesAsync(null, null, NullSink.Instance, CancellationToken.None));
+            Assert.Equal("OSMicroversionRefused", e.ErrorId);
+            Assert.Equal(406, e.StatusCode);
+            Assert.StartsWith("Nova refused microversion compute 2.42 for GET ", e.Message);
+            Assert.Contains("though its version document advertises up to compute 2.42", e.Message);
+            Assert.Contains("Version 2.999 is not supported by the API", e.Message);
+        }
+
+        [Fact]
+        public async Task PlacementIsAskedNoNewerThanItAdvertises()
+        {
+            using var session = await CloudSession.ConnectAsync(Capped(), NullSink.Instance, CancellationToken.None);
+            using var prefetch = new PlacementClient(session).StartPrefetch(null, 4, NullSink.Instance, CancellationToken.None);
+            await prefetch.Listing;
+            await prefetch.StopAsync();
+            Assert.Equal("1.4", session.PlacementMaxMicroversion?.ToString());
+            lock (_versions)
+            {
+                Assert.Contains("/ocata-placement/resource_providers placement 1.4", _versions);
+            }
+        }
+
+        [Fact]
+        public void PlacementsRefusalIsReadToo()
+        {
+            var response = new ApiResponse(406, JToken.Parse(LoopbackCloud.Fixture("placement-406-unsupported-version.json")), "req-1", new Dictionary<string, string>());
+            var request = new ServiceRequest("GET", "/resource_providers", "Placement") { MicroversionService = "placement" };
+            var e = MicroversionCheck.ErrorFor(response, request, new Microversion(1, 14), new Microversion(1, 39), "http://p/resource_providers");
+            Assert.Equal("OSMicroversionRefused", e!.ErrorId);
+            Assert.Contains("Placement refused microversion placement 1.14", e.Message);
+            Assert.Contains("Unacceptable version header: 1.999", e.Message);
+        }
+
+        [Fact]
+        public void AnAnswerAtAnotherVersionThanAskedIsNotUsed()
+        {
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["OpenStack-API-Version"] = "compute 2.1" };
+            var response = new ApiResponse(200, JToken.Parse(LoopbackCloud.Fixture("nova-services-2.53.json")), "req-2", headers);
+            var request = new ServiceRequest("GET", "/os-services", "Nova");
+            var e = MicroversionCheck.ErrorFor(response, request, new Microversion(2, 53), new Microversion(2, 93), "http://n/os-services");
+            Assert.Equal("OSMicroversionIgnored", e!.ErrorId);
+            Assert.Contains("at microversion compute 2.1, not at compute 2.53", e.Message);
+
+            headers["OpenStack-API-Version"] = "compute 2.53";
+            Assert.Null(MicroversionCheck.ErrorFor(response, request, new Microversion(2, 53), new Microversion(2, 93), "http://n/os-services"));
+        }
+    }
+}
