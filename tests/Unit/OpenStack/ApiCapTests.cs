@@ -47,6 +47,12 @@ namespace OpenStackMigration.Tests.OpenStack
                     return Task.FromResult((406, LoopbackCloud.Fixture("nova-406-unsupported-version.json")));
                 }
 
+                if (path == "/ocata/v2.1/servers/0231c93f-93d7-432f-99b8-e85be8686243/migrations")
+                {
+                    // The lab's captured record of a running migration, as it read a moment earlier (preparing).
+                    return Task.FromResult((200, LoopbackCloud.Fixture("Migration/server-migrations-running.json").Replace("\"running\"", "\"preparing\"")));
+                }
+
                 if (path == "/ocata-placement/resource_providers")
                 {
                     return Task.FromResult((200, "{\"resource_providers\": []}"));
@@ -125,6 +131,28 @@ namespace OpenStackMigration.Tests.OpenStack
 
             headers["OpenStack-API-Version"] = "compute 2.53";
             Assert.Null(MicroversionCheck.ErrorFor(response, request, new Microversion(2, 53), new Microversion(2, 93), "http://n/os-services"));
+        }
+
+        [Fact]
+        public async Task AQueuedMigrationIsNotAbortedBelow265ButSaysWhatToDo()
+        {
+            using var session = await CloudSession.ConnectAsync(Capped(), NullSink.Instance, CancellationToken.None);
+            var e = await Assert.ThrowsAsync<OpenStackMigrationException>(() => new OpenStackMigration.Migration.MigrationControl(session).ActAsync("0231c93f-93d7-432f-99b8-e85be8686243", null, abort: true, wait: false, TimeSpan.FromSeconds(1), NullSink.Instance, CancellationToken.None));
+            Assert.Equal("OSMicroversionTooOld", e.ErrorId);
+            Assert.Equal("Aborting migration 7 of instance 0231c93f-93d7-432f-99b8-e85be8686243 while it is 'preparing' (not yet running) needs compute API microversion 2.65; this cloud offers up to 2.42.", e.Message);
+            Assert.Contains("'running'", e.RecommendedAction);
+            Assert.DoesNotContain(_cloud.Log, l => l.StartsWith("DELETE ", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task AColdMigrationToANamedHostIsNotSentBelow256()
+        {
+            using var session = await CloudSession.ConnectAsync(Capped(), NullSink.Instance, CancellationToken.None);
+            var e = await Assert.ThrowsAsync<OpenStackMigrationException>(() => new NovaClient(session).MigrateAsync("0231c93f-93d7-432f-99b8-e85be8686243", "compute3", NullSink.Instance, CancellationToken.None));
+            Assert.Equal("OSMicroversionTooOld", e.ErrorId);
+            Assert.StartsWith("Cold migration to a named host (compute3) needs compute API microversion 2.56", e.Message);
+            Assert.Contains("scheduler picks", e.RecommendedAction);
+            Assert.DoesNotContain(_cloud.Log, l => l.StartsWith("POST /ocata/", StringComparison.Ordinal));
         }
     }
 }
