@@ -1,7 +1,10 @@
 # Migrations against the real Nova of the lab: pre-flight checks, live and cold migration with a verified
 # verdict, Nova's own asynchronous failures, progress, abort and force-complete. Each Describe puts the lab
 # back as it found it (scenario.sh cleanup sends cirros_vm home to compute1).
-BeforeDiscovery { $SkipLab = [bool]$env:OSM_LAB_SKIP_REASON }
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Lab.ps1')
+    $SkipLab = [bool]$env:OSM_LAB_SKIP_REASON
+}
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Lab.ps1')
@@ -316,7 +319,26 @@ Describe 'A migration held running: progress, abort, force-complete' -Tag Integr
 Describe 'A cold migration' -Tag Integration, ApiCap -Skip:$SkipLab {
     AfterAll { Invoke-LabScenario cleanup }
 
-    It 'is confirmed when it reaches VERIFY_RESIZE and the verdict is verified' {
+    It 'refuses a named host before compute 2.56, changing nothing, and says what to do' -Skip:(Test-LabCompute 2.56) {
+        $err = $null
+        try { Move-OSInstance -Name $Vm -Cold -DestinationHost compute3 -Wait -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'OSMicroversionTooOld,*'
+        $err.Exception.Message | Should -BeLike "Cold migration to a named host (compute3) needs compute API microversion 2.56; this cloud offers up to $LabComputeMax."
+        $err.Exception.RecommendedAction | Should -Match 'scheduler picks'
+        Get-VmHost | Should -Be 'compute1'
+        @(Get-OSMigration -InstanceId (Get-OSInstance -Name $Vm -AllProjects).Id -InProgress) | Should -BeNullOrEmpty
+    }
+
+    It 'moves to the host the scheduler picks before compute 2.56, verified' -Skip:(Test-LabCompute 2.56) {
+        $r = Move-OSInstance -Name $Vm -Cold -Wait -Confirm:$false
+        $r.Verdict | Should -Be 'Succeeded'
+        $r.MigrationStatus | Should -Be 'confirmed'
+        $r.DestinationHost | Should -Not -Be 'compute1'
+        Get-VmHost | Should -Be $r.DestinationHost
+        Invoke-LabScenario cleanup
+    }
+
+    It 'is confirmed when it reaches VERIFY_RESIZE and the verdict is verified' -Skip:(-not (Test-LabCompute 2.56)) {
         $r = Move-OSInstance -Name $Vm -Cold -DestinationHost compute3 -Wait -Confirm:$false
         $r.Verdict | Should -Be 'Succeeded'
         $r.Kind | Should -Be 'Cold'
@@ -326,7 +348,7 @@ Describe 'A cold migration' -Tag Integration, ApiCap -Skip:$SkipLab {
         Get-VmState | Should -Be 'ACTIVE/'
     }
 
-    It 'is reverted on request' {
+    It 'is reverted on request' -Skip:(-not (Test-LabCompute 2.56)) {
         $r = Move-OSInstance -Name $Vm -Cold -DestinationHost compute2 -Wait -VerifyResize Revert -Confirm:$false -ErrorAction SilentlyContinue
         $r.Verdict | Should -Be 'Reverted'
         Get-VmHost | Should -Be 'compute3'
