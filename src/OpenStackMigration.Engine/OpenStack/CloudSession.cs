@@ -20,8 +20,6 @@ namespace OpenStackMigration.OpenStack
         private readonly SemaphoreSlim _authLock = new SemaphoreSlim(1, 1);
         private readonly AuthOptions _options;
         private KeystoneToken _token;
-        private readonly object _discoveryLock = new object();
-        private Task<Microversion>? _placementDiscovery;
         private bool _disposed;
 
         private CloudSession(AuthOptions options, ApiConnection http, KeystoneToken token)
@@ -80,9 +78,6 @@ namespace OpenStackMigration.OpenStack
 
         /// <summary>The newest compute microversion Nova offers.</summary>
         public Microversion ComputeMaxMicroversion { get; private set; } = new Microversion(2, 1);
-
-        /// <summary>The newest Placement microversion the cloud offers; null until Placement was first asked (see <see cref="GetPlacementMaxMicroversionAsync"/>).</summary>
-        public Microversion? PlacementMaxMicroversion { get; private set; }
 
         /// <summary>True when TLS certificates are not checked.</summary>
         public bool SkipCertificateCheck => _options.SkipCertificateCheck;
@@ -202,7 +197,7 @@ namespace OpenStackMigration.OpenStack
 
                 if (request.Microversion != null)
                 {
-                    var advertised = request.MicroversionService == "compute" ? ComputeMaxMicroversion : request.MicroversionService == "placement" ? PlacementMaxMicroversion : null;
+                    var advertised = request.MicroversionService == "compute" ? ComputeMaxMicroversion : null;
                     var wrongVersion = MicroversionCheck.ErrorFor(response, request, request.Microversion, advertised, url);
                     if (wrongVersion != null)
                     {
@@ -297,48 +292,6 @@ namespace OpenStackMigration.OpenStack
             {
                 _authLock.Release();
             }
-        }
-
-        /// <summary>
-        /// Placement's newest microversion, read once from its version document (Ocata's Placement stops at 1.4, where
-        /// there is no bulk read and no provider tree). When the document cannot be read, 1.0, which every Placement serves.
-        /// </summary>
-        public Task<Microversion> GetPlacementMaxMicroversionAsync(IEngineSink sink, CancellationToken cancellationToken)
-        {
-            lock (_discoveryLock)
-            {
-                if (_placementDiscovery == null || _placementDiscovery.IsCanceled || _placementDiscovery.IsFaulted)
-                {
-                    _placementDiscovery = DiscoverPlacementAsync(sink, cancellationToken);
-                }
-
-                return _placementDiscovery;
-            }
-        }
-
-        private async Task<Microversion> DiscoverPlacementAsync(IEngineSink sink, CancellationToken cancellationToken)
-        {
-            var endpoint = EndpointFor("placement");
-            Microversion? max = null;
-            try
-            {
-                var response = await SendAsync(new ServiceRequest("GET", string.Empty, "Placement") { AbsoluteUrl = endpoint + "/", ServiceTypes = new[] { "placement" } }, sink, cancellationToken).ConfigureAwait(false);
-                max = Microversion.Parse((string?)(response.Object["versions"] as JArray)?.FirstOrDefault()?["max_version"]);
-            }
-            catch (OpenStackApiException e)
-            {
-                // The calls that need Placement report their own errors; here only the version is unknown.
-                sink.Verbose($"Placement's version document at {endpoint}/ could not be read: {e.Message}");
-            }
-
-            if (max == null)
-            {
-                sink.Verbose($"Placement at {endpoint} did not say its newest microversion; using 1.0, which every Placement serves.");
-            }
-
-            PlacementMaxMicroversion = max ?? new Microversion(1, 0);
-            sink.Verbose($"Placement at {endpoint} offers microversions up to {PlacementMaxMicroversion}.");
-            return PlacementMaxMicroversion;
         }
 
         private async Task DiscoverComputeAsync(IEngineSink sink, CancellationToken cancellationToken)

@@ -16,7 +16,8 @@ namespace OpenStackMigration.OpenStack
             var service = request.MicroversionService;
             var rid = response.RequestId != null ? $" (request id {response.RequestId})" : string.Empty;
             var offers = advertised != null ? $"its version document advertises up to {service} {advertised}" : "it did not say which versions it serves";
-            if (response.Status == 406)
+            // A caller that accepts 406 asked for a version it knew might be missing, and handles the answer itself.
+            if (response.Status == 406 && !Array.Exists(request.AcceptStatuses, s => s == 406))
             {
                 var said = ApiConnection.ServiceMessageOf(response.Body);
                 return new OpenStackApiException(

@@ -51,14 +51,6 @@ namespace OpenStackMigration.OpenStack
             ApiResponse response;
             try
             {
-                // Asked only where Placement advertises it (Rocky and later): an Ocata or Queens Placement would refuse it.
-                var max = await _session.GetPlacementMaxMicroversionAsync(sink, cancellationToken).ConfigureAwait(false);
-                if (max < BulkVersion)
-                {
-                    sink.Debug($"Placement offers up to {max}; allocation candidates' summaries need {BulkVersion}: reading each provider.");
-                    return null;
-                }
-
                 response = await _session.SendAsync(
                     new ServiceRequest("GET", "/allocation_candidates?resources=MEMORY_MB:1", "Placement")
                     {

@@ -36,11 +36,6 @@ namespace OpenStackMigration.Tests.OpenStack
                     return Task.FromResult((200, "{\"version\": {\"id\": \"v2.1\", \"status\": \"CURRENT\", \"version\": \"2.42\", \"min_version\": \"2.1\"}}"));
                 }
 
-                if (path == "/ocata-placement/")
-                {
-                    return Task.FromResult((200, LoopbackCloud.Fixture("placement-version-root.json").Replace("1.39", "1.4")));
-                }
-
                 if (path == "/ocata/v2.1/os-services")
                 {
                     // An API that advertised 2.42 and refuses it anyway, with Nova's own 406 body.
@@ -51,6 +46,12 @@ namespace OpenStackMigration.Tests.OpenStack
                 {
                     // The lab's captured record of a running migration, as it read a moment earlier (preparing).
                     return Task.FromResult((200, LoopbackCloud.Fixture("Migration/server-migrations-running.json").Replace("\"running\"", "\"preparing\"")));
+                }
+
+                if (path == "/ocata-placement/allocation_candidates")
+                {
+                    // What an Ocata Placement (1.4) answers for 1.27, as the lab's Placement answered 1.999.
+                    return Task.FromResult((406, LoopbackCloud.Fixture("placement-406-unsupported-version.json")));
                 }
 
                 if (path == "/ocata-placement/resource_providers")
@@ -95,16 +96,14 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         [Fact]
-        public async Task PlacementIsAskedNoNewerThanItAdvertises()
+        public async Task PlacementsBulkReadRefusedBelow127IsNotAnError()
         {
             using var session = await CloudSession.ConnectAsync(Capped(), NullSink.Instance, CancellationToken.None);
-            using var prefetch = new PlacementClient(session).StartPrefetch(null, 4, NullSink.Instance, CancellationToken.None);
-            await prefetch.Listing;
-            await prefetch.StopAsync();
-            Assert.Equal("1.4", session.PlacementMaxMicroversion?.ToString());
+            var bulk = await new PlacementClient(session).ReadBulkAsync(NullSink.Instance, CancellationToken.None);
+            Assert.Null(bulk);
             lock (_versions)
             {
-                Assert.Contains("/ocata-placement/resource_providers placement 1.4", _versions);
+                Assert.Contains("/ocata-placement/allocation_candidates placement 1.27", _versions);
             }
         }
 

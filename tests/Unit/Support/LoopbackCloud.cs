@@ -88,11 +88,6 @@ namespace OpenStackMigration.Tests.Support
                     + "{\"type\": \"compute\", \"name\": \"nova\", \"endpoints\": [{\"interface\": \"public\", \"region_id\": \"RegionOne\", \"url\": \"" + Url + "/v2.1\"}]},"
                     + "{\"type\": \"placement\", \"name\": \"placement\", \"endpoints\": [{\"interface\": \"public\", \"region_id\": \"RegionOne\", \"url\": \"" + Url + "/placement\"}]}]}}";
             }
-            else if (path == "/placement/")
-            {
-                status = 200;
-                body = Fixture("placement-version-root.json");
-            }
             else if (path == "/v2.1/")
             {
                 status = 200;
