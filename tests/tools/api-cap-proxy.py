@@ -218,6 +218,15 @@ def make_handler(service):
     return Handler
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A client that goes away mid-request (a stopped runspace) is normal here, not a traceback."""
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--release', choices=sorted(RELEASES), help='cap both APIs at this release\'s maxima')
@@ -234,8 +243,7 @@ def main():
 
     servers = []
     for service, path in ((Service('compute', args.nova, compute_cap), '/v2.1'), (Service('placement', args.placement, placement_cap), '')):
-        server = ThreadingHTTPServer(('127.0.0.1', 0), make_handler(service))
-        server.daemon_threads = True
+        server = QuietServer(('127.0.0.1', 0), make_handler(service))
         servers.append(server)
         print('%s http://127.0.0.1:%d%s' % (service.name, server.server_address[1], path), flush=True)
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
