@@ -207,7 +207,7 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
             # Before 2.84 an event has no details: the verdict says where the reason is instead of guessing it.
             $r.FailedEventDetails | Should -BeNullOrEmpty
             $r.FailedEvent | Should -Be 'conductor_live_migrate_instance'
-            $r.Reason | Should -Match ([regex]::Escape("Nova's compute API gives an event's reason only from microversion 2.84; this cloud offers $LabComputeMax") + '.*' + [regex]::Escape("Find-OSLogEntry -RequestId $($r.RequestId)"))
+            $r.Reason | Should -Match ([regex]::Escape("Nova's compute API gives an event's reason only from microversion 2.84; this cloud offers $LabComputeMax") + '.*' + [regex]::Escape("nova-conductor's log has it under request id $($r.RequestId)"))
         }
         Get-VmHost | Should -Be 'compute1'
     }

@@ -371,7 +371,7 @@ namespace OpenStackMigration.Migration
             if (failed != null && failed.Details == null && server.Fault == null && _api.ComputeMicroversion < EventDetailsVersion)
             {
                 // Ocata to Train: an event says only that it failed; the words are in nova-conductor's log.
-                why += $" (Nova's compute API gives an event's reason only from microversion {EventDetailsVersion}; this cloud offers {_api.ComputeMicroversion}: Debug-OSMigration or Find-OSLogEntry -RequestId {result.RequestId ?? "<request id>"} on the controllers reads it from nova-conductor's log)";
+                why += $" (Nova's compute API gives an event's reason only from microversion {EventDetailsVersion}; this cloud offers {_api.ComputeMicroversion}: nova-conductor's log has it under request id {result.RequestId ?? "(unknown)"}, which Debug-OSMigration and Find-OSLogEntry -RequestId read)";
             }
 
             var where = $"{instance.Name} is {server.StatusText} on {server.HostName}";
