@@ -6,7 +6,11 @@
     Tasks (run one or several, in order):
       Build     publish a ready module folder: out/OpenStackMigration/<version>/ (manifest, DLLs, formats, help)
       Test      Build, unit tests, Pester against the built module in a fresh pwsh, then the integration
-                tests on the local lab (skipped with the reason where the lab cannot run). Last line: "N passed, N failed".
+                tests on the local lab (skipped with the reason where the lab cannot run), then the ApiCap-tagged
+                ones again with the lab's Nova and Placement capped at Ocata (compute 2.42, Placement 1.4).
+                Last line: "N passed, N failed".
+      IntegrationTest  the integration tests on the lab, then at Ocata; with -ApiCap, only the ApiCap-tagged tests at
+                those releases' caps (tests/tools/api-cap-proxy.py).
       Lab       bring the local OpenStack lab up (tests/lab/up.sh --cinder)
       LabDown   stop the lab and remove its state
       Demo      Build, bring the lab up unless a cloud is configured, and run the seed scenario
@@ -32,7 +36,11 @@ param(
     [string[]] $BenchName,
 
     # Bench: extra fake hypervisors for the scale round of the read-side benchmark.
-    [int] $Scale = 0
+    [int] $Scale = 0,
+
+    # IntegrationTest: run only the ApiCap-tagged tests, with the lab's Nova and Placement presenting these releases' APIs.
+    [ValidateSet('ocata', 'pike', 'queens', 'rocky', 'stein', 'train', 'ussuri', 'victoria', 'wallaby', 'all')]
+    [string[]] $ApiCap
 )
 
 $ErrorActionPreference = 'Stop'
@@ -174,7 +182,33 @@ function Invoke-IntegrationTest {
     Write-Step 'Installing what the integration tests need (haproxy, sshd, oslo.config)'
     Invoke-Native bash @((Join-Path $Root 'tests/integration-deps.sh'))
     Invoke-Lab
+    if ($ApiCap) {
+        $releases = if ($ApiCap -contains 'all') { 'ocata', 'queens', 'train', 'wallaby' } else { $ApiCap }
+        foreach ($release in $releases) { Invoke-CappedIntegrationTest $release }
+        return
+    }
     Invoke-PesterSuite -Name 'integration' -Tag @('Integration') -ExcludeTag @()
+    # Every CI run proves the admin's features on the oldest API the module supports.
+    Invoke-CappedIntegrationTest 'ocata'
+}
+
+# The ApiCap-tagged integration tests again, through tests/tools/api-cap-proxy.py: the lab's real Nova and Placement
+# advertising and serving only what <Release> had.
+function Invoke-CappedIntegrationTest([string] $Release) {
+    Write-Step "Capping the lab's Nova and Placement at $Release"
+    $cap = & (Join-Path $Root 'tests/tools/Start-ApiCapProxy.ps1') -LabDir $LabDir -Release $Release -OutDir (Join-Path $Root "out/api-cap/$Release")
+    try {
+        Write-Host "compute $($cap.ComputeMax), placement $($cap.PlacementMax): cloud '$($cap.Cloud)' in $($cap.CloudsYaml)"
+        Invoke-PesterSuite -Name "integration-$Release" -Tag @('ApiCap') -ExcludeTag @() -Environment @{
+            OSM_LAB_CLOUD = $cap.Cloud; OSM_LAB_CLOUDS_YAML = $cap.CloudsYaml
+            OSM_LAB_COMPUTE_MAX = $cap.ComputeMax; OSM_LAB_PLACEMENT_MAX = $cap.PlacementMax
+        }
+    }
+    finally {
+        Stop-Process -Id $cap.Process.Id -ErrorAction SilentlyContinue
+        $refused = @(Get-Content $cap.Log -ErrorAction SilentlyContinue | Where-Object { $_ -match ' refused ' })
+        Write-Host "The capped APIs refused $($refused.Count) request(s) above the cap (the module's probes and fallbacks; $($cap.Log))."
+    }
 }
 
 function Invoke-Test {

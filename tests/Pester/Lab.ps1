@@ -1,12 +1,21 @@
 # Shared by the Integration-tagged test files: where the lab is and how to reach it.
 $script:LabDir = if ($env:OSM_LAB_DIR) { $env:OSM_LAB_DIR } else { Join-Path $PSScriptRoot '../../.lab' }
 $script:LabScenario = Join-Path $PSScriptRoot '../lab/scenario.sh'
+# The cloud the tests connect to: the lab itself, or (build.ps1 -ApiCap) the lab behind tests/tools/api-cap-proxy.py,
+# a clouds.yaml entry whose compute and placement endpoints present an older release's API.
+$script:LabCloud = if ($env:OSM_LAB_CLOUD) { $env:OSM_LAB_CLOUD } else { 'osm-lab' }
+$script:LabCloudsYaml = if ($env:OSM_LAB_CLOUDS_YAML) { $env:OSM_LAB_CLOUDS_YAML } else { Join-Path $script:LabDir 'clouds.yaml' }
+# The compute and Placement maxima the tests should see (the cap's, or the lab's Zed).
+$script:LabComputeMax = if ($env:OSM_LAB_COMPUTE_MAX) { $env:OSM_LAB_COMPUTE_MAX } else { '2.93' }
+$script:LabPlacementMax = if ($env:OSM_LAB_PLACEMENT_MAX) { $env:OSM_LAB_PLACEMENT_MAX } else { '1.39' }
+# True when a feature that needs compute microversion $Version is there.
+function Test-LabCompute([string] $Version) { [version]$script:LabComputeMax -ge [version]$Version }
 $script:ModulePath = if ($env:OSM_MODULE_PATH) { $env:OSM_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/OpenStackMigration/0.1.0/OpenStackMigration.psd1' }
 
 function Connect-Lab {
     [CmdletBinding()] param()
-    $env:OS_CLIENT_CONFIG_FILE = Join-Path $script:LabDir 'clouds.yaml'
-    Connect-OSCloud -Cloud osm-lab
+    $env:OS_CLIENT_CONFIG_FILE = $script:LabCloudsYaml
+    Connect-OSCloud -Cloud $script:LabCloud
 }
 
 # The lab admin's password, read from the openrc the lab wrote (to prove it never appears in output).

@@ -86,7 +86,7 @@ Describe 'Get-OSMigrationPlan on the lab' -Tag Integration -Skip:$SkipLab {
 
     It 'prints the plan for Start-OSHostMaintenance -WhatIf and changes nothing' {
         $state = Join-Path $TestDrive 'whatif.json'
-        $script = "Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Start-OSHostMaintenance compute2 -Reason 'maint-pester whatif' -StatePath '$state' -WhatIf"
+        $script = "Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$LabCloudsYaml'; `$null = Connect-OSCloud -Cloud $LabCloud; Start-OSHostMaintenance compute2 -Reason 'maint-pester whatif' -StatePath '$state' -WhatIf"
         # This pwsh again, as a new process (the pinned one runs as `dotnet pwsh.dll`): -WhatIf writes to the host.
         $exe = (Get-Process -Id $PID).Path
         $lead = @(if ($exe -match 'dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' })
@@ -99,7 +99,7 @@ Describe 'Get-OSMigrationPlan on the lab' -Tag Integration -Skip:$SkipLab {
     }
 }
 
-Describe 'Start-OSHostMaintenance drains a host on the lab' -Tag Integration -Skip:$SkipLab {
+Describe 'Start-OSHostMaintenance drains a host on the lab' -Tag Integration, ApiCap -Skip:$SkipLab {
     BeforeAll {
         Invoke-LabScenario cleanup
         Invoke-LabScenario crowd compute2 10 m1.tiny

@@ -1,7 +1,10 @@
 # Migrations against the real Nova of the lab: pre-flight checks, live and cold migration with a verified
 # verdict, Nova's own asynchronous failures, progress, abort and force-complete. Each Describe puts the lab
 # back as it found it (scenario.sh cleanup sends cirros_vm home to compute1).
-BeforeDiscovery { $SkipLab = [bool]$env:OSM_LAB_SKIP_REASON }
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'Lab.ps1')
+    $SkipLab = [bool]$env:OSM_LAB_SKIP_REASON
+}
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Lab.ps1')
@@ -21,7 +24,7 @@ BeforeAll {
         $ps = [powershell]::Create()
         $ps.Runspace = [runspacefactory]::CreateRunspace($Host)
         $ps.Runspace.Open()
-        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab").AddStatement().AddScript($Script)
+        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$LabCloudsYaml'; `$null = Connect-OSCloud -Cloud $LabCloud").AddStatement().AddScript($Script)
         try {
             $output = $ps.Invoke()
             [pscustomobject]@{ Output = @($output); Progress = @($ps.Streams.Progress); Warning = @($ps.Streams.Warning | ForEach-Object Message); Error = @($ps.Streams.Error) }
@@ -37,7 +40,7 @@ AfterAll {
     if (Test-LabUp) { Invoke-LabScenario cleanup }
 }
 
-Describe 'Test-OSMigrationTarget' -Tag Integration -Skip:$SkipLab {
+Describe 'Test-OSMigrationTarget' -Tag Integration, ApiCap -Skip:$SkipLab {
     It 'passes every check for a healthy host, with reasons' {
         $r = Test-OSMigrationTarget -Name $Vm -DestinationHost compute2
         $r.CanMigrate | Should -BeTrue
@@ -69,7 +72,7 @@ Describe 'Test-OSMigrationTarget' -Tag Integration -Skip:$SkipLab {
 Describe 'A live migration that succeeds' -Tag Integration -Skip:$SkipLab {
     AfterAll { Invoke-LabScenario cleanup }
 
-    It 'moves the instance and the verdict is verified by the instance host' {
+    It 'moves the instance and the verdict is verified by the instance host' -Tag ApiCap {
         $r = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -Confirm:$false
         $r.Verdict | Should -Be 'Succeeded'
         $r.Kind | Should -Be 'Live'
@@ -85,7 +88,7 @@ Describe 'A live migration that succeeds' -Tag Integration -Skip:$SkipLab {
         (Get-OSMigration -InstanceId $r.InstanceId | Where-Object Id -eq $r.MigrationId).Status | Should -Be 'completed'
     }
 
-    It 'moves it back through the pipeline: Test-OSMigrationTarget | Move-OSInstance -Wait' {
+    It 'moves it back through the pipeline: Test-OSMigrationTarget | Move-OSInstance -Wait' -Tag ApiCap {
         $r = Get-OSInstance -Name $Vm -AllProjects | Test-OSMigrationTarget -DestinationHost compute1 | Move-OSInstance -Wait -Confirm:$false
         $r.Verdict | Should -Be 'Succeeded'
         $r.DestinationHost | Should -Be 'compute1'
@@ -122,7 +125,7 @@ Describe 'A live migration that succeeds' -Tag Integration -Skip:$SkipLab {
 Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own verdict with -SkipPreflight' -Tag Integration -Skip:$SkipLab {
     AfterEach { Invoke-LabScenario cleanup }
 
-    It 'a host too small for the flavor' {
+    It 'a host too small for the flavor' -Tag ApiCap {
         Invoke-LabScenario small-host compute3 256
         $check = Test-OSMigrationTarget -Name $Vm -DestinationHost compute3
         $check.CanMigrate | Should -BeFalse
@@ -138,9 +141,15 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
         $r.Verdict | Should -Be 'Failed'
         $r.MigrationStatus | Should -Be 'error'
         $r.FailedEvent | Should -Be 'conductor_live_migrate_instance'
-        $r.FailedEventDetails | Should -Match 'No valid host was found'
-        $r.Reason | Should -Match 'Cause \(likely\): compute3 cannot take 512 MB of RAM'
-        $r.Cause | Should -Be 'NoCapacity'
+        if (Test-LabCompute 2.84) {
+            $r.FailedEventDetails | Should -Match 'No valid host was found'
+            $r.Reason | Should -Match 'Cause \(likely\): compute3 cannot take 512 MB of RAM'
+                $r.Cause | Should -Be 'NoCapacity'
+        }
+        else {
+            $r.FailedEventDetails | Should -BeNullOrEmpty
+            $r.Reason | Should -Match ([regex]::Escape("gives an event's reason only from microversion 2.84; this cloud offers $LabComputeMax"))
+        }
         $r.DestinationHost | Should -Be 'compute1'
         $err[0].FullyQualifiedErrorId | Should -BeLike 'OSMigrationFailed,*'
         $err[0].Exception.Message | Should -Match ([regex]::Escape("request id $($r.RequestId)"))
@@ -169,7 +178,7 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
         $ps = [powershell]::Create()
         $ps.Runspace = [runspacefactory]::CreateRunspace($Host)
         $ps.Runspace.Open()
-        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Move-OSInstance -Id $id -DestinationHost compute1 -Wait -TimeoutSec 150 -Confirm:`$false -ErrorAction SilentlyContinue")
+        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$LabCloudsYaml'; `$null = Connect-OSCloud -Cloud $LabCloud; Move-OSInstance -Id $id -DestinationHost compute1 -Wait -TimeoutSec 150 -Confirm:`$false -ErrorAction SilentlyContinue")
         $async = $ps.BeginInvoke()
         try {
             $deadline = (Get-Date).AddSeconds(60)
@@ -189,7 +198,7 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
         & bash -c "set -a; . '$LabDir/openrc'; openstack server delete --wait '$id'"
     }
 
-    It 'a disabled host' {
+    It 'a disabled host' -Tag ApiCap {
         Invoke-LabScenario disable compute2 'osm integration test'
         $refused = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -Confirm:$false -ErrorAction SilentlyContinue
         $refused.Verdict | Should -Be 'Refused'
@@ -197,9 +206,17 @@ Describe 'Moves that cannot work: refused before Nova is asked, and Nova''s own 
 
         $r = Move-OSInstance -Name $Vm -DestinationHost compute2 -Wait -SkipPreflight -Confirm:$false -ErrorAction SilentlyContinue
         $r.Verdict | Should -Be 'Failed'
-        $r.FailedEventDetails | Should -Match 'No valid host was found'
-        $r.Reason | Should -Match 'Cause \(likely\): The compute service on compute2 is disabled'
-        $r.Cause | Should -Be 'DestinationUnavailable'
+        if (Test-LabCompute 2.84) {
+            $r.FailedEventDetails | Should -Match 'No valid host was found'
+            $r.Reason | Should -Match 'Cause \(likely\): The compute service on compute2 is disabled'
+                $r.Cause | Should -Be 'DestinationUnavailable'
+        }
+        else {
+            # Before 2.84 an event has no details: the verdict says where the reason is instead of guessing it.
+            $r.FailedEventDetails | Should -BeNullOrEmpty
+            $r.FailedEvent | Should -Be 'conductor_live_migrate_instance'
+            $r.Reason | Should -Match ([regex]::Escape("Nova's compute API gives an event's reason only from microversion 2.84; this cloud offers $LabComputeMax") + '.*' + [regex]::Escape("nova-conductor's log has it under request id $($r.RequestId)"))
+        }
         Get-VmHost | Should -Be 'compute1'
     }
 
@@ -247,7 +264,7 @@ Describe 'A migration held running: progress, abort, force-complete' -Tag Integr
     BeforeEach { Invoke-LabScenario hold-migrations on }
     AfterEach { Invoke-LabScenario cleanup }
 
-    It 'shows progress from the byte counters, warns that it does not converge, and aborts it at -TimeoutSec' {
+    It 'shows progress from the byte counters, warns that it does not converge, and aborts it at -TimeoutSec' -Tag ApiCap {
         $run = Invoke-Captured { Move-OSInstance -Name cirros_vm -DestinationHost compute2 -Wait -TimeoutSec 25 -OnTimeout Abort -Confirm:$false }
         $r = $run.Output[0]
         $r.Verdict | Should -Be 'Aborted'
@@ -311,7 +328,7 @@ Describe 'A migration held running: progress, abort, force-complete' -Tag Integr
         $ps = [powershell]::Create()
         $ps.Runspace = [runspacefactory]::CreateRunspace($Host)
         $ps.Runspace.Open()
-        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; Move-OSInstance -Name cirros_vm -DestinationHost compute2 -Wait -Confirm:`$false")
+        $null = $ps.AddScript("Import-Module '$ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$LabCloudsYaml'; `$null = Connect-OSCloud -Cloud $LabCloud; Move-OSInstance -Name cirros_vm -DestinationHost compute2 -Wait -Confirm:`$false")
         $async = $ps.BeginInvoke()
         $id = (Get-OSInstance -Name $Vm -AllProjects).Id
         $deadline = (Get-Date).AddSeconds(60)
@@ -325,10 +342,29 @@ Describe 'A migration held running: progress, abort, force-complete' -Tag Integr
     }
 }
 
-Describe 'A cold migration' -Tag Integration -Skip:$SkipLab {
+Describe 'A cold migration' -Tag Integration, ApiCap -Skip:$SkipLab {
     AfterAll { Invoke-LabScenario cleanup }
 
-    It 'is confirmed when it reaches VERIFY_RESIZE and the verdict is verified' {
+    It 'refuses a named host before compute 2.56, changing nothing, and says what to do' -Skip:(Test-LabCompute 2.56) {
+        $err = $null
+        try { Move-OSInstance -Name $Vm -Cold -DestinationHost compute3 -Wait -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'OSMicroversionTooOld,*'
+        $err.Exception.Message | Should -BeLike "Cold migration to a named host (compute3) needs compute API microversion 2.56; this cloud offers up to $LabComputeMax."
+        $err.Exception.RecommendedAction | Should -Match 'scheduler picks'
+        Get-VmHost | Should -Be 'compute1'
+        @(Get-OSMigration -InstanceId (Get-OSInstance -Name $Vm -AllProjects).Id -InProgress) | Should -BeNullOrEmpty
+    }
+
+    It 'moves to the host the scheduler picks before compute 2.56, verified' -Skip:(Test-LabCompute 2.56) {
+        $r = Move-OSInstance -Name $Vm -Cold -Wait -Confirm:$false
+        $r.Verdict | Should -Be 'Succeeded'
+        $r.MigrationStatus | Should -Be 'confirmed'
+        $r.DestinationHost | Should -Not -Be 'compute1'
+        Get-VmHost | Should -Be $r.DestinationHost
+        Invoke-LabScenario cleanup
+    }
+
+    It 'is confirmed when it reaches VERIFY_RESIZE and the verdict is verified' -Skip:(-not (Test-LabCompute 2.56)) {
         $r = Move-OSInstance -Name $Vm -Cold -DestinationHost compute3 -Wait -Confirm:$false
         $r.Verdict | Should -Be 'Succeeded'
         $r.Kind | Should -Be 'Cold'
@@ -338,7 +374,7 @@ Describe 'A cold migration' -Tag Integration -Skip:$SkipLab {
         Get-VmState | Should -Be 'ACTIVE/'
     }
 
-    It 'is reverted on request' {
+    It 'is reverted on request' -Skip:(-not (Test-LabCompute 2.56)) {
         $r = Move-OSInstance -Name $Vm -Cold -DestinationHost compute2 -Wait -VerifyResize Revert -Confirm:$false -ErrorAction SilentlyContinue
         $r.Verdict | Should -Be 'Reverted'
         Get-VmHost | Should -Be 'compute3'
@@ -346,7 +382,7 @@ Describe 'A cold migration' -Tag Integration -Skip:$SkipLab {
     }
 }
 
-Describe 'After every migration test' -Tag Integration -Skip:$SkipLab {
+Describe 'After every migration test' -Tag Integration, ApiCap -Skip:$SkipLab {
     It 'left no instance in ERROR that was not in ERROR before' {
         Invoke-LabScenario cleanup
         @(Get-ErrorIds | Where-Object { $ErrorBefore -notcontains $_ }) | Should -BeNullOrEmpty

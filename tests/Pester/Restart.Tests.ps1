@@ -43,7 +43,7 @@ BeforeAll {
     }
     # What -WhatIf prints goes to the host, not to a stream: run the line in a fresh pwsh and read its output.
     function Invoke-WhatIf([string] $Line) {
-        $script = "Import-Module '$script:ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$(Join-Path $script:LabDir 'clouds.yaml')'; `$null = Connect-OSCloud -Cloud osm-lab; $Line"
+        $script = "Import-Module '$script:ModulePath'; `$env:OS_CLIENT_CONFIG_FILE = '$script:LabCloudsYaml'; `$null = Connect-OSCloud -Cloud $script:LabCloud; $Line"
         # This pwsh again, as a new process (the pinned one runs as `dotnet pwsh.dll`).
         $exe = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
         $lead = @(if ($exe -match 'dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' })

@@ -23,7 +23,7 @@ BeforeAll {
     }
 }
 
-Describe 'Volume-backed live migration on the lab''s Cinder' -Tag Integration -Skip:$SkipLab {
+Describe 'Volume-backed live migration on the lab''s Cinder' -Tag Integration, ApiCap -Skip:$SkipLab {
     It 'sees a boot-from-volume instance as volume-backed, with its root volume' {
         $vm = Get-OSInstance -Name cirros_bfv
         $vm.IsVolumeBacked | Should -BeTrue

@@ -127,7 +127,7 @@ namespace OpenStackMigration.Maintenance
                     ledger.Save();
                     ledger.Report(sink);
                     await batch.RunAsync(
-                        moves.Select(item => ToMigration(request, item, input, breaker.Token)).ToList(),
+                        moves.Select(item => ToMigration(request, item, input, breaker.Token, sink)).ToList(),
                         started => ledger.MarkStarted(started, _now(), sink),
                         outcome => Settle(request, ledger, outcome, breaker, onSettled, sink),
                         _ => !breaker.Tripped,
@@ -165,9 +165,9 @@ namespace OpenStackMigration.Maintenance
             AllowCold = request.ColdAllowed,
         };
 
-        private static MigrationRequest ToMigration(HostDrainRequest request, MigrationPlanItem item, PlannerInput input, CancellationToken actNow)
+        private MigrationRequest ToMigration(HostDrainRequest request, MigrationPlanItem item, PlannerInput input, CancellationToken actNow, IEngineSink sink)
         {
-            var migration = ToMigration(request, item);
+            var migration = ToMigration(request, item, sink);
             migration.ActNow = actNow;
 
             // Never two members of one anti-affinity group in flight: before Xena Nova could place both on one host (bug 1821755).
@@ -178,17 +178,28 @@ namespace OpenStackMigration.Maintenance
             return migration;
         }
 
-        private static MigrationRequest ToMigration(HostDrainRequest request, MigrationPlanItem item) =>
-            new MigrationRequest(new Instance { Id = item.InstanceId, Name = item.InstanceName, HostName = request.HostName })
+        private MigrationRequest ToMigration(HostDrainRequest request, MigrationPlanItem item, IEngineSink sink)
+        {
+            // Before compute 2.56 a cold migration cannot name its host: the drain's goal is an empty source, so the
+            // scheduler picks (it never picks the source, whose service is disabled).
+            var host = item.DestinationHost;
+            if (item.Kind == MigrationKind.Cold && host != null && _api.ComputeMicroversion < NovaClient.ColdMigrationHostVersion)
+            {
+                sink.Verbose($"{item.InstanceName} is cold-migrated to a host Nova's scheduler picks, not to the planned {host}: naming the host needs compute API {NovaClient.ColdMigrationHostVersion}, this cloud offers {_api.ComputeMicroversion}.");
+                host = null;
+            }
+
+            return new MigrationRequest(new Instance { Id = item.InstanceId, Name = item.InstanceName, HostName = request.HostName })
             {
                 Kind = item.Kind,
-                DestinationHost = item.DestinationHost,
+                DestinationHost = host,
                 BlockMigration = request.BlockMigration,
                 Wait = true,
                 Timeout = request.MigrationTimeout,
                 OnTimeout = request.OnTimeout,
                 VerifyResize = VerifyResizeAction.Confirm,
             };
+        }
 
         private async Task DisableAsync(HostDrainRequest request, HostMaintenanceReport state, IEngineSink sink, CancellationToken cancellationToken)
         {

@@ -119,6 +119,12 @@ namespace OpenStackMigration.Migration
 
             if (abort)
             {
+                if (record.Status != "running")
+                {
+                    // Nova before 2.65 aborts only a running live migration; asking anyway gets a 400 that reads as a bug.
+                    _nova.Require(NovaClient.AbortQueuedVersion, $"Aborting migration {record.Id} of instance {instanceId} while it is '{record.Status}' (not yet running)", "Wait until Get-OSMigration shows it 'running', then run Stop-OSMigration again.");
+                }
+
                 sink.Verbose($"Aborting migration {record.Id} of {instanceId} ({record.Status}).");
                 await _nova.AbortMigrationAsync(instanceId, record.Id, sink, cancellationToken).ConfigureAwait(false);
             }

@@ -17,6 +17,9 @@ namespace OpenStackMigration.Migration
     /// </summary>
     public sealed partial class MigrationRunner
     {
+        /// <summary>Instance action events carry their reason ("No valid host was found...") from compute 2.84 (Ussuri).</summary>
+        internal static readonly Microversion EventDetailsVersion = new Microversion(2, 84);
+
         private readonly IMigrationApi _api;
         private readonly Func<DateTimeOffset> _now;
         private readonly Func<TimeSpan, CancellationToken, Task> _delay;
@@ -373,6 +376,12 @@ namespace OpenStackMigration.Migration
             result.FailedEventDetails = failed?.Details;
             result.Action = action;
             var why = failed?.Details ?? server.Fault ?? (record != null ? $"the migration record is '{record.Status}'" : "Nova recorded no reason");
+            if (failed != null && failed.Details == null && server.Fault == null && _api.ComputeMicroversion < EventDetailsVersion)
+            {
+                // Ocata to Train: an event says only that it failed; the words are in nova-conductor's log.
+                why += $" (Nova's compute API gives an event's reason only from microversion {EventDetailsVersion}; this cloud offers {_api.ComputeMicroversion}: nova-conductor's log has it under request id {result.RequestId ?? "(unknown)"}, which Debug-OSMigration and Find-OSLogEntry -RequestId read)";
+            }
+
             var where = $"{instance.Name} is {server.StatusText} on {server.HostName}";
             result.Reason = $"The {(request.Kind == MigrationKind.Live ? "live" : "cold")} migration of {instance.Name}"
                 + (request.DestinationHost != null ? $" to {request.DestinationHost}" : string.Empty)

@@ -78,8 +78,26 @@ namespace OpenStackMigration.Migration
             {
                 nodes = _hypervisors!.Select(Copy).ToList();
 
-                // Before compute 2.53 a hypervisor id is not the resource provider's uuid: capacity stays unknown (Skipped).
                 var destinationNodes = nodes.Where(n => string.Equals(n.HostName, destinationHost, StringComparison.Ordinal) && Guid.TryParse(n.Id, out _)).ToList();
+
+                // Before compute 2.53 (Ocata) a hypervisor id is an integer, not the resource provider's uuid: Placement's
+                // provider of the same name is read instead.
+                var byName = nodes.Where(n => string.Equals(n.HostName, destinationHost, StringComparison.Ordinal) && !Guid.TryParse(n.Id, out _)
+                    && (freshCapacity || !_capacity.ContainsKey(n.Id))).ToList();
+                if (byName.Count > 0)
+                {
+                    var read = await _placement.ReadCapacityAsync(byName, PlacementClient.DefaultParallelism, sink, cancellationToken).ConfigureAwait(false);
+                    foreach (var node in byName)
+                    {
+                        _capacity[node.Id] = read.TryGetValue(node, out var figures) ? figures : NoFigures;
+                    }
+                }
+
+                foreach (var node in nodes.Where(n => string.Equals(n.HostName, destinationHost, StringComparison.Ordinal) && !Guid.TryParse(n.Id, out _)))
+                {
+                    Apply(node, _capacity.TryGetValue(node.Id, out var c) ? c : null);
+                }
+
                 using var gate = new SemaphoreSlim(PlacementClient.DefaultParallelism);
                 await Task.WhenAll(destinationNodes.Select(async node =>
                 {

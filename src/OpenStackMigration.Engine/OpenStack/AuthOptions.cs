@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Net;
 
 namespace OpenStackMigration.OpenStack
@@ -74,6 +76,12 @@ namespace OpenStackMigration.OpenStack
         /// <c>cache: {auth: true}</c>, as openstacksdk reads it), kept in a folder only the user can read.
         /// </summary>
         public bool CacheToken { get; set; }
+
+        /// <summary>
+        /// Endpoints used instead of the catalog's, by service type with '-' as '_' (compute, placement, block_storage),
+        /// as openstacksdk reads <c>compute_endpoint_override</c> from clouds.yaml or OS_COMPUTE_ENDPOINT_OVERRIDE.
+        /// </summary>
+        public IDictionary<string, string> EndpointOverrides { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
         /// <summary>Per-request timeout in seconds.</summary>
         public int RequestTimeoutSec { get; set; } = 60;

@@ -144,6 +144,15 @@ namespace OpenStackMigration.OpenStack
                 ["insecure"] = Env(environment, "OS_INSECURE"),
             };
             var options = Build(map, top);
+            foreach (DictionaryEntry entry in environment)
+            {
+                var name = entry.Key as string ?? string.Empty;
+                if (name.StartsWith("OS_", StringComparison.Ordinal))
+                {
+                    AddEndpointOverride(options, name.Substring(3).ToLowerInvariant(), entry.Value as string);
+                }
+            }
+
             options.Source = "environment (OS_* variables)";
             options.CACertFile = ResolvePath(options.CACertFile, currentDirectory);
             if (options.SkipCertificateCheck)
@@ -172,6 +181,11 @@ namespace OpenStackMigration.OpenStack
             top["insecure"] = skippedBy != null ? "true" : null;
             var options = Build(auth, top);
             options.SkipCertificateCheckSource = skippedBy;
+            foreach (var entry in top)
+            {
+                AddEndpointOverride(options, entry.Key, entry.Value);
+            }
+
             return options;
         }
 
@@ -219,6 +233,19 @@ namespace OpenStackMigration.OpenStack
             }
 
             return options;
+        }
+
+        /// <summary>
+        /// <c>&lt;service type&gt;_endpoint_override</c>, the way openstacksdk names a per-service endpoint that replaces
+        /// the catalog's (service type with '-' as '_': compute, placement, block_storage).
+        /// </summary>
+        private static void AddEndpointOverride(AuthOptions options, string key, string? value)
+        {
+            const string Suffix = "_endpoint_override";
+            if (!string.IsNullOrWhiteSpace(value) && key.EndsWith(Suffix, StringComparison.Ordinal) && key.Length > Suffix.Length)
+            {
+                options.EndpointOverrides[key.Substring(0, key.Length - Suffix.Length)] = value!.Trim();
+            }
         }
 
         /// <summary>A YAML 1.1 boolean as PyYAML reads it, or null when the value is not one.</summary>

@@ -111,6 +111,11 @@ namespace OpenStackMigration.OpenStack
 
                 var session = new CloudSession(options, http, token);
                 sink.Verbose($"Authenticated as '{token.UserName}' in project '{token.ProjectName}'; token valid until {token.ExpiresAt:u}.");
+                foreach (var o in options.EndpointOverrides)
+                {
+                    sink.Verbose($"The {o.Key} endpoint is {o.Value} ({o.Key}_endpoint_override), not the catalog's.");
+                }
+
                 await session.DiscoverComputeAsync(sink, cancellationToken).ConfigureAwait(false);
                 return session;
             }
@@ -124,6 +129,15 @@ namespace OpenStackMigration.OpenStack
         /// <summary>The URL of a service's endpoint for this session's region and interface.</summary>
         public string EndpointFor(params string[] serviceTypes)
         {
+            foreach (var type in serviceTypes)
+            {
+                if (_options.EndpointOverrides.TryGetValue(type.Replace('-', '_'), out var overridden))
+                {
+                    // As keystoneauth does, an override may name the project: http://host/v3/%(project_id)s.
+                    return overridden.Replace("%(project_id)s", _token.ProjectId ?? string.Empty).TrimEnd('/');
+                }
+            }
+
             foreach (var type in serviceTypes)
             {
                 var match = _token.Catalog.FirstOrDefault(e => e.ServiceType == type
@@ -179,6 +193,16 @@ namespace OpenStackMigration.OpenStack
                     {
                         RecommendedAction = "Run Connect-OSCloud again; if you connected with -Token, that token has expired or been revoked.",
                     };
+                }
+
+                if (request.Microversion != null)
+                {
+                    var advertised = request.MicroversionService == "compute" ? ComputeMaxMicroversion : null;
+                    var wrongVersion = MicroversionCheck.ErrorFor(response, request, request.Microversion, advertised, url);
+                    if (wrongVersion != null)
+                    {
+                        throw wrongVersion;
+                    }
                 }
 
                 if (response.Status >= 400 && !request.AcceptStatuses.Contains(response.Status))

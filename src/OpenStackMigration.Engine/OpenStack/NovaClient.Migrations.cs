@@ -51,6 +51,12 @@ namespace OpenStackMigration.OpenStack
 
     public sealed partial class NovaClient
     {
+        /// <summary>A cold migration names its destination host from 2.56 (Queens).</summary>
+        internal static readonly Microversion ColdMigrationHostVersion = new Microversion(2, 56);
+
+        /// <summary>A queued or preparing live migration can be aborted from 2.65 (Rocky); before, only a running one.</summary>
+        internal static readonly Microversion AbortQueuedVersion = new Microversion(2, 65);
+
         private static readonly Microversion AsyncLiveMigrationVersion = new Microversion(2, 68);
         private static readonly Microversion MigrationListVersion = new Microversion(2, 80);
         private static readonly Microversion ActionDetailsVersion = new Microversion(2, 84);
@@ -92,10 +98,10 @@ namespace OpenStackMigration.OpenStack
         /// <summary>Starts a cold migration (the host may be named from 2.56); returns the request id.</summary>
         public async Task<string?> MigrateAsync(string instanceId, string? host, IEngineSink sink, CancellationToken cancellationToken)
         {
-            var version = At(new Microversion(2, 56));
+            var version = At(ColdMigrationHostVersion);
             if (host != null)
             {
-                Require(new Microversion(2, 56), "Cold migration to a named host");
+                Require(ColdMigrationHostVersion, $"Cold migration to a named host ({host})", "Leave out -DestinationHost and Nova's scheduler picks the host (Test-OSMigrationTarget shows which hosts fit), or move it live: a live migration names its host on every microversion.");
             }
 
             var response = await SendAsync("POST", $"/servers/{Uri.EscapeDataString(instanceId)}/action", version, sink, cancellationToken, MigrateBody(host), $"cold-migrating instance {instanceId}" + (host != null ? $" to {host}" : string.Empty)).ConfigureAwait(false);
@@ -168,7 +174,7 @@ namespace OpenStackMigration.OpenStack
         public async Task AbortMigrationAsync(string instanceId, long migrationId, IEngineSink sink, CancellationToken cancellationToken)
         {
             var version = Require(new Microversion(2, 24), "Aborting a live migration");
-            await SendAsync("DELETE", $"/servers/{Uri.EscapeDataString(instanceId)}/migrations/{migrationId}", At(new Microversion(2, 65)) > version ? At(new Microversion(2, 65)) : version, sink, cancellationToken, description: $"aborting migration {migrationId} of instance {instanceId}").ConfigureAwait(false);
+            await SendAsync("DELETE", $"/servers/{Uri.EscapeDataString(instanceId)}/migrations/{migrationId}", At(AbortQueuedVersion) > version ? At(AbortQueuedVersion) : version, sink, cancellationToken, description: $"aborting migration {migrationId} of instance {instanceId}").ConfigureAwait(false);
         }
 
         /// <summary>Forces a running live migration to complete (pauses the instance so memory converges; 2.22+).</summary>

@@ -29,15 +29,21 @@ namespace OpenStackMigration.OpenStack
         /// <summary>The session's negotiated version, capped at <paramref name="wanted"/>.</summary>
         internal Microversion At(Microversion wanted) => Microversion.Min(_session.ComputeMicroversion, wanted);
 
-        /// <summary>Fails with a clear error when the cloud is older than a call needs.</summary>
-        internal Microversion Require(Microversion needed, string what)
+        /// <summary>The compute microversion in use (the newest both Nova and this module support).</summary>
+        internal Microversion ComputeMicroversion => _session.ComputeMicroversion;
+
+        /// <summary>Fails with a clear error when the cloud is older than a call needs; <paramref name="instead"/> says what can be done.</summary>
+        internal Microversion Require(Microversion needed, string what, string? instead = null)
         {
             if (_session.ComputeMicroversion < needed)
             {
                 throw new OpenStackMigrationException(
                     "OSMicroversionTooOld",
                     FailureKind.NotSupported,
-                    $"{what} needs compute API microversion {needed}; this cloud offers up to {_session.ComputeMaxMicroversion}.");
+                    $"{what} needs compute API microversion {needed}; this cloud offers up to {_session.ComputeMaxMicroversion}.")
+                {
+                    RecommendedAction = instead,
+                };
             }
 
             return needed;

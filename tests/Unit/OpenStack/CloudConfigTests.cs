@@ -99,5 +99,25 @@ namespace OpenStackMigration.Tests.OpenStack
             Assert.Equal(AuthMethod.Token, options.Method);
             Assert.Equal("lab", options.CloudName);
         }
+
+        [Fact]
+        public void PerServiceEndpointOverridesAreReadAsOpenstacksdkNamesThem()
+        {
+            File.WriteAllText(Path.Combine(_dir, "clouds.yaml"), "clouds:\n  old:\n    auth:\n      auth_url: http://lab:5000\n    compute_endpoint_override: http://127.0.0.1:4242/v2.1\n    placement_endpoint_override: 'http://127.0.0.1:4343'\n    block_storage_endpoint_override: http://c:8776/v3/%(project_id)s\n    compute_api_version: '2.42'\n");
+            var options = CloudConfig.FromCloudsYaml("old", _dir, new Hashtable());
+            Assert.Equal("http://127.0.0.1:4242/v2.1", options.EndpointOverrides["compute"]);
+            Assert.Equal("http://127.0.0.1:4343", options.EndpointOverrides["placement"]);
+            Assert.Equal("http://c:8776/v3/%(project_id)s", options.EndpointOverrides["block_storage"]);
+            Assert.Equal(3, options.EndpointOverrides.Count);
+        }
+
+        [Fact]
+        public void EndpointOverridesComeFromOsVariablesToo()
+        {
+            var env = new Hashtable { ["OS_AUTH_URL"] = "http://lab:5000/v3", ["OS_COMPUTE_ENDPOINT_OVERRIDE"] = "http://127.0.0.1:4242/v2.1", ["OS_REGION_NAME"] = "RegionOne" };
+            var options = CloudConfig.FromEnvironment(env, _dir);
+            Assert.Equal("http://127.0.0.1:4242/v2.1", Assert.Single(options.EndpointOverrides).Value);
+            Assert.Equal("compute", Assert.Single(options.EndpointOverrides).Key);
+        }
     }
 }
