@@ -19,6 +19,7 @@
         'Get-OSComputeService'
         'Disable-OSComputeService'
         'Invoke-OSRollingMaintenance'
+        'Invoke-OSHostEvacuation'
         'Enable-OSComputeService'
         'Test-OSMigrationTarget'
         'Move-OSInstance'

@@ -22,6 +22,9 @@ namespace OpenStackMigration.Commands
         /// <summary>The reason recorded when disabling.</summary>
         protected virtual string? ReasonForChange => null;
 
+        /// <summary>True to clear forced_down as well (a host back from an evacuation).</summary>
+        protected virtual bool ClearForcedDownFlag => false;
+
         /// <inheritdoc/>
         protected override void ProcessRecord()
         {
@@ -31,10 +34,17 @@ namespace OpenStackMigration.Commands
                 try
                 {
                     var service = RunEngine((sink, token) => inventory.GetComputeServiceAsync(host, sink, token));
-                    var action = Enable ? "Enable the compute service" : "Disable the compute service" + (ReasonForChange != null ? $" (reason: {ReasonForChange})" : string.Empty);
+                    var action = Enable ? "Enable the compute service" + (ClearForcedDownFlag && service.ForcedDown ? " and clear forced_down" : string.Empty) : "Disable the compute service" + (ReasonForChange != null ? $" (reason: {ReasonForChange})" : string.Empty);
                     if (!ShouldProcess(host, action))
                     {
                         continue;
+                    }
+
+                    if (ClearForcedDownFlag && service.ForcedDown)
+                    {
+                        // Cleared first: a service still forced down is not up, whatever its status says.
+                        service = RunEngine((sink, token) => inventory.SetForcedDownAsync(service, false, sink, token));
+                        WriteVerbose($"{service.Binary} on {host} is no longer forced down: Nova reports it up again once it reports in.");
                     }
 
                     var updated = RunEngine((sink, token) => inventory.SetComputeServiceStatusAsync(service, Enable, ReasonForChange, sink, token));

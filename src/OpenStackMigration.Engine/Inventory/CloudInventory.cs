@@ -85,6 +85,10 @@ namespace OpenStackMigration.Inventory
         public Task<ComputeService> SetComputeServiceStatusAsync(ComputeService service, bool enable, string? reason, IEngineSink sink, CancellationToken cancellationToken) =>
             _nova.SetServiceStatusAsync(service, enable, reason, sink, cancellationToken);
 
+        /// <summary>Sets or clears a compute service's forced_down flag (compute API 2.53+); the service as Nova then has it.</summary>
+        public Task<ComputeService> SetForcedDownAsync(ComputeService service, bool forcedDown, IEngineSink sink, CancellationToken cancellationToken) =>
+            _nova.SetForcedDownAsync(service, forcedDown, sink, cancellationToken);
+
         /// <summary>One instance by id, as Nova has it now; OSInstanceNotFound when it does not exist.</summary>
         public Task<Instance> GetInstanceAsync(string id, IEngineSink sink, CancellationToken cancellationToken) =>
             _nova.GetServerAsync(id, sink, cancellationToken);

@@ -44,6 +44,17 @@ namespace OpenStackMigration.Maintenance
         /// <summary>Writes the state atomically (temporary file, then rename).</summary>
         public static void Save(string path, HostMaintenanceReport state) => SaveJson(path, state, "maintenance");
 
+        /// <summary>The default path of a host's evacuation state: OpenStackMigration/maintenance/&lt;cloud&gt;-&lt;host&gt;-evacuation.json, beside the drains'.</summary>
+        public static string DefaultEvacuationPath(string cloudName, string hostName) =>
+            Path.Combine(Path.GetDirectoryName(DefaultPath(cloudName, hostName)) ?? ".", Safe(cloudName) + "-" + Safe(hostName) + "-evacuation.json");
+
+        /// <summary>The evacuation state in the file, or null when there is no file.</summary>
+        public static HostEvacuationReport? LoadEvacuation(string path) =>
+            LoadJson<HostEvacuationReport>(path, "evacuation", "Move the file aside (Nova is asked for the real state anyway) or pass another -StatePath.");
+
+        /// <summary>Writes the evacuation state atomically (temporary file, then rename).</summary>
+        public static void SaveEvacuation(string path, HostEvacuationReport state) => SaveJson(path, state, "evacuation");
+
         /// <summary>A state file's content (a drain's or a rolling run's), or null when there is no file.</summary>
         internal static T? LoadJson<T>(string path, string what, string recommendedAction)
             where T : class
