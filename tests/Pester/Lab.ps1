@@ -31,6 +31,24 @@ function Invoke-LabScenario {
     $output | ForEach-Object { Write-Host "  [lab] $_" }
 }
 
+# The openstack client as the lab's admin (never the module under test), microversion 2.74 (create on a host).
+function Invoke-LabOS {
+    $line = ($args | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
+    $out = & bash -c "set -a; . '$script:LabDir/openrc'; export OS_COMPUTE_API_VERSION=2.74; openstack $line" 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "openstack $($args -join ' ') failed: $($out -join "`n")" }
+    $out
+}
+
+# Waits until the openstack client shows the server in that status.
+function Wait-LabStatus([string] $Name, [string] $Status) {
+    $until = (Get-Date).AddSeconds(60)
+    while ((Get-Date) -lt $until) {
+        if ((Invoke-LabOS server show $Name -f value -c status) -eq $Status) { return }
+        Start-Sleep -Milliseconds 500
+    }
+    throw "$Name did not become $Status."
+}
+
 function Test-LabUp { Test-Path (Join-Path $script:LabDir 'clouds.yaml') }
 
 # Placement as the lab's own admin reads it, with a token from the openstack client and the endpoint from its

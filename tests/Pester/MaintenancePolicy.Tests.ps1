@@ -16,14 +16,6 @@ BeforeAll {
     $Session = Connect-Lab
     $StateDir = Join-Path ([IO.Path]::GetTempPath()) ("osm-policy-" + [guid]::NewGuid().ToString('N'))
 
-    # The openstack client as the lab's admin (never the module under test), microversion 2.74 (create on a host).
-    function Invoke-LabOS {
-        $line = ($args | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
-        $out = & bash -c "set -a; . '$LabDir/openrc'; export OS_COMPUTE_API_VERSION=2.74; openstack $line" 2>&1
-        if ($LASTEXITCODE -ne 0) { throw "openstack $($args -join ' ') failed: $($out -join "`n")" }
-        $out
-    }
-
     function New-LabGroupServer([string] $Name, [string] $GroupId, [string] $HostName) {
         Invoke-LabOS server create $Name --flavor m1.tiny --image cirros --nic none --host $HostName --hint "group=$GroupId" --wait -f value -c id
     }
@@ -33,15 +25,6 @@ BeforeAll {
               else { Invoke-LabOS server group create $Name --policy $Policy -f value -c id }
         $script:Groups += @("$id".Trim())
         "$id".Trim()
-    }
-
-    function Wait-LabStatus([string] $Name, [string] $Status) {
-        $until = (Get-Date).AddSeconds(60)
-        while ((Get-Date) -lt $until) {
-            if ((Invoke-LabOS server show $Name -f value -c status) -eq $Status) { return }
-            Start-Sleep -Milliseconds 500
-        }
-        throw "$Name did not become $Status."
     }
 
     $script:Groups = @()

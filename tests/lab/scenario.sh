@@ -60,6 +60,7 @@ start_compute() {
   local host="$1" nodes=0
   known_host "$host"
   [[ "$host" == scale ]] && nodes="$(cat "$CONTROL/scale_nodes")"
+  python_lab service unforce "$host"
   if is_running "nova-compute-$host"; then
     log "nova-compute-$host already running"
   else
@@ -99,7 +100,7 @@ cleanup() {
       python_lab placement-memory "$h" "$FAKE_NODE_MB"
     fi
   done
-  for h in $(compute_hosts); do python_lab service enable "$h"; done
+  for h in $(compute_hosts); do python_lab service enable "$h"; done   # also clears forced_down
   python_lab abort-migrations
   local k; local keepargs=(); for k in "${keep[@]}"; do keepargs+=(--keep "$k"); done
   python_lab cleanup "${keepargs[@]}" "${c[@]}"

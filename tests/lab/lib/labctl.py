@@ -358,9 +358,17 @@ def _reported_since(svc, since):
 def service_set(args):
     api = Api()
     svc = _compute_service(api, args.host)
+    if args.action == 'unforce':
+        # A forced-down service (an evacuation's fencing mark) never counts as up, whatever it reports.
+        if svc.get('forced_down'):
+            api.put('compute', '/os-services/' + svc['id'], {'forced_down': False}, mv='2.53')
+            say('nova-compute on %s is no longer forced down' % args.host)
+        return
     body = {'status': 'enabled' if args.action == 'enable' else 'disabled'}
     if args.action == 'disable':
         body['disabled_reason'] = args.reason
+    elif svc.get('forced_down'):
+        body['forced_down'] = False
     api.put('compute', '/os-services/' + svc['id'], body, mv='2.53')
     say('nova-compute on %s %sd%s' % (args.host, args.action,
         (' (reason: %s)' % args.reason) if args.action == 'disable' else ''))
@@ -527,7 +535,7 @@ def main():
     c.add_argument('--timeout', type=int, default=90)
     c.set_defaults(func=placement_memory)
     c = sub.add_parser('service')
-    c.add_argument('action', choices=['enable', 'disable'])
+    c.add_argument('action', choices=['enable', 'disable', 'unforce'])
     c.add_argument('host')
     c.add_argument('reason', nargs='?', default='disabled by the lab')
     c.set_defaults(func=service_set)
