@@ -59,7 +59,7 @@ namespace OpenStackMigration.Orchestration
             try
             {
                 string? validate = await ValidationAsync(node, service, request.HAProxyConfigPath, sink, cancellationToken).ConfigureAwait(false);
-                string? computeHost = options.Nova != null && IsNovaCompute(service) ? await ComputeHostAsync(node, cancellationToken).ConfigureAwait(false) : null;
+                string? computeHost = options.Nova != null && IsNovaCompute(service) ? await ComputeHostAsync(node, service, cancellationToken).ConfigureAwait(false) : null;
 
                 // The pid right before the command (a rolling restart's later nodes were found before earlier ones restarted).
                 string probe = ServiceControl.ProbeScript(service, request.PidFile);
@@ -196,11 +196,17 @@ namespace OpenStackMigration.Orchestration
         private static bool IsNovaCompute(ResolvedService service) =>
             service.Requested.Replace('_', '-').Equals("nova-compute", StringComparison.OrdinalIgnoreCase) || service.Name.Replace('_', '-').Equals("nova-compute", StringComparison.OrdinalIgnoreCase);
 
-        /// <summary>The host name nova-compute reports under: its host option, else the host name its process sees.</summary>
-        private static async Task<string?> ComputeHostAsync(INodeSession node, CancellationToken cancellationToken)
+        /// <summary>The host name the restarted nova-compute reports under: its host option, else the host name its process sees.</summary>
+        private static async Task<string?> ComputeHostAsync(INodeSession node, ResolvedService service, CancellationToken cancellationToken)
         {
             var views = await OsloConfigReader.ReadAsync(node, "nova", null, cancellationToken).ConfigureAwait(false);
-            var view = views.FirstOrDefault(v => v.Service == "nova-compute" && v.ProcessId != null);
+
+            // A node can run several nova-computes (a container beside a packaged one, test labs): the restarted one's
+            // process first, then one of the same kind (in a container or not), never simply the first found.
+            var computes = views.Where(v => v.Service == "nova-compute" && v.ProcessId != null).ToList();
+            var inContainer = service.Manager == ServiceManager.Docker || service.Manager == ServiceManager.Podman;
+            var view = computes.FirstOrDefault(v => service.ProcessId != null && v.ProcessId == service.ProcessId)
+                ?? computes.FirstOrDefault(v => (v.ContainerRoot != null) == inContainer);
             if (view == null) return null;
             var host = OsloConfigReader.Evaluate(view, OsloServices.NovaHost, node.ComputerName).Value;
             if (!string.IsNullOrWhiteSpace(host)) return host!.Trim();
