@@ -113,10 +113,26 @@ Describe 'Evacuating a host that is down' -Tag Integration -Skip:$SkipLab {
             (Get-Content $StatePath -Raw | ConvertFrom-Json).Runs | Should -Be 2
         }
 
-        It 'Enable-OSComputeService -ClearForcedDown brings the repaired host back' {
-            $svc = Enable-OSComputeService -HostName $Failed -ClearForcedDown -PassThru -Confirm:$false
+        It 'Enable-OSComputeService -ClearForcedDown is refused with what to do while compute4 has not restarted, and brings it back once it has' {
+            $err = $null
+            Enable-OSComputeService -HostName $Failed -ClearForcedDown -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+            $err[0].FullyQualifiedErrorId | Should -Be 'OSForcedDownNotCleared,OpenStackMigration.Commands.EnableOSComputeServiceCommand'
+            $err[0].Exception.Message | Should -Match 'Nova keeps nova-compute on compute4 forced down: Unable to force up host compute4 as `done` evacuation migration records remain'
+            $err[0].ErrorDetails.RecommendedAction | Should -Match 'Start nova-compute on the repaired compute4 first'
+            (Get-OSComputeService -HostName $Failed).ForcedDown | Should -BeTrue
+
+            # The repaired host's nova-compute starts while still forced down, and completes the evacuations as it starts.
+            Invoke-LabScenario launch-compute compute4
+            $svc = $null
+            $until = (Get-Date).AddSeconds(90)
+            while (-not $svc -and (Get-Date) -lt $until) {
+                Start-Sleep -Seconds 2
+                $svc = Enable-OSComputeService -HostName $Failed -ClearForcedDown -PassThru -Confirm:$false -ErrorAction SilentlyContinue
+            }
             $svc.ForcedDown | Should -BeFalse
+            $svc.HostName | Should -Be 'compute4'
             (Get-OSComputeService -HostName $Failed).ForcedDown | Should -BeFalse
+            (Get-OSMigration -InstanceId (Get-OSInstance -Name crowd-compute4-1).Id | Where-Object MigrationType -eq 'evacuation').Status | Should -Be 'completed'
         }
     }
 }

@@ -4,7 +4,7 @@
 #
 #   bash tests/lab/scenario.sh small-host [host] [memory_mb]
 #   bash tests/lab/scenario.sh disable <host> [reason] | enable <host>
-#   bash tests/lab/scenario.sh stop-compute <host> | start-compute <host>
+#   bash tests/lab/scenario.sh stop-compute <host> | start-compute <host> | launch-compute <host>
 #   bash tests/lab/scenario.sh crowd <host> <count> [flavor]
 #   bash tests/lab/scenario.sh hold-migrations on|off
 #   bash tests/lab/scenario.sh slow-precheck <host> <seconds>|off
@@ -57,16 +57,24 @@ stop_compute() {
 }
 
 start_compute() {
+  local host="$1"
+  launch_only "$host"
+  # After an evacuation the restarted compute first completes its evacuation records; only then may forced_down go.
+  python_lab service unforce "$host"
+  python_lab service-wait "$host" up --timeout 90
+}
+
+# Starts the host's nova-compute and returns: a host still forced down (after an evacuation) is not "up" until
+# someone clears forced_down, which is what a test of that step does itself.
+launch_only() {
   local host="$1" nodes=0
   known_host "$host"
   [[ "$host" == scale ]] && nodes="$(cat "$CONTROL/scale_nodes")"
-  python_lab service unforce "$host"
   if is_running "nova-compute-$host"; then
     log "nova-compute-$host already running"
   else
     launch_compute "$host" "$nodes"
   fi
-  python_lab service-wait "$host" up --timeout 90
 }
 
 hold() {
@@ -115,6 +123,7 @@ case "$cmd" in
   enable) (($# == 1)) || usage; known_host "$1"; python_lab service enable "$1" ;;
   stop-compute) (($# == 1)) || usage; stop_compute "$1" ;;
   start-compute) (($# == 1)) || usage; start_compute "$1" ;;
+  launch-compute) (($# == 1)) || usage; launch_only "$1" ;;
   crowd) (($# >= 2)) || usage; known_host "$1"; python_lab crowd "$@" ;;
   hold-migrations) (($# == 1)) || usage; hold "$1" ;;
   slow-precheck) (($# == 2)) || usage; fault_seconds slow_precheck "$1" "$2" ;;

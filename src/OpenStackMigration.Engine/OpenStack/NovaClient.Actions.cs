@@ -43,8 +43,21 @@ namespace OpenStackMigration.OpenStack
         public async Task<ComputeService> SetForcedDownAsync(ComputeService service, bool forcedDown, IEngineSink sink, CancellationToken cancellationToken)
         {
             Require(ForcedDownByIdVersion, "Marking a compute service forced down");
-            var response = await SendAsync("PUT", "/os-services/" + Uri.EscapeDataString(service.Id), ForcedDownByIdVersion, sink, cancellationToken, new JObject { ["forced_down"] = forcedDown }, $"{(forcedDown ? "forcing down" : "clearing forced_down of")} {service.Binary} on {service.HostName}").ConfigureAwait(false);
-            return ParseService(response.Object["service"] ?? new JObject());
+            try
+            {
+                var response = await SendAsync("PUT", "/os-services/" + Uri.EscapeDataString(service.Id), ForcedDownByIdVersion, sink, cancellationToken, new JObject { ["forced_down"] = forcedDown }, $"{(forcedDown ? "forcing down" : "clearing forced_down of")} {service.Binary} on {service.HostName}").ConfigureAwait(false);
+                return ParseService(response.Object["service"] ?? new JObject());
+            }
+            catch (OpenStackApiException e) when (!forcedDown && e.StatusCode == 400)
+            {
+                // Since Wallaby Nova keeps a host forced down while evacuations from it are `done` but not `completed`:
+                // the host's own nova-compute completes them as it starts (and removes the evacuated instances' leftovers).
+                throw new OpenStackMigrationException("OSForcedDownNotCleared", FailureKind.InvalidState, $"Nova keeps {service.Binary} on {service.HostName} forced down: {e.ServiceMessage ?? e.Message}", e)
+                {
+                    Target = service.HostName,
+                    RecommendedAction = $"Start nova-compute on the repaired {service.HostName} first: as it starts it removes what the evacuated instances left there and completes their evacuation records (Get-OSMigration shows them 'completed'); then clear forced_down again.",
+                };
+            }
         }
     }
 }

@@ -359,10 +359,17 @@ def service_set(args):
     api = Api()
     svc = _compute_service(api, args.host)
     if args.action == 'unforce':
-        # A forced-down service (an evacuation's fencing mark) never counts as up, whatever it reports.
-        if svc.get('forced_down'):
-            api.put('compute', '/os-services/' + svc['id'], {'forced_down': False}, mv='2.53')
-            say('nova-compute on %s is no longer forced down' % args.host)
+        # A forced-down service (an evacuation's fencing mark) never counts as up, whatever it reports. Nova
+        # refuses (400) while `done` evacuation records remain: the restarted nova-compute completes them first.
+        end = time.time() + 90
+        while svc.get('forced_down'):
+            r = api.call('PUT', 'compute', '/os-services/' + svc['id'], body={'forced_down': False}, mv='2.53', ok=(400,))
+            if r.status_code < 300:
+                say('nova-compute on %s is no longer forced down' % args.host)
+                break
+            if time.time() > end:
+                raise SystemExit('[lab] ERROR: %s stays forced down: %s' % (args.host, r.text))
+            time.sleep(2)
         return
     body = {'status': 'enabled' if args.action == 'enable' else 'disabled'}
     if args.action == 'disable':
