@@ -124,7 +124,7 @@ namespace OpenStackMigration.Config
             {
                 // Files named by the caller are read as they are on the node, even for a containerised service.
                 var single = new ServiceConfigView { Project = project, Service = views.Count > 0 ? views[0].View.Service : project, ProcessId = views.FirstOrDefault().View?.ProcessId };
-                foreach (var kv in views.SelectMany(v => v.View.Environment)) single.Environment[kv.Key] = kv.Value;
+                foreach (var kv in views.GroupBy(v => v.View.Service).Select(g => g.First()).SelectMany(v => v.View.Environment)) single.Environment[kv.Key] = kv.Value;
                 views = new List<(ServiceConfigView, List<string>)> { (single, configFiles.SelectMany(c => new[] { "--config-file", c }).ToList()) };
             }
             else if (views.Count == 0)

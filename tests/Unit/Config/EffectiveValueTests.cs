@@ -78,24 +78,30 @@ namespace OpenStackMigration.Tests.Config
 
         [Fact]
         [Trait("Category", "Integration")]
-        public async Task OneScanFindsEveryRunningProgramAndTakesItsFirstProcess()
+        public async Task OneScanFindsEveryDaemonOfEveryProgramAndSkipsTheirWorkers()
         {
             using var dir = new TempDir();
             var conf = dir.Write("osmtwo.conf", "[DEFAULT]\nrpc_response_timeout = 60\n");
-            Process Start(string program, string? env)
+            const string Api = "exec -a \"python3 '/usr/bin/osmtwo-api'\" ";
+            Process Start(string script, string? env)
             {
                 var psi = new ProcessStartInfo("/bin/bash") { UseShellExecute = false };
                 psi.ArgumentList.Add("-c");
-                // Started the way a service's wrapper would: argv[0] is "python3", the program is a quoted path.
-                psi.ArgumentList.Add("exec -a \"python3 '/usr/bin/" + program + "'\" sleep 120");
+                psi.ArgumentList.Add(script);
                 if (env != null) psi.Environment["OS_DEFAULT__RPC_RESPONSE_TIMEOUT"] = env;
                 return Process.Start(psi)!;
             }
 
-            // The API with a worker started later (a higher pid), and the compute service; no volume service runs.
-            var processes = new List<Process> { Start("osmtwo-api", "111"), Start("osmtwo-compute", null) };
-            await Task.Delay(100);
-            processes.Add(Start("osmtwo-api", "222"));
+            // Started the way a service's wrapper would: argv[0] is "python3", the program is a quoted path. The API forks
+            // a worker (its child, same command line, another environment); a second API daemon of its own (as a container
+            // beside a packaged service) starts later; the compute service runs; no volume service does.
+            var processes = new List<Process>
+            {
+                Start("(OS_DEFAULT__RPC_RESPONSE_TIMEOUT=999 " + Api + "sleep 120) & " + Api + "bash -c 'sleep 120; :'", "111"),
+                Start("exec -a \"python3 '/usr/bin/osmtwo-compute'\" sleep 120", null),
+            };
+            await Task.Delay(150);
+            processes.Add(Start(Api + "sleep 120", "333"));
             try
             {
                 await Task.Delay(300);
@@ -106,12 +112,17 @@ namespace OpenStackMigration.Tests.Config
                 Assert.Equal("111", view.Environment["OS_DEFAULT__RPC_RESPONSE_TIMEOUT"]);
 
                 views = await OsloConfigReader.ReadAsync(new LocalNodeSession(false), "osmtwo", null, CancellationToken.None);
-                Assert.Equal(new[] { "osmtwo-api", "osmtwo-compute" }, views.Select(v => v.Service));
-                Assert.Equal(new int?[] { processes[0].Id, processes[1].Id }, views.Select(v => v.ProcessId));
+                Assert.Equal(new[] { "osmtwo-api", "osmtwo-compute", "osmtwo-api" }, views.Select(v => v.Service));
+                Assert.Equal(new int?[] { processes[0].Id, processes[1].Id, processes[2].Id }, views.Select(v => v.ProcessId));
+                Assert.Equal(new[] { "111", "333" }, views.Where(v => v.Service == "osmtwo-api").Select(v => v.Environment["OS_DEFAULT__RPC_RESPONSE_TIMEOUT"]));
             }
             finally
             {
-                processes.ForEach(p => p.Kill());
+                foreach (var p in processes)
+                {
+                    Process.Start("pkill", "-P " + p.Id)?.WaitForExit();
+                    p.Kill();
+                }
             }
         }
 
