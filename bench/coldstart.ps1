@@ -3,8 +3,9 @@
     A cold process, step by step: pwsh's own start, Import-Module, and a whole Get-OSHypervisor / Get-OSInstance
     process cut into its steps. Figures side by side; nothing asserts a time.
 .DESCRIPTION
-    Without the lab: a bare `pwsh -NoProfile -Command exit` against the same plus `Import-Module`, run alternately
-    (both see the same machine load) -ImportRuns times each; medians. Then the same pair with PowerShell's own
+    Without the lab: a bare `pwsh -NoProfile -Command exit` against the same plus `Import-Module`, and plus importing a
+    manifest with nothing in it (what pwsh charges for any module), run alternately (all see the same machine load)
+    -ImportRuns times each; medians. Then the same pair with PowerShell's own
     telemetry off (POWERSHELL_TELEMETRY_OPTOUT=1): pwsh reports every Import-Module to it on the pipeline thread, a
     cost any module pays and only the user can turn off.
     With -LabDir: fresh processes that connect to the lab's cloud 'osm-lab' and time, from inside, each step a cold
@@ -23,14 +24,23 @@ $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 $ModulePath = (Resolve-Path $ModulePath).Path
 
+# What pwsh charges for importing any module at all: a manifest with nothing in it.
+$emptyDir = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-empty-' + [guid]::NewGuid().ToString('N'))
+New-Item -ItemType Directory $emptyDir | Out-Null
+$emptyModule = Join-Path $emptyDir 'OSMBenchEmpty.psd1'
+"@{ ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())'; FunctionsToExport = @(); CmdletsToExport = @() }" | Set-Content $emptyModule
+
 function Measure-ImportPair([hashtable] $Environment) {
-    $bare = [Collections.Generic.List[double]]::new(); $import = [Collections.Generic.List[double]]::new()
+    $bare = [Collections.Generic.List[double]]::new(); $import = [Collections.Generic.List[double]]::new(); $empty = [Collections.Generic.List[double]]::new()
     foreach ($i in 1..$ImportRuns) {
         $bare.Add((Invoke-TimedProcess dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', 'exit') $Environment).Seconds)
         $import.Add((Invoke-TimedProcess dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'") $Environment).Seconds)
+        $empty.Add((Invoke-TimedProcess dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$emptyModule'") $Environment).Seconds)
     }
-    [pscustomobject]@{ Bare = Get-Median $bare; Import = Get-Median $import; BareMin = ($bare | Measure-Object -Minimum).Minimum; ImportMin = ($import | Measure-Object -Minimum).Minimum }
+    [pscustomobject]@{ Bare = Get-Median $bare; Import = Get-Median $import; Empty = Get-Median $empty; BareMin = ($bare | Measure-Object -Minimum).Minimum; ImportMin = ($import | Measure-Object -Minimum).Minimum }
 }
+
+function Format-Over([double] $Value, [double] $Bare) { '{0:+0.000;-0.000} s ({1:+0%;-0%})' -f ($Value - $Bare), (($Value - $Bare) / $Bare) }
 
 Write-Host "Import-Module against a bare pwsh start ($ImportRuns alternating runs each, medians):"
 $rows = foreach ($case in @(@{ Label = 'telemetry on (default)'; Env = @{} }, @{ Label = 'POWERSHELL_TELEMETRY_OPTOUT=1'; Env = @{ POWERSHELL_TELEMETRY_OPTOUT = '1' } })) {
@@ -39,10 +49,12 @@ $rows = foreach ($case in @(@{ Label = 'telemetry on (default)'; Env = @{} }, @{
         'pwsh'                 = $case.Label
         'bare start'           = Format-Seconds $m.Bare
         '+ Import-Module'      = Format-Seconds $m.Import
-        'import over bare'     = '{0:+0.000;-0.000} s ({1:+0%;-0%})' -f ($m.Import - $m.Bare), (($m.Import - $m.Bare) / $m.Bare)
+        'import over bare'     = Format-Over $m.Import $m.Bare
+        'an empty module over bare' = Format-Over $m.Empty $m.Bare
         'min bare / min import' = '{0} / {1}' -f (Format-Seconds $m.BareMin), (Format-Seconds $m.ImportMin)
     }
 }
+Remove-Item -Recurse -Force $emptyDir
 $rows | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
 
 # What got loaded by the import itself: assemblies the import did not need would show here.
