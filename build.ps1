@@ -109,7 +109,8 @@ function Invoke-Build {
         $target = if ($own -contains $_.Name) { $ModuleOut } else { $dependencies }
         Copy-Item $_.FullName $target
     }
-    Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse -Exclude '*.md'
+    Copy-Item (Join-Path $Root 'module/*') $ModuleOut -Recurse -Exclude '*.md', '*.Format.ps1xml'
+    Join-FormatFile (Get-ChildItem (Join-Path $Root 'module') -Filter '*.Format.ps1xml') (Join-Path $ModuleOut "$ModuleName.Format.ps1xml")
 
     Write-Step 'Generating MAML help from the XML doc comments'
     $helpDir = Join-Path $ModuleOut 'en-US'
@@ -119,6 +120,26 @@ function Invoke-Build {
         '-DocFiles', ((Join-Path $publish "$ModuleName.xml"), (Join-Path $publish "$ModuleName.Engine.xml") -join ','),
         '-OutFile', (Join-Path $helpDir "$ModuleName.dll-Help.xml"))
     Write-Host "Module ready in $ModuleOut"
+}
+
+# The views live in several files (one per area, so that people adding views do not collide); the module ships them
+# as one. Import-Module rebuilds PowerShell's whole format table once per import whatever the count, but resolves,
+# reads and parses each file on its own: one file is what a cold process can afford.
+function Join-FormatFile([IO.FileInfo[]] $Source, [string] $Destination) {
+    $merged = [xml]'<?xml version="1.0" encoding="utf-8"?><Configuration/>'
+    # The file named like the destination first, then the others by name: the first view of a type is its default.
+    foreach ($file in $Source | Sort-Object { $_.Name -ne (Split-Path $Destination -Leaf) }, Name) {
+        $doc = [xml](Get-Content -Raw -LiteralPath $file.FullName)
+        foreach ($section in $doc.DocumentElement.ChildNodes) {
+            if ($section.NodeType -ne 'Element') { continue }
+            $target = $merged.DocumentElement.SelectSingleNode($section.LocalName)
+            if (-not $target) { $target = $merged.DocumentElement.AppendChild($merged.CreateElement($section.LocalName)) }
+            foreach ($item in $section.ChildNodes) {
+                if ($item.NodeType -eq 'Element') { [void]$target.AppendChild($merged.ImportNode($item, $true)) }
+            }
+        }
+    }
+    $merged.Save($Destination)
 }
 
 function Read-TrxCounts([string] $Path) {

@@ -9,7 +9,8 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml', 'OpenStackMigration.Migration.Format.ps1xml', 'OpenStackMigration.Config.Format.ps1xml', 'OpenStackMigration.Maintenance.Format.ps1xml')
+    # The build joins every module/*.Format.ps1xml into this one file (one file costs a cold import less than several).
+    FormatsToProcess     = @('OpenStackMigration.Format.ps1xml')
     TypesToProcess       = @('OpenStackMigration.Types.ps1xml')
     CmdletsToExport      = @(
         'Connect-OSCloud'

@@ -41,6 +41,14 @@ Describe 'The module manifest' {
         foreach ($f in $Manifest.FormatsToProcess) { Join-Path (Split-Path $ModulePath) $f | Should -Exist }
     }
 
+    It 'loads every view of module/*.Format.ps1xml (the build joins them into one file)' {
+        $source = Join-Path $PSScriptRoot '../../module'
+        $written = @(Get-ChildItem $source -Filter '*.Format.ps1xml' | ForEach-Object { ([xml](Get-Content -Raw $_.FullName)).Configuration.ViewDefinitions.View.Name })
+        $loaded = @(Get-FormatData -TypeName 'OpenStackMigration.*' | ForEach-Object { $_.FormatViewDefinition.Name })
+        $written.Count | Should -BeGreaterThan 20
+        @($loaded | Sort-Object -Unique) | Should -Be @($written | Sort-Object -Unique)
+    }
+
     It 'has the about topics, with the runbook patterns' {
         $about = Get-Help about_OpenStackMigration | Out-String
         $about | Should -Match 'Get-AutomationPSCredential'
