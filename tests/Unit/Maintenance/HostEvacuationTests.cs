@@ -15,17 +15,11 @@ namespace OpenStackMigration.Tests.Maintenance
     /// <summary>The evacuation of a failed host against a scripted Nova on a fake clock: the fencing check, losses, the throttle, verdicts, the breaker, resume.</summary>
     public sealed class HostEvacuationTests : IDisposable
     {
-        private readonly string _folder = Path.Combine(Path.GetTempPath(), "osm-evac-" + Guid.NewGuid().ToString("N"));
+        private readonly TempDir _folder = new TempDir();
 
-        private string StatePath => Path.Combine(_folder, "scripted-compute4-evacuation.json");
+        private string StatePath => _folder.File("scripted-compute4-evacuation.json");
 
-        public void Dispose()
-        {
-            if (Directory.Exists(_folder))
-            {
-                Directory.Delete(_folder, recursive: true);
-            }
-        }
+        public void Dispose() => _folder.Dispose();
 
         [Fact]
         public async Task AHostThatIsUpIsRefusedAndNothingIsChanged()
