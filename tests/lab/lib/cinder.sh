@@ -37,6 +37,11 @@ enabled_backends = fake
 default_volume_type = __DEFAULT__
 report_interval = 5
 service_down_time = 20
+# cinder-volume tells the scheduler its pools from a periodic task that by default first runs after a random delay
+# of up to 60 s, about when the scheduler stops waiting for backends: a volume made then finds no backend.
+periodic_interval = 5
+periodic_fuzzy_delay = 0
+backend_stats_polling_interval = 5
 # Service-to-service calls stay on the internal (plain HTTP) endpoints.
 glance_catalog_info = image:glance:internalURL
 [database]
@@ -84,10 +89,16 @@ cinder_volume_service_up() {
   openstack volume service list --service cinder-volume -f value -c State 2>/dev/null | grep -qx up
 }
 
+# The scheduler has the fake backend's pool (capabilities received): only then can a volume be placed.
+cinder_pool_known() {
+  python_lab cinder-pools >/dev/null 2>&1
+}
+
 ready_cinder() {
   wait_until cinder-api 90 http_up http://127.0.0.1:${PORT_CINDER}/
   wait_until cinder-api 30 public_up "${PUB_CINDER}"
   wait_until cinder-volume 90 cinder_volume_service_up
+  wait_until cinder-scheduler 90 cinder_pool_known
   step "cinder up (127.0.0.1:${PORT_CINDER}, volume backend 'fake')"
 }
 

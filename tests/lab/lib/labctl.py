@@ -448,6 +448,14 @@ def send_home(args):
 
 # --- readiness ------------------------------------------------------------------
 
+def cinder_pools(args):
+    """Exit 0 once Cinder's scheduler knows a pool (the volume service's capabilities arrived)."""
+    pools = Api().get('volumev3', '/scheduler-stats/get_pools')['pools']
+    if not pools:
+        raise SystemExit(1)
+    say('cinder scheduler pools: %s' % ', '.join(p['name'] for p in pools))
+
+
 def wait_hypervisors(args):
     api = Api()
     end = time.time() + args.timeout
@@ -534,6 +542,8 @@ def main():
     c.add_argument('count', type=int)
     c.add_argument('--timeout', type=int, default=120)
     c.set_defaults(func=wait_hypervisors)
+    c = sub.add_parser('cinder-pools')
+    c.set_defaults(func=cinder_pools)
     c = sub.add_parser('neutron-warmup')
     c.set_defaults(func=neutron_warmup)
     c = sub.add_parser('placement-memory')
