@@ -51,7 +51,7 @@ namespace OpenStackMigration.Maintenance
             var service = await CheckHostAsync(request, sink, cancellationToken).ConfigureAwait(false);
             var report = NewReport(request, service);
             var onHost = await _api.ListHostInstancesAsync(request.HostName, sink, cancellationToken).ConfigureAwait(false);
-            var unknown = (request.Instances ?? Array.Empty<string>()).Where(n => !onHost.Any(i => string.Equals(n, i.Id, StringComparison.OrdinalIgnoreCase) || string.Equals(n, i.Name, StringComparison.Ordinal))).ToList();
+            var unknown = (request.Instances ?? Array.Empty<string>()).Where(n => !onHost.Any(i => Names(i, n))).ToList();
             if (unknown.Count > 0)
             {
                 throw new OpenStackMigrationException("OSInstanceNotFound", FailureKind.NotFound, $"Nova lists no instance {string.Join(", ", unknown.Select(n => "'" + n + "'"))} on {request.HostName}; nothing was changed.")
@@ -186,7 +186,11 @@ namespace OpenStackMigration.Maintenance
         };
 
         private static IEnumerable<Instance> Select(HostEvacuationRequest request, IEnumerable<Instance> instances) =>
-            request.Instances == null ? instances : instances.Where(i => request.Instances.Any(n => string.Equals(n, i.Id, StringComparison.OrdinalIgnoreCase) || string.Equals(n, i.Name, StringComparison.Ordinal)));
+            request.Instances == null ? instances : instances.Where(i => request.Instances.Any(n => Names(i, n)));
+
+        /// <summary>-Instance takes an id (any case) or a name (exact).</summary>
+        private static bool Names(Instance instance, string idOrName) =>
+            string.Equals(idOrName, instance.Id, StringComparison.OrdinalIgnoreCase) || string.Equals(idOrName, instance.Name, StringComparison.Ordinal);
 
         private static EvacuationRecord Classify(EvacuationRecord record, Instance instance, string host)
         {
