@@ -6,6 +6,7 @@
 #   bash tests/lab/scenario.sh disable <host> [reason] | enable <host>
 #   bash tests/lab/scenario.sh stop-compute <host> | start-compute <host> | launch-compute <host>
 #   bash tests/lab/scenario.sh crowd <host> <count> [flavor]
+#   bash tests/lab/scenario.sh flood <count>
 #   bash tests/lab/scenario.sh hold-migrations on|off
 #   bash tests/lab/scenario.sh slow-precheck <host> <seconds>|off
 #   bash tests/lab/scenario.sh slow-pre-live <host> <seconds>|off
@@ -125,6 +126,7 @@ case "$cmd" in
   start-compute) (($# == 1)) || usage; start_compute "$1" ;;
   launch-compute) (($# == 1)) || usage; launch_only "$1" ;;
   crowd) (($# >= 2)) || usage; known_host "$1"; python_lab crowd "$@" ;;
+  flood) (($# == 1)) || usage; [[ -f "$CONTROL/scale_nodes" ]] || die "flood needs the scale host (up.sh --scale N)"; python_lab flood "$1" ;;
   hold-migrations) (($# == 1)) || usage; hold "$1" ;;
   slow-precheck) (($# == 2)) || usage; fault_seconds slow_precheck "$1" "$2" ;;
   slow-pre-live) (($# == 2)) || usage; fault_seconds slow_pre_live "$1" "$2" ;;

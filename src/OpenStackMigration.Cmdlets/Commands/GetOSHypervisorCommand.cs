@@ -23,6 +23,10 @@ namespace OpenStackMigration.Commands
     /// <code>Get-OSHypervisor | Where-Object IsAvailable | Sort-Object { $_.MemoryMB.Free } -Descending | Select-Object -First 3</code>
     /// <para>The three available hosts with the most free RAM: candidates for a migration.</para>
     /// </example>
+    /// <example>
+    /// <code>Get-OSHypervisor -Brief | Where-Object { $_.IsAvailable -and $_.MemoryMB.Free -ge 65536 }</code>
+    /// <para>Which hosts have 64 GB of RAM free, at hundreds of hosts in about the time of Placement's answer: state from the services, room from Placement, the node-to-host map kept between runs (read from Nova again when a compute service or provider changes, and at least hourly).</para>
+    /// </example>
     [Cmdlet(VerbsCommon.Get, "OSHypervisor")]
     [OutputType(typeof(Hypervisor))]
     public sealed class GetOSHypervisorCommand : OSCloudCmdletBase
@@ -38,6 +42,15 @@ namespace OpenStackMigration.Commands
         [Parameter]
         public SwitchParameter NoCapacity { get; set; }
 
+        /// <summary>
+        /// State and room only: from the nova-compute services and Placement, without Nova's hypervisor list (its
+        /// slowest read at hundreds of hosts) while the node-to-host map kept from an earlier listing still holds.
+        /// HypervisorType, HypervisorVersion, HostIp and RunningInstances are then empty. Needs compute 2.53 (Pike);
+        /// on older clouds the full listing is made.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Brief { get; set; }
+
         /// <summary>How many Placement requests may be in flight at once (default 8).</summary>
         [Parameter]
         [ValidateRange(1, 64)]
@@ -49,7 +62,7 @@ namespace OpenStackMigration.Commands
             var inventory = new CloudInventory(ResolveSession());
             try
             {
-                var hypervisors = RunEngine((sink, token) => inventory.GetHypervisorsAsync(Name, !NoCapacity, ThrottleLimit, sink, token));
+                var hypervisors = RunEngine((sink, token) => inventory.GetHypervisorsAsync(Name, !NoCapacity, ThrottleLimit, sink, token, Brief));
                 WriteObject(hypervisors, enumerateCollection: true);
             }
             catch (OpenStackMigrationException e)

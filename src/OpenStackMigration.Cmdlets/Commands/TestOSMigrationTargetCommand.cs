@@ -87,9 +87,9 @@ namespace OpenStackMigration.Commands
                             continue;
                         }
 
-                        var hosts = DestinationHost ?? (await reader.GetCandidateHostsAsync(instance.HostName, sink, token).ConfigureAwait(false)).ToArray();
-                        var reports = await Task.WhenAll(hosts.Select(h => reader.CheckAsync(instance, kind, h, BlockMigration, freshCapacity: false, sink, token))).ConfigureAwait(false);
-                        var ordered = DestinationHost == null ? DestinationRanking.Rank(reports) : reports;
+                        var reports = DestinationHost == null
+                            ? await reader.RankDestinationsAsync(instance, kind, BlockMigration, sink, token).ConfigureAwait(false)
+                            : await Task.WhenAll(DestinationHost.Select(h => reader.CheckAsync(instance, kind, h, BlockMigration, freshCapacity: false, sink, token))).ConfigureAwait(false);
 
                         if (Quiet)
                         {
@@ -97,7 +97,7 @@ namespace OpenStackMigration.Commands
                         }
                         else
                         {
-                            foreach (var report in ordered)
+                            foreach (var report in reports)
                             {
                                 emit(report);
                             }

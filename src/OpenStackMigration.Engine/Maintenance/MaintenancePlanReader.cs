@@ -76,7 +76,13 @@ namespace OpenStackMigration.Maintenance
         public async Task<PlannerInput> ReadAsync(PlanRequest request, IEngineSink sink, CancellationToken cancellationToken)
         {
             var servicesTask = _nova.ListServicesAsync("nova-compute", null, sink, cancellationToken);
-            var hypervisorsTask = _nova.ListHypervisorsAsync(sink, cancellationToken);
+
+            // The planner needs each node's host, state and room, not Nova's hypervisor detail: the kept node map
+            // serves while it holds (compute 2.53+).
+            var directory = new Inventory.NodeDirectory(_session);
+            var hypervisorsTask = directory.CanSkipNova
+                ? directory.ReadNodesAsync(servicesTask, _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken)
+                : _nova.ListHypervisorsAsync(sink, cancellationToken);
             var groupsTask = _nova.ListServerGroupsAsync(sink, cancellationToken);
             var services = await servicesTask.ConfigureAwait(false);
             var known = new HashSet<string>(services.Select(s => s.HostName), StringComparer.Ordinal);

@@ -39,6 +39,13 @@ namespace OpenStackMigration.Migration
 
         /// <summary>The host of each other member of those groups (by instance id).</summary>
         public IReadOnlyDictionary<string, string?> MemberHosts { get; set; } = new Dictionary<string, string?>();
+
+        /// <summary>
+        /// Ids of the nodes Placement offers for the instance's flavor (its allocation candidates for the flavor's
+        /// VCPU, MEMORY_MB and DISK_GB), read with the capacity figures; null when not asked. A node in it fits
+        /// within every inventory's max_unit, min_unit and step_size, so those figures need not be read for it.
+        /// </summary>
+        public IReadOnlyCollection<string>? FittingNodes { get; set; }
     }
 
     /// <summary>
@@ -92,8 +99,8 @@ namespace OpenStackMigration.Migration
                 var source = input.Hypervisors.FirstOrDefault(h => string.Equals(h.Name, instance.HypervisorHostname, StringComparison.Ordinal))
                     ?? input.Hypervisors.FirstOrDefault(h => string.Equals(h.HostName, instance.HostName, StringComparison.Ordinal));
                 checks.Add(CheckHypervisor(source, nodes, destination, input.Kind));
-                var node = PickNode(nodes, instance);
-                checks.AddRange(CheckCapacity(instance, node, destination));
+                var node = PickNode(nodes, input);
+                checks.AddRange(CheckCapacity(instance, node, destination, Offered(input, node)));
                 if (node?.MemoryMB != null)
                 {
                     freeMemory = node.MemoryMB.Free - instance.Flavor.RamMB;
@@ -203,19 +210,31 @@ namespace OpenStackMigration.Migration
             return Pass(HypervisorCheck, $"Same hypervisor type ({node.HypervisorType}), version {node.HypervisorVersion?.ToString() ?? "unknown"} not older than the source's {source.HypervisorVersion?.ToString() ?? "unknown"}.");
         }
 
-        internal static IEnumerable<MigrationCheck> CheckCapacity(Instance instance, Hypervisor? node, string host)
+        /// <summary>
+        /// The capacity checks of one node. <paramref name="offered"/>: whether Placement offers the node for the flavor
+        /// (null when not asked). Offered, each class passes on its free figure alone; not offered, a class short of
+        /// room fails on that, and the inventory limits (max_unit) are read only when no class is short of room.
+        /// </summary>
+        internal static IEnumerable<MigrationCheck> CheckCapacity(Instance instance, Hypervisor? node, string host, bool? offered = null)
         {
             var flavor = instance.Flavor;
-            yield return CheckResource(VcpuCheck, node?.Vcpu, flavor.Vcpus, host, "vCPU", instance);
-            yield return CheckResource(MemoryCheck, node?.MemoryMB, flavor.RamMB, host, "MB of RAM", instance);
             var disk = DiskGBNeeded(instance);
+            if (offered == false && node != null
+                && new[] { (node.Vcpu, (long)flavor.Vcpus), (node.MemoryMB, (long)flavor.RamMB), (node.DiskGB, disk) }.Any(c => c.Item1 != null && c.Item2 > c.Item1.Free))
+            {
+                // One class is short of room: that is the reason; the others are judged on room alone.
+                offered = true;
+            }
+
+            yield return CheckResource(VcpuCheck, node?.Vcpu, flavor.Vcpus, host, "vCPU", instance, offered == true);
+            yield return CheckResource(MemoryCheck, node?.MemoryMB, flavor.RamMB, host, "MB of RAM", instance, offered == true);
             if (disk == 0)
             {
                 yield return Pass(DiskCheck, "Volume-backed with no ephemeral or swap disk: no local disk needed.");
             }
             else
             {
-                yield return CheckResource(DiskCheck, node?.DiskGB, disk, host, "GB of local disk", instance);
+                yield return CheckResource(DiskCheck, node?.DiskGB, disk, host, "GB of local disk", instance, offered == true);
             }
         }
 
@@ -320,7 +339,7 @@ namespace OpenStackMigration.Migration
                 return Pass(SchedulerCheck, $"{candidates.Count} other host(s) up and enabled; capacity not read.");
             }
 
-            var fitting = candidates.Where(h => FitsAll(instance, h)).Select(h => h.HostName).Distinct().ToList();
+            var fitting = candidates.Where(h => Fits(input, h)).Select(h => h.HostName).Distinct().ToList();
             return fitting.Count == 0
                 ? Fail(SchedulerCheck, MigrationCheckCode.NoHostHasRoom, $"None of the {candidates.Count} other hosts up and enabled has room for {instance.Flavor.Name} ({instance.Flavor.Vcpus} vCPU, {instance.Flavor.RamMB} MB RAM, {DiskGBNeeded(instance)} GB disk).")
                 : Pass(SchedulerCheck, $"{fitting.Count} host(s) have room: {string.Join(", ", fitting.Take(5))}{(fitting.Count > 5 ? ", ..." : string.Empty)}.");
@@ -331,28 +350,41 @@ namespace OpenStackMigration.Migration
             && (h.MemoryMB?.WhyNotFits(instance.Flavor.RamMB) == null)
             && (h.DiskGB?.WhyNotFits(DiskGBNeeded(instance)) == null);
 
-        private static Hypervisor? PickNode(IReadOnlyList<Hypervisor> nodes, Instance instance)
+        /// <summary>Whether Placement offers the node for the flavor (null when it was not asked).</summary>
+        private static bool? Offered(PreflightInput input, Hypervisor? node) =>
+            input.FittingNodes == null || node == null ? (bool?)null : input.FittingNodes.Contains(node.Id);
+
+        /// <summary>Placement's answer when it was asked, else the node's own figures.</summary>
+        private static bool Fits(PreflightInput input, Hypervisor h) => Offered(input, h) ?? FitsAll(input.Instance, h);
+
+        private static Hypervisor? PickNode(IReadOnlyList<Hypervisor> nodes, PreflightInput input)
         {
             // A host with several nodes: the one with room, else the first (its reason is reported).
-            return nodes.FirstOrDefault(n => FitsAll(instance, n) && n.MemoryMB != null) ?? nodes.FirstOrDefault();
+            return nodes.FirstOrDefault(n => n.MemoryMB != null && Fits(input, n)) ?? nodes.FirstOrDefault();
         }
 
-        private static MigrationCheck CheckResource(string name, ResourceCapacity? capacity, long amount, string host, string unit, Instance instance)
+        private static MigrationCheck CheckResource(string name, ResourceCapacity? capacity, long amount, string host, string unit, Instance instance, bool roomAlone = false)
         {
             if (capacity == null)
             {
                 return Skip(name, MigrationCheckCode.CapacityUnknown, $"Placement's {name} figures for {host} are not known.");
             }
 
-            var why = capacity.WhyNotFits(amount);
-            if (why == null)
+            // max_unit first when it is known (the lasting reason); read for it only when room alone does not decide.
+            var exceedsMaxUnit = capacity.HasDetails && amount > capacity.MaxUnit;
+            if (!exceedsMaxUnit && amount > capacity.Free)
+            {
+                // The inventory's own figures are quoted only when they were read: a refusal costs no request.
+                var formula = capacity.HasDetails ? $" = (total {capacity.Total} - reserved {capacity.Reserved}) x allocation ratio {capacity.AllocationRatio}" : string.Empty;
+                return Fail(name, MigrationCheckCode.InsufficientCapacity, $"{host} has only {capacity.Free} {unit} free ({capacity.Used} used of {capacity.Capacity}{formula}); {instance.Flavor.Name} needs {amount}.");
+            }
+
+            if (!exceedsMaxUnit && (roomAlone || amount <= capacity.MaxUnit))
             {
                 return Pass(name, $"{host} has {capacity.Free} {unit} free of {capacity.Capacity}; {instance.Flavor.Name} needs {amount}.");
             }
 
-            return amount > capacity.MaxUnit
-                ? Fail(name, MigrationCheckCode.ExceedsMaxUnit, $"{host} cannot take {amount} {unit} in one allocation: at most {capacity.MaxUnit} (max_unit); {instance.Flavor.Name} needs {amount}.")
-                : Fail(name, MigrationCheckCode.InsufficientCapacity, $"{host} has only {capacity.Free} {unit} free ({capacity.Used} used of {capacity.Capacity} = (total {capacity.Total} - reserved {capacity.Reserved}) x allocation ratio {capacity.AllocationRatio}); {instance.Flavor.Name} needs {amount}.");
+            return Fail(name, MigrationCheckCode.ExceedsMaxUnit, $"{host} cannot take {amount} {unit} in one allocation: at most {capacity.MaxUnit} (max_unit); {instance.Flavor.Name} needs {amount}.");
         }
 
         private static string Word(MigrationKind kind) => kind == MigrationKind.Live ? "live" : "cold";

@@ -20,11 +20,17 @@ namespace OpenStackMigration.Migration
         private readonly PlacementClient _placement;
         private readonly SemaphoreSlim _loadLock = new SemaphoreSlim(1, 1);
         private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, ResourceCapacity>> _capacity = new ConcurrentDictionary<string, IReadOnlyDictionary<string, ResourceCapacity>>(StringComparer.Ordinal);
+        /// <summary>Up to this many nodes of one destination are read node by node; more in one bulk read.</summary>
+        private const int PerNodeReadLimit = 4;
+
         private static readonly IReadOnlyDictionary<string, ResourceCapacity> NoFigures = new Dictionary<string, ResourceCapacity>();
         private IReadOnlyList<Hypervisor>? _hypervisors;
         private IReadOnlyList<ComputeService>? _services;
+        private Dictionary<string, IReadOnlyList<Hypervisor>>? _nodesByHost;
         private IReadOnlyList<ServerGroupInfo>? _groups;
-        private bool _allCapacityRead;
+        private volatile bool _allCapacityRead;
+        private Task<IReadOnlyList<ProviderCapacity>>? _everyProvider;
+        private readonly ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>> _offered = new ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>>(StringComparer.Ordinal);
 
         /// <summary>Creates a reader over a session.</summary>
         public MigrationTargetReader(CloudSession session)
@@ -56,68 +62,38 @@ namespace OpenStackMigration.Migration
         /// <summary>Runs the checks for one instance and destination; <paramref name="freshCapacity"/> re-reads the destination's Placement figures.</summary>
         public async Task<MigrationCheckReport> CheckAsync(Instance instance, MigrationKind kind, string? destinationHost, BlockMigrationMode blockMigration, bool freshCapacity, IEngineSink sink, CancellationToken cancellationToken)
         {
-            await LoadAsync(sink, cancellationToken).ConfigureAwait(false);
+            List<Hypervisor> nodes;
+            IReadOnlyCollection<string>? offered;
+            if (destinationHost == null)
+            {
+                var offeredTask = OfferedAsync(instance, sink, cancellationToken);
+                await ReadAllCapacityAsync(sink, cancellationToken).ConfigureAwait(false);
+                nodes = _hypervisors!.Select(Copy).ToList();
+                offered = await offeredTask.ConfigureAwait(false);
+            }
+            else
+            {
+                // Only the source's and the destination's nodes take part: a check against one host of hundreds
+                // copies a handful of nodes, not all of them.
+                await LoadAsync(sink, cancellationToken).ConfigureAwait(false);
+                var destinationNodes = NodesOf(destinationHost);
+                offered = await ReadCapacityAsync(instance, destinationNodes, freshCapacity, sink, cancellationToken).ConfigureAwait(false);
+                nodes = destinationNodes.Concat(NodesOf(instance.HostName ?? string.Empty))
+                    .Concat(_hypervisors!.Where(h => string.Equals(h.Name, instance.HypervisorHostname, StringComparison.Ordinal)))
+                    .Distinct(HypervisorReferenceComparer.Instance).Select(Copy).ToList();
+            }
+
             var input = new PreflightInput(instance, kind)
             {
                 DestinationHost = destinationHost,
                 BlockMigration = blockMigration,
                 ComputeServices = _services!,
+                FittingNodes = offered,
             };
 
-            List<Hypervisor> nodes;
-            if (destinationHost == null)
+            foreach (var node in nodes)
             {
-                await ReadAllCapacityAsync(sink, cancellationToken).ConfigureAwait(false);
-                nodes = _hypervisors!.Select(Copy).ToList();
-                foreach (var node in nodes)
-                {
-                    Apply(node, _capacity.TryGetValue(node.Id, out var c) ? c : null);
-                }
-            }
-            else
-            {
-                nodes = _hypervisors!.Select(Copy).ToList();
-
-                var destinationNodes = nodes.Where(n => string.Equals(n.HostName, destinationHost, StringComparison.Ordinal) && Guid.TryParse(n.Id, out _)).ToList();
-
-                // Before compute 2.53 (Ocata) a hypervisor id is an integer, not the resource provider's uuid: Placement's
-                // provider of the same name is read instead.
-                var byName = nodes.Where(n => string.Equals(n.HostName, destinationHost, StringComparison.Ordinal) && !Guid.TryParse(n.Id, out _)
-                    && (freshCapacity || !_capacity.ContainsKey(n.Id))).ToList();
-                if (byName.Count > 0)
-                {
-                    var read = await _placement.ReadCapacityAsync(byName, PlacementClient.DefaultParallelism, sink, cancellationToken).ConfigureAwait(false);
-                    foreach (var node in byName)
-                    {
-                        _capacity[node.Id] = read.TryGetValue(node, out var figures) ? figures : NoFigures;
-                    }
-                }
-
-                foreach (var node in nodes.Where(n => string.Equals(n.HostName, destinationHost, StringComparison.Ordinal) && !Guid.TryParse(n.Id, out _)))
-                {
-                    Apply(node, _capacity.TryGetValue(node.Id, out var c) ? c : null);
-                }
-
-                using var gate = new SemaphoreSlim(PlacementClient.DefaultParallelism);
-                await Task.WhenAll(destinationNodes.Select(async node =>
-                {
-                    if (freshCapacity || !_capacity.TryGetValue(node.Id, out var capacity))
-                    {
-                        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                        try
-                        {
-                            capacity = await _placement.GetCapacityAsync(node.Id, sink, cancellationToken).ConfigureAwait(false);
-                        }
-                        finally
-                        {
-                            gate.Release();
-                        }
-
-                        _capacity[node.Id] = capacity;
-                    }
-
-                    Apply(node, capacity);
-                })).ConfigureAwait(false);
+                Apply(node, _capacity.TryGetValue(node.Id, out var c) ? c : null);
             }
 
             input.Hypervisors = nodes;
@@ -146,6 +122,26 @@ namespace OpenStackMigration.Migration
             return report;
         }
 
+        /// <summary>
+        /// Checks every enabled host other than the instance's own and ranks them (<see cref="DestinationRanking"/>).
+        /// The capacity of every node comes from one bulk Placement read shared by all the checks (inventories kept
+        /// for the session), so ranking hundreds of hosts sends a few requests, not several per host.
+        /// </summary>
+        public async Task<IReadOnlyList<MigrationCheckReport>> RankDestinationsAsync(Instance instance, MigrationKind kind, BlockMigrationMode blockMigration, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var offered = OfferedAsync(instance, sink, cancellationToken);
+            await ReadAllCapacityAsync(sink, cancellationToken).ConfigureAwait(false);
+            await offered.ConfigureAwait(false);
+            var hosts = await GetCandidateHostsAsync(instance.HostName, sink, cancellationToken).ConfigureAwait(false);
+            var reports = new List<MigrationCheckReport>(hosts.Count);
+            foreach (var host in hosts)
+            {
+                reports.Add(await CheckAsync(instance, kind, host, blockMigration, freshCapacity: false, sink, cancellationToken).ConfigureAwait(false));
+            }
+
+            return DestinationRanking.Rank(reports);
+        }
+
         /// <summary>Reads hypervisors, compute services and server groups now (once per reader), so later checks only read Placement.</summary>
         public Task PreloadAsync(IEngineSink sink, CancellationToken cancellationToken) => LoadAsync(sink, cancellationToken);
 
@@ -169,7 +165,9 @@ namespace OpenStackMigration.Migration
                 var groups = _nova.ListServerGroupsAsync(sink, cancellationToken);
                 _services = await services.ConfigureAwait(false);
                 _groups = await groups.ConfigureAwait(false);
-                _hypervisors = await hypervisors.ConfigureAwait(false);
+                var all = await hypervisors.ConfigureAwait(false);
+                _nodesByHost = all.GroupBy(h => h.HostName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (IReadOnlyList<Hypervisor>)g.ToList(), StringComparer.Ordinal);
+                _hypervisors = all;
             }
             finally
             {
@@ -177,6 +175,12 @@ namespace OpenStackMigration.Migration
             }
         }
 
+        /// <summary>
+        /// Every node's capacity and use from Placement's bulk answer (inventory figures such as max_unit are read
+        /// per provider only if a check needs them: see <see cref="OfferedAsync"/>). Placement is read while Nova
+        /// lists the hypervisors, not after: a compute node's provider has the node's uuid (its id from compute 2.53)
+        /// and name, so Placement needs nothing from Nova's answer.
+        /// </summary>
         private async Task ReadAllCapacityAsync(IEngineSink sink, CancellationToken cancellationToken)
         {
             if (_allCapacityRead)
@@ -184,28 +188,73 @@ namespace OpenStackMigration.Migration
                 return;
             }
 
-            await _loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            var every = LazyInitializer.EnsureInitialized(ref _everyProvider, () => _placement.ReadEveryProviderAsync(false, PlacementClient.DefaultParallelism, sink, cancellationToken))!;
+            await LoadAsync(sink, cancellationToken).ConfigureAwait(false);
+            var providers = await every.ConfigureAwait(false);
+            var byUuid = providers.ToDictionary(p => p.Uuid, StringComparer.OrdinalIgnoreCase);
+            var byName = providers.GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            foreach (var h in _hypervisors!)
             {
-                if (_allCapacityRead)
+                // A node without a provider is known to have no figures: it is not asked for again.
+                var provider = byUuid.TryGetValue(h.Id, out var p) ? p : byName.TryGetValue(h.Name, out p) ? p : null;
+                if (provider == null)
                 {
-                    return;
+                    sink.Warning($"Placement has no resource provider named '{h.Name}'; its capacity is unknown.");
                 }
 
-                // The checks need max_unit (and the figures a refusal quotes): inventories are read now, not on first use.
-                var read = await _placement.ReadCapacityAsync(_hypervisors!, PlacementClient.DefaultParallelism, sink, cancellationToken, withInventories: true).ConfigureAwait(false);
-                foreach (var h in _hypervisors!)
+                _capacity[h.Id] = provider?.Capacity ?? NoFigures;
+            }
+
+            _allCapacityRead = true;
+        }
+
+        /// <summary>
+        /// The nodes Placement offers for the instance's flavor, asked once per flavor and disk need, alongside the
+        /// bulk read: with it, the checks read no inventory for a node that fits (Placement checked max_unit).
+        /// </summary>
+        private Task<IReadOnlyCollection<string>?> OfferedAsync(Instance instance, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var disk = MigrationPreflight.DiskGBNeeded(instance);
+            var key = $"{instance.Flavor.Vcpus}:{instance.Flavor.RamMB}:{disk}";
+            return _offered.GetOrAdd(key, _ => _placement.ReadOfferedAsync(instance.Flavor.Vcpus, instance.Flavor.RamMB, disk, sink, cancellationToken));
+        }
+
+        private IReadOnlyList<Hypervisor> NodesOf(string host) =>
+            _nodesByHost!.TryGetValue(host, out var nodes) ? nodes : (IReadOnlyList<Hypervisor>)Array.Empty<Hypervisor>();
+
+        /// <summary>
+        /// Capacity of a destination's nodes: kept figures unless <paramref name="fresh"/>. A host with a few nodes is
+        /// read node by node (usages, and inventories unless kept); one with many from one bulk read. Returns the
+        /// nodes Placement offers for the instance's flavor when the figures came from a bulk read, else null.
+        /// </summary>
+        private async Task<IReadOnlyCollection<string>?> ReadCapacityAsync(Instance instance, IReadOnlyList<Hypervisor> nodes, bool fresh, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var wanted = nodes.Where(n => fresh || !_capacity.ContainsKey(n.Id)).ToList();
+            if (wanted.Count == 0)
+            {
+                return _allCapacityRead ? await OfferedAsync(instance, sink, cancellationToken).ConfigureAwait(false) : null;
+            }
+
+            if (wanted.Count > PerNodeReadLimit || wanted.Any(n => !Guid.TryParse(n.Id, out _)))
+            {
+                // Before compute 2.53 (Ocata) a hypervisor id is an integer, not its provider's uuid: the bulk path
+                // finds the provider by name. The offer is asked again with the figures, not taken from before.
+                var disk = MigrationPreflight.DiskGBNeeded(instance);
+                var offered = _placement.ReadOfferedAsync(instance.Flavor.Vcpus, instance.Flavor.RamMB, disk, sink, cancellationToken);
+                var read = await _placement.ReadCapacityAsync(wanted, PlacementClient.DefaultParallelism, sink, cancellationToken).ConfigureAwait(false);
+                foreach (var node in wanted)
                 {
-                    // A node without a provider is known to have no figures: it is not asked for again.
-                    _capacity[h.Id] = read.TryGetValue(h, out var figures) ? figures : NoFigures;
+                    _capacity[node.Id] = read.TryGetValue(node, out var figures) ? figures : NoFigures;
                 }
 
-                _allCapacityRead = true;
+                return await offered.ConfigureAwait(false);
             }
-            finally
+
+            await Task.WhenAll(wanted.Select(async node =>
             {
-                _loadLock.Release();
-            }
+                _capacity[node.Id] = await _placement.GetCapacityAsync(node.Id, sink, cancellationToken).ConfigureAwait(false);
+            })).ConfigureAwait(false);
+            return null;
         }
 
         private static void Apply(Hypervisor node, IReadOnlyDictionary<string, ResourceCapacity>? capacity)

@@ -42,6 +42,12 @@ namespace OpenStackMigration.OpenStack
             var flavors = new Dictionary<string, FlavorInfo>(StringComparer.Ordinal);
             string? marker = null;
             var pages = 0;
+
+            // While instances are being created, Nova pages over build requests and cell records that change
+            // underneath (an instance leaves its build request for its cell): a page can repeat one already handed
+            // over. Each is handed over once.
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var repeated = 0;
             do
             {
                 var parameters = new List<string> { "limit=" + query.PageSize };
@@ -78,18 +84,28 @@ namespace OpenStackMigration.OpenStack
                 var response = await SendAsync("GET", "/servers/detail?" + string.Join("&", parameters), version, sink, cancellationToken).ConfigureAwait(false);
                 var servers = response.Object["servers"] as JArray ?? new JArray();
                 var page = new List<Instance>(servers.Count);
+                string? last = null;
                 foreach (var s in servers)
                 {
-                    page.Add(await ParseInstanceAsync(s, flavors, sink, cancellationToken).ConfigureAwait(false));
+                    var instance = await ParseInstanceAsync(s, flavors, sink, cancellationToken).ConfigureAwait(false);
+                    last = instance.Id;
+                    if (seen.Add(instance.Id))
+                    {
+                        page.Add(instance);
+                    }
+                    else
+                    {
+                        repeated++;
+                    }
                 }
 
                 pages++;
-                sink.Verbose($"Servers page {pages}: {page.Count} servers.");
+                sink.Verbose($"Servers page {pages}: {page.Count} servers{(repeated > 0 ? $" ({repeated} repeated by Nova's paging so far, each handed over once)" : string.Empty)}.");
                 onPage(page);
 
                 // Nova gives a "next" link while more pages remain; a short page also ends it.
                 var hasNext = (response.Object["servers_links"] as JArray)?.Any(l => Json.Str(l, "rel") == "next") == true;
-                marker = hasNext && page.Count > 0 ? page[page.Count - 1].Id : null;
+                marker = hasNext ? last : null;
             }
             while (marker != null);
         }

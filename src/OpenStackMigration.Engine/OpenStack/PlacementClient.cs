@@ -23,6 +23,9 @@ namespace OpenStackMigration.OpenStack
         /// <summary>The first version whose allocation candidates summarise every resource class of a provider, not only those asked for.</summary>
         internal static readonly Microversion BulkVersion = new Microversion(1, 27);
 
+        /// <summary>The first version whose provider list names each provider's root (nested providers).</summary>
+        internal static readonly Microversion RootsVersion = new Microversion(1, 14);
+
         private readonly CloudSession _session;
         private readonly PlacementCache _cache;
 
@@ -75,6 +78,53 @@ namespace OpenStackMigration.OpenStack
             }
 
             return BulkCapacity.Parse(response.Object);
+        }
+
+        /// <summary>
+        /// The providers Placement offers for these amounts (allocation candidates, as the scheduler asks them): each
+        /// has room for all of them within its inventories' max_unit, min_unit and step_size. Null when Placement
+        /// does not answer (older than 1.27, or failing); the caller then judges on the inventory figures.
+        /// </summary>
+        public async Task<IReadOnlyCollection<string>?> ReadOfferedAsync(long vcpus, long memoryMB, long diskGB, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var resources = new List<string>();
+            foreach (var (resourceClass, amount) in new[] { ("VCPU", vcpus), ("MEMORY_MB", memoryMB), ("DISK_GB", diskGB) })
+            {
+                if (amount > 0)
+                {
+                    resources.Add($"{resourceClass}:{amount}");
+                }
+            }
+
+            if (resources.Count == 0)
+            {
+                return null;
+            }
+
+            try
+            {
+                var response = await _session.SendAsync(
+                    new ServiceRequest("GET", "/allocation_candidates?resources=" + string.Join(",", resources), "Placement")
+                    {
+                        ServiceTypes = new[] { "placement" },
+                        Microversion = BulkVersion,
+                        MicroversionService = "placement",
+                        AcceptStatuses = new[] { 400, 404, 406 },
+                    },
+                    sink,
+                    cancellationToken).ConfigureAwait(false);
+                if (response.Status >= 400)
+                {
+                    return null;
+                }
+
+                return new HashSet<string>((response.Object["provider_summaries"] as JObject ?? new JObject()).Properties().Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+            }
+            catch (OpenStackMigrationException ex)
+            {
+                sink.Debug($"Placement's allocation candidates for {string.Join(",", resources)} failed ({ex.Message}); judging on inventories.");
+                return null;
+            }
         }
 
         /// <summary>Fills in Vcpu, MemoryMB and DiskGB of each hypervisor from its resource provider (inventory figures read on first use).</summary>
@@ -159,6 +209,69 @@ namespace OpenStackMigration.OpenStack
             });
             await Task.WhenAll(tasks).ConfigureAwait(false);
             return read;
+        }
+
+        /// <summary>Every root resource provider (uuid, name, generation), without capacity: one request.</summary>
+        public async Task<IReadOnlyList<ProviderCapacity>> ListRootProvidersAsync(IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var list = await _session.SendAsync(
+                new ServiceRequest("GET", "/resource_providers", "Placement")
+                {
+                    ServiceTypes = new[] { "placement" },
+                    Microversion = RootsVersion,
+                    MicroversionService = "placement",
+                    AcceptStatuses = new[] { 406 },
+                },
+                sink,
+                cancellationToken).ConfigureAwait(false);
+            if (list.Status == 406)
+            {
+                list = await SendAsync("/resource_providers", sink, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (list.Object["resource_providers"] as JArray ?? new JArray())
+                .Where(p => Json.Str(p, "root_provider_uuid") is not string root || string.Equals(root, Json.Str(p, "uuid"), StringComparison.OrdinalIgnoreCase))
+                .Select(p => new ProviderCapacity(Json.Str(p, "uuid") ?? string.Empty, Json.Str(p, "name") ?? string.Empty, Json.Long(p, "generation")))
+                .Where(p => p.Uuid.Length > 0)
+                .ToList();
+        }
+
+        /// <summary>
+        /// Every root resource provider with its capacity, without asking Nova which hypervisors there are (a compute
+        /// node's provider has the node's uuid and name): one provider list, the bulk read, and per provider only
+        /// what the bulk answer lacks (a full provider is absent from it; inventory figures with
+        /// <paramref name="withInventories"/>, kept for the session at their generation). Nested providers (devices
+        /// under a node) are left out; a Placement older than 1.14 cannot tell them apart and lists every provider.
+        /// </summary>
+        public async Task<IReadOnlyList<ProviderCapacity>> ReadEveryProviderAsync(bool withInventories, int parallelism, IEngineSink sink, CancellationToken cancellationToken, Task<BulkCapacity?>? bulk = null)
+        {
+            bulk ??= StartBulkRead(sink, cancellationToken);
+            var providers = await ListRootProvidersAsync(sink, cancellationToken).ConfigureAwait(false);
+            var summaries = await bulk.ConfigureAwait(false);
+            var inventories = new InventoryReads(this);
+            using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
+            await Task.WhenAll(providers.Select(async provider =>
+            {
+                var summary = summaries?.Find(provider.Uuid);
+                if (summary != null && !withInventories)
+                {
+                    provider.Capacity = inventories.Lazy(provider.Uuid, summary);
+                    return;
+                }
+
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    provider.Capacity = summary != null
+                        ? WithUsages(await GetInventoriesAsync(provider.Uuid, sink, cancellationToken, provider.Generation).ConfigureAwait(false), summary)
+                        : await GetCapacityAsync(provider.Uuid, sink, cancellationToken, provider.Generation).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
+            return providers;
         }
 
         /// <summary>Every provider's generation, from one list (cheap): inventories kept at that generation are not read again.</summary>
@@ -338,6 +451,30 @@ namespace OpenStackMigration.OpenStack
         }
 
         private static bool LooksLikeUuid(string id) => Guid.TryParse(id, out _);
+    }
+
+    /// <summary>A root resource provider as Placement lists it, with its capacity by resource class.</summary>
+    public sealed class ProviderCapacity
+    {
+        /// <summary>Creates an entry.</summary>
+        public ProviderCapacity(string uuid, string name, long? generation)
+        {
+            Uuid = uuid;
+            Name = name;
+            Generation = generation;
+        }
+
+        /// <summary>The provider's uuid (a compute node's provider has the node's uuid: the hypervisor id from compute 2.53).</summary>
+        public string Uuid { get; }
+
+        /// <summary>The provider's name (a compute node's is its hypervisor_hostname).</summary>
+        public string Name { get; }
+
+        /// <summary>The generation it was listed at.</summary>
+        public long? Generation { get; }
+
+        /// <summary>Capacity by resource class (empty when it has no inventory).</summary>
+        public IReadOnlyDictionary<string, ResourceCapacity> Capacity { get; internal set; } = new Dictionary<string, ResourceCapacity>();
     }
 
     /// <summary>Hypervisors are keyed by identity: two nodes never share a read.</summary>

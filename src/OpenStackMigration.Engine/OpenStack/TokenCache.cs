@@ -20,35 +20,14 @@ namespace OpenStackMigration.OpenStack
         /// <summary>A kept token is reused only while it has more than this left (the session renews 5 minutes before).</summary>
         private static readonly TimeSpan MinimumLeft = TimeSpan.FromMinutes(10);
 
-        /// <summary>The folder tokens are kept in (OSM_TOKEN_CACHE_DIR overrides it).</summary>
-        public static string Directory()
-        {
-            var overridden = Environment.GetEnvironmentVariable("OSM_TOKEN_CACHE_DIR");
-            if (!string.IsNullOrEmpty(overridden))
-            {
-                return overridden!;
-            }
-
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            {
-                return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "OpenStackMigration", "tokens");
-            }
-
-            var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-            if (!string.IsNullOrEmpty(runtime) && System.IO.Directory.Exists(runtime))
-            {
-                return Path.Combine(runtime, "openstackmigration-tokens");
-            }
-
-            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-            return Path.Combine(string.IsNullOrEmpty(cache) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : cache!, "openstackmigration", "tokens");
-        }
+        /// <summary>The folder tokens are kept in (OSM_TOKEN_CACHE_DIR overrides it): memory ($XDG_RUNTIME_DIR) when there is one.</summary>
+        public static string Directory() => PrivateFiles.UserFolder("tokens", "OSM_TOKEN_CACHE_DIR", preferRuntime: true);
 
         /// <summary>A kept token for these settings and secret with time left, or null.</summary>
         public static KeystoneToken? Load(AuthOptions options, IEngineSink sink)
         {
             var path = PathFor(options);
-            if (path == null || !File.Exists(path) || !PrivateFolder(Path.GetDirectoryName(path)!, create: false))
+            if (path == null || !File.Exists(path) || !PrivateFiles.PrivateFolder(Path.GetDirectoryName(path)!, create: false))
             {
                 return null;
             }
@@ -81,45 +60,9 @@ namespace OpenStackMigration.OpenStack
                 return;
             }
 
-            var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            try
+            if (!PrivateFiles.Write(path, new JObject { ["id"] = token.Id, ["token"] = token.Body }.ToString(Newtonsoft.Json.Formatting.None), sink))
             {
-                if (!PrivateFolder(Path.GetDirectoryName(path)!, create: true))
-                {
-                    sink.Debug("The token cache folder is not private to this user; the token is not kept.");
-                    return;
-                }
-
-                // Made empty and private first, then filled: the token is never in a file others could open.
-                using (File.Create(temp))
-                {
-                }
-
-                if (!Chmod(temp, 0x180))
-                {
-                    File.Delete(temp);
-                    return;
-                }
-
-                File.WriteAllText(temp, new JObject { ["id"] = token.Id, ["token"] = token.Body }.ToString(Newtonsoft.Json.Formatting.None));
-                if (File.Exists(path))
-                {
-                    File.Delete(path);
-                }
-
-                File.Move(temp, path);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                sink.Debug($"The token could not be kept ({e.GetType().Name}).");
-                try
-                {
-                    File.Delete(temp);
-                }
-                catch (IOException)
-                {
-                    // Nothing more to do: a leftover temporary file in the private folder.
-                }
+                sink.Debug("The token was not kept.");
             }
         }
 
@@ -160,61 +103,8 @@ namespace OpenStackMigration.OpenStack
                 options.ProjectId ?? string.Empty,
                 options.ProjectDomainName ?? string.Empty,
                 options.ProjectDomainId ?? string.Empty,
-                Hex(Sha256(options.Credential.Password ?? string.Empty)));
-            return Path.Combine(Directory(), Hex(Sha256(key)) + ".json");
-        }
-
-        /// <summary>The folder exists (or is made) and only its owner can open it; false when that cannot be ensured.</summary>
-        private static bool PrivateFolder(string folder, bool create)
-        {
-            if (!System.IO.Directory.Exists(folder))
-            {
-                if (!create)
-                {
-                    return false;
-                }
-
-                System.IO.Directory.CreateDirectory(folder);
-            }
-
-            // 0700, every time: chmod fails unless we own the folder.
-            return Chmod(folder, 0x1C0);
-        }
-
-        private static bool Chmod(string path, int mode)
-        {
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            {
-                // The user's local application data is private to the user by its ACL.
-                return true;
-            }
-
-            return NativeMethods.chmod(path, mode) == 0;
-        }
-
-        private static byte[] Sha256(string text)
-        {
-            using var sha = SHA256.Create();
-            return sha.ComputeHash(Encoding.UTF8.GetBytes(text));
-        }
-
-        private static string Hex(byte[] bytes)
-        {
-            var sb = new StringBuilder(bytes.Length * 2);
-            foreach (var b in bytes)
-            {
-                sb.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-
-            return sb.ToString();
-        }
-
-        private static class NativeMethods
-        {
-            [DllImport("libc", SetLastError = true)]
-#pragma warning disable SA1300 // the C library's name
-            public static extern int chmod(string path, int mode);
-#pragma warning restore SA1300
+                PrivateFiles.Sha256Hex(options.Credential.Password ?? string.Empty));
+            return Path.Combine(Directory(), PrivateFiles.Sha256Hex(key) + ".json");
         }
     }
 }

@@ -26,6 +26,7 @@ namespace OpenStackMigration.Tests.Migration
                     "/v2.1/os-hypervisors/detail" => (200, LoopbackCloud.Fixture("nova-hypervisors-detail-2.53.json")),
                     "/v2.1/os-services" => (200, LoopbackCloud.Fixture("nova-services-2.53.json")),
                     "/v2.1/os-server-groups" => (200, "{\"server_groups\": []}"),
+                    "/placement/resource_providers" => (200, ProvidersOfTheNodes()),
                     _ when path.EndsWith("/usages", StringComparison.Ordinal) => (200, LoopbackCloud.Fixture("placement-usages.json")),
                     _ when path.EndsWith("/inventories", StringComparison.Ordinal) => (200, LoopbackCloud.Fixture("placement-inventories.json")),
                     _ => (404, "{}"),
@@ -35,6 +36,16 @@ namespace OpenStackMigration.Tests.Migration
         }
 
         public void Dispose() => _cloud.Dispose();
+
+        // Placement's provider list for the captured nodes: a compute node's provider has its uuid and name.
+        private static string ProvidersOfTheNodes() => new Newtonsoft.Json.Linq.JObject
+        {
+            ["resource_providers"] = new Newtonsoft.Json.Linq.JArray(
+                Newtonsoft.Json.Linq.JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53.json"))["hypervisors"]!.Select(h => new Newtonsoft.Json.Linq.JObject
+                {
+                    ["uuid"] = h["id"], ["name"] = h["hypervisor_hostname"], ["generation"] = 1, ["root_provider_uuid"] = h["id"],
+                })),
+        }.ToString();
 
         private int PlacementRequests => _cloud.Log.Count(l => l.Contains(" /placement/", StringComparison.Ordinal));
 
@@ -49,12 +60,13 @@ namespace OpenStackMigration.Tests.Migration
             Assert.Equal(MigrationCheckResult.Passed, scheduler.GetCheck(MigrationPreflight.SchedulerCheck)!.Result);
             // compute2 is down in the captured services answer.
             Assert.Equal("1 host(s) have room: compute3.", scheduler.GetCheck(MigrationPreflight.SchedulerCheck)!.Reason);
-            // This Placement has no bulk answer (404): the bulk request, the provider list, then usages and inventories of each of 3.
-            Assert.Equal(2 + 6, PlacementRequests);
+            // This Placement has no allocation candidates (404): the bulk request, the flavor's offer, the provider list,
+            // then usages and inventories of each of 3.
+            Assert.Equal(3 + 6, PlacementRequests);
 
             // The figures read for every node are the ones the named destination is checked with: nothing is asked again.
             var named = await reader.CheckAsync(instance, MigrationKind.Live, "compute3", BlockMigrationMode.Auto, false, NullSink.Instance, CancellationToken.None);
-            Assert.Equal(2 + 6, PlacementRequests);
+            Assert.Equal(3 + 6, PlacementRequests);
             Assert.True(named.CanMigrate);
             var memory = named.GetCheck(MigrationPreflight.MemoryCheck)!;
             Assert.Equal(MigrationCheckResult.Passed, memory.Result);

@@ -309,6 +309,51 @@ def crowd(args):
                                                         args.host, base))
 
 
+def _count_servers(api, name_re, status=None):
+    """How many servers match, read page by page (the admin project's and every other's)."""
+    n, marker = 0, None
+    while True:
+        q = 'all_tenants=1&limit=1000&name=' + name_re + ('&status=' + status if status else '')
+        page = api.get('compute', '/servers?' + q + ('&marker=' + marker if marker else ''))['servers']
+        n += len(page)
+        if len(page) < 1000:
+            return n
+        marker = page[-1]['id']
+
+
+def flood(args):
+    """Boot COUNT tiny instances on a host (the scale host's nodes), BATCH per request (min/max_count)."""
+    api = Api()
+    name_re = '^flood-'
+    have = _count_servers(api, name_re)
+    want = args.count
+    if have < want:
+        quota = dict(QUOTAS, instances=max(QUOTAS['instances'], want + 1000),
+                     cores=max(QUOTAS['cores'], 2 * (want + 1000)))
+        api.put('compute', '/os-quota-sets/' + api.project_id, {'quota_set': quota})
+    img = _image_id(api, 'cirros')
+    start = time.time()
+    while have < want:
+        n = min(args.batch, want - have)
+        api.post('compute', '/servers', {'server': {
+            'name': 'flood-%d' % have, 'flavorRef': args.flavor, 'imageRef': img,
+            'networks': 'none', 'host': args.host, 'min_count': n, 'max_count': n}}, mv='2.74')
+        have += n
+        say('asked for %d of %d flood instances (%.0fs)' % (have, want, time.time() - start))
+    end = time.time() + args.timeout
+    while True:
+        active = _count_servers(api, name_re, 'ACTIVE')
+        errors = _count_servers(api, name_re, 'ERROR')
+        say('%d of %d flood instances ACTIVE, %d ERROR (%.0fs)' % (active, want, errors, time.time() - start))
+        if errors:
+            raise SystemExit('[lab] ERROR: %d flood instances went to ERROR' % errors)
+        if active >= want:
+            return
+        if time.time() > end:
+            raise SystemExit('[lab] ERROR: flood instances not ACTIVE after %ds' % args.timeout)
+        time.sleep(10)
+
+
 def cleanup(args):
     api = Api()
     keep = set(args.keep)
@@ -533,6 +578,13 @@ def main():
     c.add_argument('flavor', nargs='?', default='m1.tiny')
     c.add_argument('--timeout', type=int, default=300)
     c.set_defaults(func=crowd)
+    c = sub.add_parser('flood')
+    c.add_argument('count', type=int)
+    c.add_argument('--host', default='scale')
+    c.add_argument('--flavor', default='m1.tiny')
+    c.add_argument('--batch', type=int, default=200)
+    c.add_argument('--timeout', type=int, default=3600)
+    c.set_defaults(func=flood)
     c = sub.add_parser('cleanup')
     c.add_argument('--keep', action='append', default=[])
     c.add_argument('--volumes', action='store_true')

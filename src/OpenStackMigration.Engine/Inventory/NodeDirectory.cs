@@ -1,0 +1,176 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Newtonsoft.Json.Linq;
+using OpenStackMigration.Model;
+using OpenStackMigration.OpenStack;
+
+namespace OpenStackMigration.Inventory
+{
+    /// <summary>
+    /// Which compute host each node belongs to, without Nova's hypervisor list when nothing changed. Nova's list is
+    /// its slowest read at scale (it looks up the service of every node: about 1.2 s at 500 nodes), and state and
+    /// room need only the services (host, up or down, enabled) and Placement (each compute node's provider has the
+    /// node's uuid and name). What is missing is the node-to-host link: it is kept between processes (a private
+    /// file per cloud, <see cref="PrivateFiles"/>) and read from Nova again whenever it may have changed: a root
+    /// provider it does not know, a nova-compute service added, removed, gone up or down, or forced down (nodes
+    /// move between hosts only then, as Ironic's do), or after <see cref="MaxAge"/>.
+    /// </summary>
+    public sealed class NodeDirectory
+    {
+        /// <summary>A kept map older than this is read again.</summary>
+        public static readonly TimeSpan MaxAge = TimeSpan.FromHours(1);
+
+        /// <summary>The first compute microversion whose hypervisor id is the node's uuid (its provider's).</summary>
+        internal static readonly Microversion UuidVersion = new Microversion(2, 53);
+
+        private readonly CloudSession _session;
+        private readonly NovaClient _nova;
+        private readonly Func<DateTimeOffset> _now;
+        private readonly string _folder;
+
+        /// <summary>Creates the directory of a session's cloud, its map kept in <paramref name="folder"/> (default <see cref="Folder"/>).</summary>
+        public NodeDirectory(CloudSession session, string? folder = null, Func<DateTimeOffset>? now = null)
+        {
+            _session = session;
+            _nova = new NovaClient(session);
+            _folder = folder ?? Folder();
+            _now = now ?? (() => DateTimeOffset.UtcNow);
+        }
+
+        /// <summary>The folder maps are kept in (OSM_NODE_CACHE_DIR overrides it).</summary>
+        public static string Folder() => PrivateFiles.UserFolder("nodes", "OSM_NODE_CACHE_DIR", preferRuntime: false);
+
+        /// <summary>Whether this session can list nodes without Nova's hypervisor list (compute 2.53+).</summary>
+        public bool CanSkipNova => _session.ComputeMicroversion >= UuidVersion;
+
+        /// <summary>
+        /// Every node, with state and status from its host's nova-compute service (no capacity, no hypervisor type,
+        /// version, IP or instance count: those are Nova's list's). From the kept map when it still holds, else from
+        /// Nova's list (whose nodes are then returned in full) and the map is kept again.
+        /// </summary>
+        public async Task<IReadOnlyList<Hypervisor>> ReadNodesAsync(Task<IReadOnlyList<ComputeService>> services, Task<IReadOnlyList<ProviderCapacity>> providers, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var path = Path.Combine(_folder, PrivateFiles.Sha256Hex(_session.EndpointFor("compute")) + ".json");
+            var computes = (await services.ConfigureAwait(false)).Where(s => s.Binary == "nova-compute").ToList();
+            var roots = await providers.ConfigureAwait(false);
+            var signature = Signature(computes);
+            var kept = NodeMap.Parse(PrivateFiles.Read(path));
+            var why = kept == null ? "no node map kept" : kept.WhyStale(signature, roots.Select(p => p.Uuid), _now(), MaxAge);
+            if (why == null)
+            {
+                sink.Verbose($"Nodes from the kept node map ({kept!.Hosts.Count} nodes; made {kept.Made:u}): Nova's hypervisor list not read.");
+                var byHost = computes.GroupBy(s => s.HostName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+                return roots.Where(p => kept.Hosts.TryGetValue(p.Uuid, out var host) && host != null)
+                    .Select(p => Node(p, kept.Hosts[p.Uuid]!, byHost))
+                    .ToList();
+            }
+
+            sink.Verbose($"Reading Nova's hypervisor list ({why}).");
+            var nodes = await _nova.ListHypervisorsAsync(sink, cancellationToken).ConfigureAwait(false);
+            var map = new NodeMap(_now(), signature);
+            foreach (var provider in roots)
+            {
+                // Providers that are not compute nodes (sharing providers) are known too, so they do not count as new.
+                map.Hosts[provider.Uuid] = null;
+            }
+
+            foreach (var node in nodes)
+            {
+                map.Hosts[node.Id] = node.HostName;
+            }
+
+            PrivateFiles.Write(path, map.ToJson(), sink);
+            return nodes;
+        }
+
+        private static Hypervisor Node(ProviderCapacity provider, string host, IReadOnlyDictionary<string, ComputeService> byHost)
+        {
+            byHost.TryGetValue(host, out var service);
+            return new Hypervisor
+            {
+                Id = provider.Uuid,
+                Name = provider.Name,
+                HostName = host,
+                State = service == null ? ServiceState.Unknown : service.ForcedDown ? ServiceState.Down : service.State,
+                Status = service?.Status ?? ServiceStatus.Unknown,
+                DisabledReason = service?.DisabledReason,
+            };
+        }
+
+        /// <summary>The nova-compute services as far as nodes follow them: host, up or down, forced down.</summary>
+        private static string Signature(IEnumerable<ComputeService> computes) =>
+            string.Join("\n", computes.Select(s => $"{s.HostName}|{s.State}|{s.ForcedDown}").OrderBy(s => s, StringComparer.Ordinal));
+
+        /// <summary>The kept link of every root provider to its compute host (null: not a compute node).</summary>
+        internal sealed class NodeMap
+        {
+            public NodeMap(DateTimeOffset made, string signature)
+            {
+                Made = made;
+                Signature = signature;
+            }
+
+            public DateTimeOffset Made { get; }
+
+            public string Signature { get; }
+
+            public Dictionary<string, string?> Hosts { get; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+
+            public static NodeMap? Parse(string? text)
+            {
+                if (string.IsNullOrEmpty(text))
+                {
+                    return null;
+                }
+
+                try
+                {
+                    var o = JObject.Parse(text!);
+                    var map = new NodeMap(o.Value<DateTime>("made"), o.Value<string>("services") ?? string.Empty);
+                    foreach (var p in (o["nodes"] as JObject ?? new JObject()).Properties())
+                    {
+                        map.Hosts[p.Name] = p.Value.Type == JTokenType.Null ? null : (string?)p.Value;
+                    }
+
+                    return map;
+                }
+                catch (Exception e) when (e is Newtonsoft.Json.JsonException || e is FormatException || e is InvalidCastException)
+                {
+                    return null;
+                }
+            }
+
+            /// <summary>Why the map no longer holds, or null when it does.</summary>
+            public string? WhyStale(string signature, IEnumerable<string> providers, DateTimeOffset now, TimeSpan maxAge)
+            {
+                if (now - Made > maxAge || Made > now)
+                {
+                    return $"the node map is from {Made:u}";
+                }
+
+                if (!string.Equals(Signature, signature, StringComparison.Ordinal))
+                {
+                    return "the nova-compute services changed since the node map was made";
+                }
+
+                var unknown = providers.FirstOrDefault(p => !Hosts.ContainsKey(p));
+                return unknown == null ? null : $"Placement has a provider the node map does not know ({unknown})";
+            }
+
+            public string ToJson()
+            {
+                var nodes = new JObject();
+                foreach (var pair in Hosts)
+                {
+                    nodes[pair.Key] = pair.Value;
+                }
+
+                return new JObject { ["made"] = Made.UtcDateTime, ["services"] = Signature, ["nodes"] = nodes }.ToString(Newtonsoft.Json.Formatting.None);
+            }
+        }
+    }
+}
