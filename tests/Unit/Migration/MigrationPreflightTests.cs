@@ -48,6 +48,64 @@ namespace OpenStackMigration.Tests.Migration
             Assert.Equal(memory.Reason, report.Reason);
         }
 
+        // Figures as Placement's bulk answer gives them (capacity and use); the inventory's own figures are read on
+        // first use from `details`, which counts the reads.
+        private static ResourceCapacity Bulk(string resourceClass, long capacity, long used, long maxUnit, List<string> reads) =>
+            new ResourceCapacity(resourceClass, capacity, used, () =>
+            {
+                reads.Add(resourceClass);
+                return new ResourceCapacity(resourceClass, total: capacity, reserved: 0, allocationRatio: 1.0, used: used, maxUnit: maxUnit);
+            });
+
+        private static PreflightInput BulkInput(long freeMemory, long memoryMaxUnit, IReadOnlyCollection<string> offered, List<string> reads)
+        {
+            var hypervisors = Fixtures.Hypervisors();
+            var compute2 = hypervisors.Single(h => h.HostName == "compute2");
+            compute2.Vcpu = Bulk("VCPU", 64, 4, 64, reads);
+            compute2.MemoryMB = Bulk("MEMORY_MB", 65536, 65536 - freeMemory, memoryMaxUnit, reads);
+            compute2.DiskGB = Bulk("DISK_GB", 1000, 10, 1000, reads);
+            var input = Input("compute2");
+            input.Hypervisors = hypervisors;
+            input.FittingNodes = offered.Select(host => hypervisors.Single(h => h.HostName == host).Id).ToList();
+            return input;
+        }
+
+        [Fact]
+        public void ANodePlacementOffersForTheFlavorPassesWithoutItsInventoryFiguresBeingRead()
+        {
+            var reads = new List<string>();
+            var report = MigrationPreflight.Evaluate(BulkInput(freeMemory: 30000, memoryMaxUnit: 65536, new[] { "compute2" }, reads));
+
+            Assert.True(report.CanMigrate, report.Reason);
+            Assert.Empty(reads);
+            Assert.Contains("compute2 has 30000 MB of RAM free of 65536", Check(report, "Memory").Reason);
+        }
+
+        [Fact]
+        public void ANodeNotOfferedThatHasRoomHasItsMaxUnitReadToSayWhy()
+        {
+            var reads = new List<string>();
+            var report = MigrationPreflight.Evaluate(BulkInput(freeMemory: 30000, memoryMaxUnit: 256, new string[0], reads));
+
+            var memory = Check(report, "Memory");
+            Assert.Equal(MigrationCheckCode.ExceedsMaxUnit, memory.Code);
+            Assert.Contains("at most 256 (max_unit)", memory.Reason);
+            Assert.Contains("MEMORY_MB", reads);
+        }
+
+        [Fact]
+        public void ANodeNotOfferedThatIsShortOfRoomFailsOnRoomAndReadsNothing()
+        {
+            var reads = new List<string>();
+            var report = MigrationPreflight.Evaluate(BulkInput(freeMemory: 100, memoryMaxUnit: 65536, new string[0], reads));
+
+            var memory = Check(report, "Memory");
+            Assert.Equal(MigrationCheckCode.InsufficientCapacity, memory.Code);
+            Assert.Equal("compute2 has only 100 MB of RAM free (65436 used of 65536); m1.tiny needs 512.", memory.Reason);
+            Assert.Equal(MigrationCheckResult.Passed, Check(report, "Vcpu").Result);
+            Assert.Empty(reads);
+        }
+
         [Fact]
         public void FreeCapacityCountsReservedRatioAndUsage()
         {

@@ -45,6 +45,24 @@ namespace OpenStackMigration.Tests.OpenStack
                     return (_bulkStatus, _bulkStatus == 200 ? _bulk : "{\"errors\": [{\"status\": 406, \"title\": \"Not Acceptable\"}]}");
                 }
 
+                if (path == "/v2.1/os-services")
+                {
+                    // The services of the captured nodes, as each node's hypervisor entry names its service.
+                    var nodes = JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]!;
+                    return (200, new JObject
+                    {
+                        ["services"] = new JArray(nodes.Select(h => new JObject
+                        {
+                            ["id"] = h["service"]!["id"], ["binary"] = "nova-compute", ["host"] = h["service"]!["host"], ["state"] = h["state"], ["status"] = h["status"], ["forced_down"] = false,
+                        })),
+                    }.ToString());
+                }
+
+                if (path == "/v2.1/os-server-groups")
+                {
+                    return (200, "{\"server_groups\": []}");
+                }
+
                 if (path == "/placement/resource_providers")
                 {
                     return (200, LoopbackCloud.Fixture("placement-resource-providers-1.14.json"));
@@ -160,6 +178,28 @@ namespace OpenStackMigration.Tests.OpenStack
             await placement.ReadCapacityAsync(nova, 8, NullSink.Instance, CancellationToken.None, withInventories: true);
             Assert.Equal(Hosts, Requests("/inventories"));
             Assert.Equal(2, Requests("/placement/allocation_candidates"));
+        }
+
+        [Fact]
+        public async Task RankingEveryHostSendsThreePlacementRequestsAndAgreesWithEachProvidersOwnFigures()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
+            var ranked = await new OpenStackMigration.Migration.MigrationTargetReader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+
+            Assert.Equal(Hosts - 1, ranked.Count);
+            // The bulk read, the flavor's allocation candidates and the provider list: nothing per host.
+            Assert.Equal(3, Requests("/placement/"));
+            Assert.Equal(0, Requests("/inventories") + Requests("/usages"));
+
+            // A Placement older than 1.27 (406): every provider's inventories and usages are read, and judged on them.
+            _bulkStatus = 406;
+            using var old = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var perProvider = await new OpenStackMigration.Migration.MigrationTargetReader(old).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(Hosts, Requests("/usages"));
+            Assert.Equal(
+                perProvider.Select(r => $"{r.DestinationHost} {r.CanMigrate} {r.FreeMemoryMBAfter} {r.FreeVcpuAfter}"),
+                ranked.Select(r => $"{r.DestinationHost} {r.CanMigrate} {r.FreeMemoryMBAfter} {r.FreeVcpuAfter}"));
         }
     }
 }
