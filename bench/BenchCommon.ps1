@@ -17,7 +17,7 @@ function Invoke-TimedProcess {
     $sw.Stop()
     $ended = [DateTime]::Now
     if ($p.ExitCode -ne 0) { throw "$FilePath $($ArgumentList -join ' ') failed ($($p.ExitCode)): $($out.Result) $($err.Result)" }
-    [pscustomobject]@{ Seconds = $sw.Elapsed.TotalSeconds; Ended = $ended; Output = $out.Result }
+    [pscustomobject]@{ Seconds = $sw.Elapsed.TotalSeconds; Ended = $ended; Output = $out.Result; Error = $err.Result }
 }
 
 # Runs a command line as a whole new process $Runs times; returns the wall seconds of each run.

@@ -32,9 +32,7 @@ function Invoke-Round([string] $Label) {
     Write-Comparison "hypervisors ($count)" 'Get-OSHypervisor' $ours 'openstack hypervisor list --long' $theirs
     $script:LastClient = $theirs
 
-    $ours = Measure-Ours 'Get-OSInstance -AllProjects | Out-Null'
-    $theirs = Measure-Process openstack @('server', 'list', '--all-projects', '--long', '-f', 'value') -Runs $Runs -Environment $labEnv
-    Write-Comparison 'instances' 'Get-OSInstance -AllProjects' $ours 'openstack server list --all-projects --long' $theirs
+    Invoke-InstanceRound
 
     # Later processes of one job: the first keeps its token (clouds.yaml cache: auth: true), the next ones reuse it
     # and skip Keystone's password check. The token stays in a private folder of this run, removed at the end.
@@ -52,9 +50,75 @@ function Invoke-Round([string] $Label) {
     }
     finally { Remove-Item -Recurse -Force $jobDir -ErrorAction SilentlyContinue }
 
-    # In-process cost, without process start-up: what a runbook that is already connected pays.
-    $inproc = & dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$null = Get-OSHypervisor; 1..$Runs | % { (Measure-Command { Get-OSHypervisor | Out-Null }).TotalSeconds }"
-    Write-Host ("Get-OSHypervisor in an already connected session (median of {0}): {1:N3} s" -f $Runs, (Get-Median ($inproc | ForEach-Object { [double]$_ })))
+    # State and room only (-Brief): no Nova hypervisor list while the node map kept by an earlier process holds.
+    $mapDir = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-nodes-' + [guid]::NewGuid().ToString('N'))
+    try {
+        $briefEnv = @{ OS_CLIENT_CONFIG_FILE = (Join-Path $LabDir 'clouds.yaml'); OSM_NODE_CACHE_DIR = $mapDir }
+        $briefLine = "Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; Get-OSHypervisor -Brief | Out-Null"
+        $first = Invoke-TimedProcess dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', $briefLine) $briefEnv
+        Write-Host ("Get-OSHypervisor -Brief, first process (reads Nova's list, keeps the node map): {0}" -f (Format-Seconds $first.Seconds))
+        $brief = Measure-Process dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', $briefLine) -Runs $Runs -Environment $briefEnv
+        Write-Comparison "hypervisors ($count), state and room" 'Get-OSHypervisor -Brief (node map kept)' $brief 'openstack hypervisor list --long' $script:LastClient
+    }
+    finally { Remove-Item -Recurse -Force $mapDir -ErrorAction SilentlyContinue }
+
+    # In-process cost, without process start-up: what a runbook that is already connected pays; and the same HTTP
+    # requests made by curl (Nova's hypervisor list and Placement's bulk read, at once, as the module sends them).
+    $inSession = & dotnet $PwshDll -NoProfile -NonInteractive -Command @"
+`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; `$env:OSM_NODE_CACHE_DIR='$mapDir'
+Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab
+`$null = Get-OSHypervisor; `$null = Get-OSHypervisor -Brief
+`$vm = Get-OSInstance -AllProjects | Where-Object { `$_.Status -eq 'Active' -and `$_.Name -notlike 'flood-*' } | Select-Object -First 1
+foreach (`$i in 1..$Runs) {
+  'full {0}' -f (Measure-Command { Get-OSHypervisor | Out-Null }).TotalSeconds
+  'brief {0}' -f (Measure-Command { Get-OSHypervisor -Brief | Out-Null }).TotalSeconds
+  'rank {0}' -f (Measure-Command { `$script:r = @(`$vm | Test-OSMigrationTarget) }).TotalSeconds
+}
+'hosts {0}' -f `$script:r.Count
+Remove-Item -Recurse -Force '$mapDir' -ErrorAction SilentlyContinue
+"@
+    $figures = @{}
+    foreach ($line in $inSession) { $k, $v = "$line".Split(' ', 2); $figures[$k] += , [double]$v }
+    $curlTimes = Measure-CurlListing $Runs
+    [pscustomobject]@{ 'Get-OSHypervisor' = Format-Seconds (Get-Median $figures.full); 'same requests by curl' = Format-Seconds (Get-Median $curlTimes); Ratio = '{0:P0}' -f ((Get-Median $figures.full) / (Get-Median $curlTimes)); 'Get-OSHypervisor -Brief' = Format-Seconds (Get-Median $figures.brief); "Test-OSMigrationTarget (ranks $($figures.hosts[0]) hosts)" = Format-Seconds (Get-Median $figures.rank) } |
+        Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    Write-Host "(in an already connected session, medians of $Runs)"
+}
+
+# GNU time's last line on standard error: the maximum resident set in KB.
+function Get-PeakKB($Run) { [double](($Run.Error.Trim() -split "`n")[-1]) }
+
+# Nova's hypervisor list and Placement's bulk read, sent at once by curl with a token of the lab's admin (never printed).
+function Measure-CurlListing([int] $Runs) {
+    $token = (Invoke-TimedProcess openstack @('token', 'issue', '-f', 'value', '-c', 'id') $labEnv).Output.Trim()
+    $nova = (Invoke-TimedProcess openstack @('endpoint', 'list', '--service', 'compute', '--interface', 'public', '-f', 'value', '-c', 'URL') $labEnv).Output.Trim()
+    $placement = (Invoke-TimedProcess openstack @('endpoint', 'list', '--service', 'placement', '--interface', 'public', '-f', 'value', '-c', 'URL') $labEnv).Output.Trim()
+    $headers = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-h-' + [guid]::NewGuid().ToString('N'))
+    try {
+        New-Item -ItemType File $headers | Out-Null
+        if (-not $IsWindows) { & chmod 600 $headers }
+        "X-Auth-Token: $token" | Set-Content $headers
+        $curlArgs = @('-s', '--parallel', '--cacert', $labEnv.OS_CACERT, '-H', "@$headers",
+            '-H', 'OpenStack-API-Version: compute 2.53', '-o', '/dev/null', "$($nova.TrimEnd('/'))/os-hypervisors/detail?limit=1000",
+            '-H', 'OpenStack-API-Version: placement 1.27', '-o', '/dev/null', "$($placement.TrimEnd('/'))/allocation_candidates?resources=MEMORY_MB:1")
+        return (Measure-Process curl $curlArgs -Runs $Runs)
+    }
+    finally { Remove-Item $headers -ErrorAction SilentlyContinue }
+}
+
+# Every instance of every project, whole processes: the time, the peak memory (GNU time's maximum resident set), and
+# how soon the first instance comes out in an already connected session (the listing streams page by page).
+function Invoke-InstanceRound {
+    $ours = Invoke-TimedProcess /usr/bin/time @('-f', '%M', 'dotnet', $PwshDll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$n = 0; Get-OSInstance -AllProjects | ForEach-Object { `$n++ }; `$n") $ourEnv
+    $theirs = Invoke-TimedProcess /usr/bin/time @('-f', '%M', 'openstack', 'server', 'list', '--all-projects', '--long', '-f', 'value', '-c', 'ID') $labEnv
+    $count = ($ours.Output.Trim() -split "`n")[-1]
+    $times = @{}
+    $times.ours = Measure-Ours 'Get-OSInstance -AllProjects | Out-Null'
+    $times.theirs = Measure-Process openstack @('server', 'list', '--all-projects', '--long', '-f', 'value') -Runs $Runs -Environment $labEnv
+    Write-Comparison "instances ($count)" 'Get-OSInstance -AllProjects' $times.ours 'openstack server list --all-projects --long' $times.theirs
+    $first = & dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$null = Get-OSInstance -AllProjects | Select-Object -First 1; 1..$Runs | % { (Measure-Command { Get-OSInstance -AllProjects | Select-Object -First 1 | Out-Null }).TotalSeconds }"
+    Write-Host ("First instance out of Get-OSInstance -AllProjects in a connected session (median of {0}): {1:N3} s" -f $Runs, (Get-Median ($first | ForEach-Object { [double]$_ })))
+    Write-Host ("Peak memory (maximum resident set) listing {0} instances: Get-OSInstance -AllProjects (whole pwsh process) {1:N0} MB; openstack server list {2:N0} MB" -f $count, ((Get-PeakKB $ours) / 1024), ((Get-PeakKB $theirs) / 1024))
 }
 
 # The fixed part of any whole process, ours or theirs: what neither tool can go below on this machine.

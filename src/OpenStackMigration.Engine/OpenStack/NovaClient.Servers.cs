@@ -35,12 +35,19 @@ namespace OpenStackMigration.OpenStack
         /// <summary>Embedded flavor figures in server bodies.</summary>
         internal static readonly Microversion EmbeddedFlavorVersion = new Microversion(2, 47);
 
-        /// <summary>Lists servers page by page (limit/marker), handing each page over as it arrives.</summary>
+        /// <summary>Servers in the first page: small, so the first instance comes out while Nova still builds the next pages.</summary>
+        internal const int FirstPageSize = 100;
+
+        /// <summary>
+        /// Lists servers page by page (limit/marker), handing each page over as it arrives. The first page is small
+        /// (<see cref="FirstPageSize"/>): the first instance comes out in the time Nova takes for a hundred. Each next
+        /// page is asked for as soon as a page's last id is known, before its instances are read and handed over,
+        /// so Nova builds a page while the previous one is consumed.
+        /// </summary>
         public async Task ListServersAsync(ServerQuery query, Action<IReadOnlyList<Instance>> onPage, IEngineSink sink, CancellationToken cancellationToken)
         {
             var version = _session.ComputeMicroversion;
             var flavors = new Dictionary<string, FlavorInfo>(StringComparer.Ordinal);
-            string? marker = null;
             var pages = 0;
 
             // While instances are being created, Nova pages over build requests and cell records that change
@@ -48,66 +55,86 @@ namespace OpenStackMigration.OpenStack
             // over. Each is handed over once.
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var repeated = 0;
-            do
+            Task<ApiResponse>? next = SendAsync("GET", ServersPath(query, Math.Min(FirstPageSize, query.PageSize), null), version, sink, cancellationToken);
+            try
             {
-                var parameters = new List<string> { "limit=" + query.PageSize };
-                if (query.AllProjects)
+                while (next != null)
                 {
-                    parameters.Add("all_tenants=1");
-                }
+                    var response = await next.ConfigureAwait(false);
+                    next = null;
+                    var servers = response.Object["servers"] as JArray ?? new JArray();
 
-                if (query.Host != null)
-                {
-                    parameters.Add("host=" + Uri.EscapeDataString(query.Host));
-                }
-
-                if (query.NameRegex != null)
-                {
-                    parameters.Add("name=" + Uri.EscapeDataString(query.NameRegex));
-                }
-
-                if (query.Status != null)
-                {
-                    parameters.Add("status=" + Uri.EscapeDataString(query.Status));
-                }
-
-                if (query.ProjectId != null)
-                {
-                    parameters.Add("project_id=" + Uri.EscapeDataString(query.ProjectId));
-                }
-
-                if (marker != null)
-                {
-                    parameters.Add("marker=" + Uri.EscapeDataString(marker));
-                }
-
-                var response = await SendAsync("GET", "/servers/detail?" + string.Join("&", parameters), version, sink, cancellationToken).ConfigureAwait(false);
-                var servers = response.Object["servers"] as JArray ?? new JArray();
-                var page = new List<Instance>(servers.Count);
-                string? last = null;
-                foreach (var s in servers)
-                {
-                    var instance = await ParseInstanceAsync(s, flavors, sink, cancellationToken).ConfigureAwait(false);
-                    last = instance.Id;
-                    if (seen.Add(instance.Id))
+                    // Nova gives a "next" link while more pages remain.
+                    var hasNext = (response.Object["servers_links"] as JArray)?.Any(l => Json.Str(l, "rel") == "next") == true;
+                    var last = servers.Count > 0 ? Json.Str(servers[servers.Count - 1], "id") : null;
+                    if (hasNext && last != null)
                     {
-                        page.Add(instance);
+                        next = SendAsync("GET", ServersPath(query, query.PageSize, last), version, sink, cancellationToken);
                     }
-                    else
+
+                    var page = new List<Instance>(servers.Count);
+                    foreach (var s in servers)
                     {
-                        repeated++;
+                        var instance = await ParseInstanceAsync(s, flavors, sink, cancellationToken).ConfigureAwait(false);
+                        if (seen.Add(instance.Id))
+                        {
+                            page.Add(instance);
+                        }
+                        else
+                        {
+                            repeated++;
+                        }
                     }
+
+                    pages++;
+                    sink.Verbose($"Servers page {pages}: {page.Count} servers{(repeated > 0 ? $" ({repeated} repeated by Nova's paging so far, each handed over once)" : string.Empty)}.");
+                    onPage(page);
                 }
-
-                pages++;
-                sink.Verbose($"Servers page {pages}: {page.Count} servers{(repeated > 0 ? $" ({repeated} repeated by Nova's paging so far, each handed over once)" : string.Empty)}.");
-                onPage(page);
-
-                // Nova gives a "next" link while more pages remain; a short page also ends it.
-                var hasNext = (response.Object["servers_links"] as JArray)?.Any(l => Json.Str(l, "rel") == "next") == true;
-                marker = hasNext ? last : null;
             }
-            while (marker != null);
+            finally
+            {
+                if (next != null)
+                {
+                    // Stopped early (a failure, or the consumer stopped): the page asked for ahead outlives nothing.
+                    await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                }
+            }
+        }
+
+        private static string ServersPath(ServerQuery query, int limit, string? marker)
+        {
+            var parameters = new List<string> { "limit=" + limit };
+            if (query.AllProjects)
+            {
+                parameters.Add("all_tenants=1");
+            }
+
+            if (query.Host != null)
+            {
+                parameters.Add("host=" + Uri.EscapeDataString(query.Host));
+            }
+
+            if (query.NameRegex != null)
+            {
+                parameters.Add("name=" + Uri.EscapeDataString(query.NameRegex));
+            }
+
+            if (query.Status != null)
+            {
+                parameters.Add("status=" + Uri.EscapeDataString(query.Status));
+            }
+
+            if (query.ProjectId != null)
+            {
+                parameters.Add("project_id=" + Uri.EscapeDataString(query.ProjectId));
+            }
+
+            if (marker != null)
+            {
+                parameters.Add("marker=" + Uri.EscapeDataString(marker));
+            }
+
+            return "/servers/detail?" + string.Join("&", parameters);
         }
 
         /// <summary>One server by id; a NotFound error names the id.</summary>

@@ -17,6 +17,8 @@ namespace OpenStackMigration.Tests.OpenStack
     public sealed class ServerPagingTests : IDisposable
     {
         private readonly LoopbackCloud _cloud = new LoopbackCloud();
+        private int _arrived;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _limits = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
         public ServerPagingTests()
         {
@@ -36,6 +38,8 @@ namespace OpenStackMigration.Tests.OpenStack
                 }
 
                 var marker = r.QueryString["marker"] ?? string.Empty;
+                _limits.Enqueue(r.QueryString["limit"] ?? string.Empty);
+                Interlocked.Increment(ref _arrived);
                 var ids = pages[marker];
                 var body = new JObject
                 {
@@ -61,6 +65,31 @@ namespace OpenStackMigration.Tests.OpenStack
 
             Assert.Equal(new[] { "a", "b", "c", "d" }, listed.Select(i => i.Id));
             Assert.Equal(3, _cloud.Log.Count(l => l.Contains("/servers/detail", StringComparison.Ordinal)));
+        }
+
+        [Fact]
+        public async Task TheFirstPageIsSmallAndEachNextPageIsAskedForBeforeThePreviousIsHandedOver()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            // While page k is being handed over, request k + 1 reaches Nova (waited for up to 3 s: without the
+            // request ahead it would come only after the handover).
+            var nextArrivedDuringHandover = new List<bool>();
+            var handed = 0;
+            await new NovaClient(session).ListServersAsync(
+                new ServerQuery { AllProjects = true },
+                page =>
+                {
+                    handed++;
+                    if (handed < 3)
+                    {
+                        nextArrivedDuringHandover.Add(SpinWait.SpinUntil(() => Volatile.Read(ref _arrived) > handed, TimeSpan.FromSeconds(3)));
+                    }
+                },
+                NullSink.Instance,
+                CancellationToken.None);
+
+            Assert.Equal(new[] { true, true }, nextArrivedDuringHandover);
+            Assert.Equal(new[] { "100", "1000", "1000" }, _limits);
         }
     }
 }

@@ -342,8 +342,13 @@ def flood(args):
         say('asked for %d of %d flood instances (%.0fs)' % (have, want, time.time() - start))
     end = time.time() + args.timeout
     while True:
-        active = _count_servers(api, name_re, 'ACTIVE')
-        errors = _count_servers(api, name_re, 'ERROR')
+        try:
+            active = _count_servers(api, name_re, 'ACTIVE')
+            errors = _count_servers(api, name_re, 'ERROR')
+        except ks_exc.ClientException as e:  # the API is busy building them; ask again
+            say('counting failed (%s); again in 10 s' % e)
+            time.sleep(10)
+            continue
         say('%d of %d flood instances ACTIVE, %d ERROR (%.0fs)' % (active, want, errors, time.time() - start))
         if errors:
             raise SystemExit('[lab] ERROR: %d flood instances went to ERROR' % errors)
