@@ -148,6 +148,64 @@ Describe 'Get-OSHypervisor on the lab' -Tag Integration, ApiCap -Skip:$SkipLab {
     }
 }
 
+Describe 'State and room without Nova''s hypervisor list (Get-OSHypervisor -Brief)' -Tag Integration, ApiCap -Skip:$SkipLab {
+    BeforeAll {
+        # A node map of this test's own (the user's is left alone).
+        $env:OSM_NODE_CACHE_DIR = Join-Path $TestDrive 'nodes'
+        # Runs a listing with Debug on: its objects, and the requests it sent.
+        function Invoke-Listing([scriptblock] $Listing) {
+            $DebugPreference = 'Continue'
+            $all = @(& $Listing 5>&1)
+            [pscustomobject]@{
+                Nodes = @($all | Where-Object { $_ -isnot [System.Management.Automation.DebugRecord] })
+                # One text, one request per line: Should -Match reads one value.
+                Requests = ($all | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message | Where-Object { $_ -match '^GET ' }) -join "`n"
+            }
+        }
+        function Get-Facts($Node) { '{0} {1} {2} {3} {4} {5} {6} {7}' -f $Node.Id, $Node.Name, $Node.HostName, $Node.State, $Node.Status, $Node.MemoryMB.Free, $Node.Vcpu.Free, $Node.DiskGB.Free }
+    }
+    AfterAll {
+        Remove-Item Env:OSM_NODE_CACHE_DIR -ErrorAction SilentlyContinue
+        Enable-OSComputeService -HostName compute3 -Confirm:$false
+        Invoke-LabOS compute service set --up compute5 nova-compute
+    }
+
+    It 'gives the nodes, hosts, state, status and room of the full listing; later runs read no hypervisor list' {
+        $full = Get-OSHypervisor
+        $first = Invoke-Listing { Get-OSHypervisor -Brief }
+        $first.Requests | Should -Match '/os-hypervisors/detail' -Because 'there is no node map yet: it is made from Nova''s list'
+        $second = Invoke-Listing { Get-OSHypervisor -Brief }
+        $second.Nodes.Count | Should -Be @($full).Count
+        ($second.Nodes | ForEach-Object { Get-Facts $_ } | Sort-Object) | Should -Be ($full | ForEach-Object { Get-Facts $_ } | Sort-Object)
+        if (Test-LabCompute 2.53) {
+            $second.Requests | Should -Not -Match '/os-hypervisors' -Because 'the kept node map still holds'
+            $second.Requests | Should -Match '/os-services'
+            ($second.Nodes | Where-Object Name -eq compute1).HypervisorType | Should -BeNullOrEmpty -Because 'type, version, IP and instance count are Nova''s list''s'
+        }
+        else {
+            # Below 2.53 a hypervisor id is not its provider's uuid: the full listing is made.
+            $second.Requests | Should -Match '/os-hypervisors'
+        }
+    }
+
+    It 'shows a service disabled since, and one gone down makes it read Nova''s list again' {
+        if (-not (Test-LabCompute 2.53)) { Set-ItResult -Skipped -Because 'below compute 2.53 every -Brief listing is the full one' ; return }
+        $null = Get-OSHypervisor -Brief
+        Disable-OSComputeService -HostName compute3 -Reason 'brief listing test' -Confirm:$false
+        $after = Invoke-Listing { Get-OSHypervisor -Brief compute3 }
+        $after.Requests | Should -Not -Match '/os-hypervisors' -Because 'enabling or disabling moves no node'
+        $after.Nodes[0].Status | Should -Be 'Disabled'
+        $after.Nodes[0].DisabledReason | Should -Be 'brief listing test'
+
+        # Forced down, as a fenced host is: nodes move between hosts only when services come and go (Ironic's do).
+        Invoke-LabOS compute service set --down compute5 nova-compute
+        $down = Invoke-Listing { Get-OSHypervisor -Brief compute5 }
+        $down.Requests | Should -Match '/os-hypervisors/detail'
+        $down.Nodes[0].State | Should -Be 'Down'
+        Invoke-LabOS compute service set --up compute5 nova-compute
+    }
+}
+
 Describe 'Get-OSInstance on the lab' -Tag Integration, ApiCap -Skip:$SkipLab {
     It 'finds cirros_vm with its host, flavor and storage' {
         $vm = Get-OSInstance -Name cirros_vm
