@@ -51,33 +51,8 @@ namespace OpenStackMigration.OpenStack
         /// </summary>
         public async Task<BulkCapacity?> ReadBulkAsync(IEngineSink sink, CancellationToken cancellationToken)
         {
-            ApiResponse response;
-            try
-            {
-                response = await _session.SendAsync(
-                    new ServiceRequest("GET", "/allocation_candidates?resources=MEMORY_MB:1", "Placement")
-                    {
-                        ServiceTypes = new[] { "placement" },
-                        Microversion = BulkVersion,
-                        MicroversionService = "placement",
-                        AcceptStatuses = new[] { 400, 404, 406 },
-                    },
-                    sink,
-                    cancellationToken).ConfigureAwait(false);
-            }
-            catch (OpenStackMigrationException ex)
-            {
-                sink.Debug($"Placement's bulk read failed ({ex.Message}); reading each provider.");
-                return null;
-            }
-
-            if (response.Status >= 400)
-            {
-                sink.Debug($"Placement does not answer allocation candidates at {BulkVersion} ({response.Status}); reading each provider.");
-                return null;
-            }
-
-            return BulkCapacity.Parse(response.Object);
+            var answer = await AllocationCandidatesAsync("MEMORY_MB:1", "reading each provider", sink, cancellationToken).ConfigureAwait(false);
+            return answer == null ? null : BulkCapacity.Parse(answer);
         }
 
         /// <summary>
@@ -87,24 +62,23 @@ namespace OpenStackMigration.OpenStack
         /// </summary>
         public async Task<IReadOnlyCollection<string>?> ReadOfferedAsync(long vcpus, long memoryMB, long diskGB, IEngineSink sink, CancellationToken cancellationToken)
         {
-            var resources = new List<string>();
-            foreach (var (resourceClass, amount) in new[] { ("VCPU", vcpus), ("MEMORY_MB", memoryMB), ("DISK_GB", diskGB) })
-            {
-                if (amount > 0)
-                {
-                    resources.Add($"{resourceClass}:{amount}");
-                }
-            }
-
+            var resources = new[] { ("VCPU", vcpus), ("MEMORY_MB", memoryMB), ("DISK_GB", diskGB) }.Where(r => r.Item2 > 0).Select(r => $"{r.Item1}:{r.Item2}").ToList();
             if (resources.Count == 0)
             {
                 return null;
             }
 
+            var answer = await AllocationCandidatesAsync(string.Join(",", resources), "judging on inventories", sink, cancellationToken).ConfigureAwait(false);
+            return answer == null ? null : new HashSet<string>((answer["provider_summaries"] as JObject ?? new JObject()).Properties().Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+        }
+
+        /// <summary>Placement's allocation candidates for <paramref name="resources"/> at 1.27; null (and a Debug line saying <paramref name="instead"/>) when it does not answer.</summary>
+        private async Task<JObject?> AllocationCandidatesAsync(string resources, string instead, IEngineSink sink, CancellationToken cancellationToken)
+        {
             try
             {
                 var response = await _session.SendAsync(
-                    new ServiceRequest("GET", "/allocation_candidates?resources=" + string.Join(",", resources), "Placement")
+                    new ServiceRequest("GET", "/allocation_candidates?resources=" + resources, "Placement")
                     {
                         ServiceTypes = new[] { "placement" },
                         Microversion = BulkVersion,
@@ -113,18 +87,19 @@ namespace OpenStackMigration.OpenStack
                     },
                     sink,
                     cancellationToken).ConfigureAwait(false);
-                if (response.Status >= 400)
+                if (response.Status < 400)
                 {
-                    return null;
+                    return response.Object;
                 }
 
-                return new HashSet<string>((response.Object["provider_summaries"] as JObject ?? new JObject()).Properties().Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+                sink.Debug($"Placement does not answer allocation candidates for {resources} at {BulkVersion} ({response.Status}); {instead}.");
             }
             catch (OpenStackMigrationException ex)
             {
-                sink.Debug($"Placement's allocation candidates for {string.Join(",", resources)} failed ({ex.Message}); judging on inventories.");
-                return null;
+                sink.Debug($"Placement's allocation candidates for {resources} failed ({ex.Message}); {instead}.");
             }
+
+            return null;
         }
 
         /// <summary>Fills in Vcpu, MemoryMB and DiskGB of each hypervisor from its resource provider (inventory figures read on first use).</summary>
