@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using OpenStackMigration.Migration;
 using OpenStackMigration.Model;
 using OpenStackMigration.OpenStack;
 
@@ -97,8 +98,9 @@ namespace OpenStackMigration.Maintenance
 
             var involved = new HashSet<string>(request.SourceHosts.Concat(request.DestinationHosts ?? (IEnumerable<string>)known), StringComparer.Ordinal);
             var hypervisors = (await hypervisorsTask.ConfigureAwait(false)).Where(h => involved.Contains(h.HostName)).ToList();
-            // The planner checks max_unit and copies every figure: inventories are read now, not on first use.
-            var capacity = _placement.FillCapacityAsync(hypervisors, PlacementClient.DefaultParallelism, sink, cancellationToken, withInventories: true);
+            // Capacity and use from one bulk read; max_unit is answered by Placement's offer for each need (below),
+            // so no provider's inventory is read unless a check cannot do without it.
+            var capacity = _placement.FillCapacityAsync(hypervisors, PlacementClient.DefaultParallelism, sink, cancellationToken);
 
             var instances = new List<Instance>();
             foreach (var host in request.SourceHosts)
@@ -121,8 +123,19 @@ namespace OpenStackMigration.Maintenance
                 }
             }
 
+            var needs = instances.GroupBy(MigrationPreflight.NeedKey, StringComparer.Ordinal).Select(g => g.First()).ToList();
+            var offers = needs.Select(i => _placement.ReadOfferedAsync(i.Flavor.Vcpus, i.Flavor.RamMB, MigrationPreflight.DiskGBNeeded(i), sink, cancellationToken)).ToList();
             var images = await ReadImagesAsync(instances, sink, cancellationToken).ConfigureAwait(false);
             await capacity.ConfigureAwait(false);
+            var offered = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal);
+            for (var i = 0; i < needs.Count; i++)
+            {
+                if (await offers[i].ConfigureAwait(false) is IReadOnlyCollection<string> nodes)
+                {
+                    offered[MigrationPreflight.NeedKey(needs[i])] = nodes;
+                }
+            }
+
             sink.Verbose($"Planning over {instances.Count} instance(s) on {string.Join(", ", request.SourceHosts)} and {hypervisors.Count} node(s).");
             return new PlannerInput
             {
@@ -139,6 +152,7 @@ namespace OpenStackMigration.Maintenance
                 TolerancePercent = request.TolerancePercent,
                 ImageProperties = images,
                 ComputeMaxMicroversion = _session.ComputeMaxMicroversion,
+                OfferedByNeed = offered,
             };
         }
 

@@ -47,6 +47,12 @@ namespace OpenStackMigration.Maintenance
         /// <summary>The cloud's newest compute microversion (null: assume a current cloud).</summary>
         public Microversion? ComputeMaxMicroversion { get; set; }
 
+        /// <summary>
+        /// The nodes Placement offers for each need of the instances (<see cref="MigrationPreflight.NeedKey"/>): an
+        /// offered node is within its inventories' max_unit for that need, so its inventory figures need not be read.
+        /// </summary>
+        public IReadOnlyDictionary<string, IReadOnlyCollection<string>> OfferedByNeed { get; set; } = new Dictionary<string, IReadOnlyCollection<string>>();
+
         /// <summary>Balance: how far above the mean, in percent of the mean, a source may stay (10 = up to 1.1 x the mean).</summary>
         public double TolerancePercent { get; set; } = 10;
     }

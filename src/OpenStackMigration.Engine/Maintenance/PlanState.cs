@@ -107,6 +107,7 @@ namespace OpenStackMigration.Maintenance
                     ComputeServices = Input.ComputeServices,
                     ServerGroups = groups,
                     MemberHosts = _memberHosts,
+                    FittingNodes = Offered(instance),
                 });
                 if (report.CanMigrate)
                 {
@@ -126,7 +127,7 @@ namespace OpenStackMigration.Maintenance
         {
             var disk = MigrationPreflight.DiskGBNeeded(instance);
             var node = _nodes.Where(n => string.Equals(n.HostName, candidate.Host, StringComparison.Ordinal))
-                .FirstOrDefault(n => Fits(n, instance, disk));
+                .FirstOrDefault(n => Fits(n, instance, disk, Offered(instance)));
             if (node != null)
             {
                 Adjust(node, instance.Flavor.Vcpus, instance.Flavor.RamMB, disk);
@@ -206,10 +207,14 @@ namespace OpenStackMigration.Maintenance
         private long Sum(string host, Func<Hypervisor, ResourceCapacity?> pick) =>
             _nodes.Where(n => string.Equals(n.HostName, host, StringComparison.Ordinal)).Sum(n => pick(n)?.Used ?? 0);
 
-        private static bool Fits(Hypervisor node, Instance instance, long disk) =>
-            node.Vcpu?.WhyNotFits(instance.Flavor.Vcpus) == null
-            && node.MemoryMB?.WhyNotFits(instance.Flavor.RamMB) == null
-            && node.DiskGB?.WhyNotFits(disk) == null;
+        private IReadOnlyCollection<string>? Offered(Instance instance) =>
+            Input.OfferedByNeed.TryGetValue(MigrationPreflight.NeedKey(instance), out var offered) ? offered : null;
+
+        // A node Placement offers for the need is within max_unit: room alone decides, as the plan leaves it.
+        private static bool Fits(Hypervisor node, Instance instance, long disk, IReadOnlyCollection<string>? offered) =>
+            offered != null && offered.Contains(node.Id)
+                ? (node.Vcpu?.Free ?? long.MaxValue) >= instance.Flavor.Vcpus && (node.MemoryMB?.Free ?? long.MaxValue) >= instance.Flavor.RamMB && (node.DiskGB?.Free ?? long.MaxValue) >= disk
+                : node.Vcpu?.WhyNotFits(instance.Flavor.Vcpus) == null && node.MemoryMB?.WhyNotFits(instance.Flavor.RamMB) == null && node.DiskGB?.WhyNotFits(disk) == null;
 
         private static void Adjust(Hypervisor node, long vcpu, long memory, long disk)
         {
@@ -218,8 +223,6 @@ namespace OpenStackMigration.Maintenance
             node.DiskGB = Add(node.DiskGB, disk);
         }
 
-        private static ResourceCapacity? Add(ResourceCapacity? c, long amount) => c == null
-            ? null
-            : new ResourceCapacity(c.ResourceClass, c.Total, c.Reserved, c.AllocationRatio, Math.Max(0, c.Used + amount), c.MaxUnit, c.MinUnit, c.StepSize);
+        private static ResourceCapacity? Add(ResourceCapacity? c, long amount) => c?.WithUsed(Math.Max(0, c.Used + amount));
     }
 }

@@ -122,6 +122,9 @@ namespace OpenStackMigration.Migration
             };
         }
 
+        /// <summary>What the instance asks Placement for (vCPU, MB of RAM, GB of disk), as one key: instances with the same key are offered the same nodes.</summary>
+        public static string NeedKey(Instance instance) => $"{instance.Flavor.Vcpus}:{instance.Flavor.RamMB}:{DiskGBNeeded(instance)}";
+
         /// <summary>Placement's DISK_GB for a flavor: root disk unless volume-backed, plus ephemeral, plus swap rounded up to GB (as Nova's scheduler asks).</summary>
         public static long DiskGBNeeded(Instance instance)
         {

@@ -214,9 +214,7 @@ namespace OpenStackMigration.Migration
         /// </summary>
         private Task<IReadOnlyCollection<string>?> OfferedAsync(Instance instance, IEngineSink sink, CancellationToken cancellationToken)
         {
-            var disk = MigrationPreflight.DiskGBNeeded(instance);
-            var key = $"{instance.Flavor.Vcpus}:{instance.Flavor.RamMB}:{disk}";
-            return _offered.GetOrAdd(key, _ => _placement.ReadOfferedAsync(instance.Flavor.Vcpus, instance.Flavor.RamMB, disk, sink, cancellationToken));
+            return _offered.GetOrAdd(MigrationPreflight.NeedKey(instance), _ => _placement.ReadOfferedAsync(instance.Flavor.Vcpus, instance.Flavor.RamMB, MigrationPreflight.DiskGBNeeded(instance), sink, cancellationToken));
         }
 
         private IReadOnlyList<Hypervisor> NodesOf(string host) =>

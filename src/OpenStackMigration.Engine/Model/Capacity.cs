@@ -27,12 +27,17 @@ namespace OpenStackMigration.Model
         /// asked for, so a listing that shows only use and room costs no request per provider.
         /// </summary>
         internal ResourceCapacity(string resourceClass, long capacity, long used, Func<ResourceCapacity?> details)
+            : this(resourceClass, capacity, used, new Lazy<ResourceCapacity?>(details, System.Threading.LazyThreadSafetyMode.PublicationOnly))
+        {
+            // PublicationOnly: a failed read is not kept, the next use asks again.
+        }
+
+        private ResourceCapacity(string resourceClass, long capacity, long used, Lazy<ResourceCapacity?> details)
         {
             ResourceClass = resourceClass;
             _capacity = capacity;
             Used = used;
-            // PublicationOnly: a failed read is not kept, the next use asks again.
-            _details = new Lazy<ResourceCapacity?>(details, System.Threading.LazyThreadSafetyMode.PublicationOnly);
+            _details = details;
         }
 
         private readonly long? _capacity;
@@ -82,6 +87,11 @@ namespace OpenStackMigration.Model
 
         /// <summary>Used as a percentage of Capacity.</summary>
         public double UsedPercent => Capacity <= 0 ? 100 : Math.Round(100.0 * Used / Capacity, 1);
+
+        /// <summary>The same figure with another use (a what-if copy); inventory figures not yet read stay unread, and are read once for both.</summary>
+        public ResourceCapacity WithUsed(long used) => _details == null
+            ? new ResourceCapacity(ResourceClass, _total, _reserved, _allocationRatio, used, _maxUnit, _minUnit, _stepSize)
+            : new ResourceCapacity(ResourceClass, _capacity ?? Capacity, used, _details);
 
         /// <summary>Whether one more allocation of <paramref name="amount"/> fits, and if not, why.</summary>
         public string? WhyNotFits(long amount)

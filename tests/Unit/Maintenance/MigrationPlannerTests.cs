@@ -52,6 +52,38 @@ namespace OpenStackMigration.Tests.Maintenance
             ComputeServices = nodes.Select(n => Service(n.HostName)).ToList(),
         };
 
+        // A node as Placement's bulk answer gives it: capacity and use; its inventory figures (max_unit...) are read on
+        // first use, and each read is counted.
+        private static Hypervisor BulkNode(string host, long memoryUsed, List<string> reads)
+        {
+            ResourceCapacity Bulk(string resourceClass, long capacity, long used) => new ResourceCapacity(resourceClass, capacity, used, () =>
+            {
+                reads.Add($"{host} {resourceClass}");
+                return new ResourceCapacity(resourceClass, capacity, 0, 1.0, used, capacity);
+            });
+            var node = Node(host, memoryUsed, 0);
+            node.Vcpu = Bulk("VCPU", 8, 0);
+            node.MemoryMB = Bulk("MEMORY_MB", 8192, memoryUsed);
+            node.DiskGB = Bulk("DISK_GB", 1000, 0);
+            return node;
+        }
+
+        [Fact]
+        public void APlanOverBulkFiguresReadsNoInventoryWherePlacementOffersTheNodes()
+        {
+            // compute1 has room for exactly two m1.tiny: the plan's own earlier moves still count, on bulk figures too.
+            var reads = new List<string>();
+            var vms = Enumerable.Range(1, 4).Select(i => Vm($"vm{i}", "compute2")).ToList();
+            var input = Lab(MaintenanceGoal.Drain, vms, BulkNode("compute1", 8192 - 1024, reads), BulkNode("compute2", 2048, reads), BulkNode("compute3", 0, reads));
+            input.OfferedByNeed = new Dictionary<string, IReadOnlyCollection<string>> { [OpenStackMigration.Migration.MigrationPreflight.NeedKey(vms[0])] = new[] { "rp-compute1", "rp-compute3" } };
+
+            var plan = MigrationPlanner.Plan(input);
+
+            Assert.Equal(4, plan.PlacedCount);
+            Assert.True(plan.Items.Count(i => i.DestinationHost == "compute1") <= 2);
+            Assert.Empty(reads);
+        }
+
         [Fact]
         public void DrainPlacesEveryInstanceAndSpreadsThem()
         {
