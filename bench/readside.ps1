@@ -106,16 +106,55 @@ function Measure-CurlListing([int] $Runs) {
     finally { Remove-Item $headers -ErrorAction SilentlyContinue }
 }
 
+# Every page of /servers/detail (all projects, 1000 a page, marker = last id) with curl, one after the other, at the
+# microversion the module uses and at 2.1 (the client's): seconds, medians of $Runs.
+function Measure-CurlPages([int] $Runs) {
+    $version = (& dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; Import-Module '$ModulePath'; (Connect-OSCloud -Cloud osm-lab).ComputeMicroversion.ToString()").Trim()
+    $token = (Invoke-TimedProcess openstack @('token', 'issue', '-f', 'value', '-c', 'id') $labEnv).Output.Trim()
+    $nova = (Invoke-TimedProcess openstack @('endpoint', 'list', '--service', 'compute', '--interface', 'public', '-f', 'value', '-c', 'URL') $labEnv).Output.Trim().TrimEnd('/')
+    $headers = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-h-' + [guid]::NewGuid().ToString('N'))
+    try {
+        New-Item -ItemType File $headers | Out-Null
+        if (-not $IsWindows) { & chmod 600 $headers }
+        "X-Auth-Token: $token" | Set-Content $headers
+        $pages = {
+            param([string] $Microversion)
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $marker = $null
+            do {
+                $url = "$nova/servers/detail?all_tenants=1&limit=1000" + $(if ($marker) { "&marker=$marker" })
+                # System.Text.Json reads the body in a few milliseconds: the figure is Nova's, not the parser's.
+                $doc = [System.Text.Json.JsonDocument]::Parse((& curl -s --cacert $labEnv.OS_CACERT -H "@$headers" -H "OpenStack-API-Version: compute $Microversion" $url) -join "`n")
+                $servers = $doc.RootElement.GetProperty('servers')
+                $n = $servers.GetArrayLength()
+                $marker = if ($n -eq 1000) { $servers[$n - 1].GetProperty('id').GetString() }
+                $doc.Dispose()
+            } while ($marker)
+            $sw.Elapsed.TotalSeconds
+        }
+        $ours = foreach ($i in 1..$Runs) { & $pages $version }
+        $client = foreach ($i in 1..$Runs) { & $pages '2.1' }
+        [pscustomobject]@{ Version = $version; Ours = Get-Median $ours; Client = Get-Median $client }
+    }
+    finally { Remove-Item $headers -ErrorAction SilentlyContinue }
+}
+
 # Every instance of every project, whole processes: the time, the peak memory (GNU time's maximum resident set), and
 # how soon the first instance comes out in an already connected session (the listing streams page by page).
 function Invoke-InstanceRound {
     $ours = Invoke-TimedProcess /usr/bin/time @('-f', '%M', 'dotnet', $PwshDll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$n = 0; Get-OSInstance -AllProjects | ForEach-Object { `$n++ }; `$n") $ourEnv
-    $theirs = Invoke-TimedProcess /usr/bin/time @('-f', '%M', 'openstack', 'server', 'list', '--all-projects', '--long', '-f', 'value', '-c', 'ID') $labEnv
+    # Without --limit the client shows one page only (Nova's max_limit, 1000 by default): compared with --limit -1.
+    $theirs = Invoke-TimedProcess /usr/bin/time @('-f', '%M', 'openstack', 'server', 'list', '--all-projects', '--long', '--limit', '-1', '-f', 'value', '-c', 'ID') $labEnv
+    $onePage = @((Invoke-TimedProcess openstack @('server', 'list', '--all-projects', '--long', '-f', 'value', '-c', 'ID') $labEnv).Output.Trim() -split "`n").Count
     $count = ($ours.Output.Trim() -split "`n")[-1]
+    Write-Host "instances: Get-OSInstance -AllProjects lists $count; openstack server list --all-projects --long shows $onePage without --limit -1"
     $times = @{}
     $times.ours = Measure-Ours 'Get-OSInstance -AllProjects | Out-Null'
-    $times.theirs = Measure-Process openstack @('server', 'list', '--all-projects', '--long', '-f', 'value') -Runs $Runs -Environment $labEnv
-    Write-Comparison "instances ($count)" 'Get-OSInstance -AllProjects' $times.ours 'openstack server list --all-projects --long' $times.theirs
+    $times.theirs = Measure-Process openstack @('server', 'list', '--all-projects', '--long', '--limit', '-1', '-f', 'value') -Runs $Runs -Environment $labEnv
+    Write-Comparison "instances ($count)" 'Get-OSInstance -AllProjects' $times.ours 'openstack server list --all-projects --long --limit -1' $times.theirs
+    # Nova's own time for the same pages, one after the other (curl): the floor of any listing of them.
+    $floor = Measure-CurlPages $Runs
+    Write-Host ("Nova's pages for the same listing by curl, in sequence (median of {0}): {1:N2} s at compute {2}, {3:N2} s at compute 2.1 (the client's)" -f $Runs, $floor.Ours, $floor.Version, $floor.Client)
     $first = & dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$null = Get-OSInstance -AllProjects | Select-Object -First 1; 1..$Runs | % { (Measure-Command { Get-OSInstance -AllProjects | Select-Object -First 1 | Out-Null }).TotalSeconds }"
     Write-Host ("First instance out of Get-OSInstance -AllProjects in a connected session (median of {0}): {1:N3} s" -f $Runs, (Get-Median ($first | ForEach-Object { [double]$_ })))
     Write-Host ("Peak memory (maximum resident set) listing {0} instances: Get-OSInstance -AllProjects (whole pwsh process) {1:N0} MB; openstack server list {2:N0} MB" -f $count, ((Get-PeakKB $ours) / 1024), ((Get-PeakKB $theirs) / 1024))
