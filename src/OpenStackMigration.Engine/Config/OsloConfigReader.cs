@@ -71,18 +71,19 @@ namespace OpenStackMigration.Config
         public static async Task<List<ServiceConfigView>> ReadAsync(INodeSession node, string project, IReadOnlyList<string>? configFiles, CancellationToken cancellationToken)
         {
             // One scan of the process table for all the project's programs (a compute node may run thousands of
-            // processes; one pgrep per program scanned them all each time). A process whose parent was read already
-            // is one of its workers, sharing its command line and environment; any other is a daemon of its own
-            // (a containerised nova-compute beside a packaged one, several computes on one test machine).
+            // processes; one pgrep per program scanned them all each time). A process whose parent matched too is one
+            // of its workers, sharing its command line and environment (whatever their pids: after the pid counter
+            // wraps, a worker can have a lower pid than its parent); any other is a daemon of its own (a containerised
+            // nova-compute beside a packaged one, several computes on one test machine).
             var programs = OsloServices.Daemons[project];
-            var probe = new StringBuilder("LC_ALL=C; export LC_ALL\nosm_seen=' '\nosm_ns=$(readlink /proc/self/ns/mnt 2>/dev/null)\n");
-            probe.Append("pgrep -a -f ").Append(NodeFiles.Quote("(^|[ /'\"])(" + string.Join("|", programs) + ")([ '\"]|$)"))
-                 .Append(" 2>/dev/null | while read -r pid args; do\n  for prog in ").Append(string.Join(" ", programs)).Append("; do\n")
+            var probe = new StringBuilder("LC_ALL=C; export LC_ALL\nosm_ns=$(readlink /proc/self/ns/mnt 2>/dev/null)\n");
+            probe.Append("osm_list=$(pgrep -a -f ").Append(NodeFiles.Quote("(^|[ /'\"])(" + string.Join("|", programs) + ")([ '\"]|$)")).Append(" 2>/dev/null)\n")
+                 .Append("osm_all=\" $(printf '%s\\n' \"$osm_list\" | cut -d' ' -f1 | tr '\\n' ' ')\"\n")
+                 .Append("printf '%s\\n' \"$osm_list\" | while read -r pid args; do\n  [ -n \"$pid\" ] || continue\n  for prog in ").Append(string.Join(" ", programs)).Append("; do\n")
                  .Append("    case \"$args\" in \"$prog\"|\"$prog\"[\\ \\'\\\"]*|*[/\\ \\'\\\"]\"$prog\"|*[/\\ \\'\\\"]\"$prog\"[\\ \\'\\\"]*) ;; *) continue ;; esac\n")
                  .Append("    [ -r /proc/$pid/cmdline ] || continue\n")
                  .Append("    ppid=$(sed 's/^.*) [A-Za-z] //; s/ .*//' /proc/$pid/stat 2>/dev/null)\n")
-                 .Append("    osm_seen=\"$osm_seen$pid \"\n")
-                 .Append("    case \"$osm_seen\" in *\" $ppid \"*) break ;; esac\n")
+                 .Append("    case \"$osm_all\" in *\" $ppid \"*) break ;; esac\n")
                  .Append("    printf 'OSM-PROC %s %s\\n' \"$prog\" \"$pid\"\n")
                  .Append("    ns=$(readlink /proc/$pid/ns/mnt 2>/dev/null) && [ -n \"$ns\" ] && [ \"$ns\" != \"$osm_ns\" ] && echo 'OSM-CONTAINER'\n")
                  .Append("    [ -d \"/etc/kolla/$prog\" ] && printf 'OSM-KOLLA /etc/kolla/%s\\n' \"$prog\"\n")

@@ -38,42 +38,15 @@ namespace OpenStackMigration.Inventory
         {
             // Placement is read while Nova answers, not after: the listing takes as long as the slower of the two.
             var bulk = withCapacity ? _placement.StartBulkRead(sink, cancellationToken) : null;
-            Task<IReadOnlyList<ProviderCapacity>>? providers = null;
             try
             {
                 var directory = new NodeDirectory(Session);
-                IReadOnlyList<Hypervisor> all;
-                if (brief && directory.CanSkipNova)
-                {
-                    providers = withCapacity
-                        ? _placement.ReadEveryProviderAsync(false, parallelism, sink, cancellationToken, bulk)
-                        : _placement.ListRootProvidersAsync(sink, cancellationToken);
-                    all = await directory.ReadNodesAsync(_nova.ListServicesAsync("nova-compute", null, sink, cancellationToken), providers, sink, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    all = await _nova.ListHypervisorsAsync(sink, cancellationToken).ConfigureAwait(false);
-                }
-
+                var all = brief && directory.CanSkipNova
+                    ? await directory.ReadNodesAsync(_nova.ListServicesAsync("nova-compute", null, sink, cancellationToken), _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken).ConfigureAwait(false)
+                    : await _nova.ListHypervisorsAsync(sink, cancellationToken).ConfigureAwait(false);
                 var selected = all.Where(h => Wildcard.MatchesAny(namePatterns, h.Name) || Wildcard.MatchesAny(namePatterns, h.HostName)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase).ToList();
                 ReportUnmatched(namePatterns, selected.SelectMany(h => new[] { h.Name, h.HostName }), "hypervisor", "OSHypervisorNotFound");
-                if (withCapacity && providers != null)
-                {
-                    // Each compute node's provider has the node's uuid: its figures are already read.
-                    var byUuid = (await providers.ConfigureAwait(false)).ToDictionary(p => p.Uuid, StringComparer.OrdinalIgnoreCase);
-                    foreach (var h in selected)
-                    {
-                        if (byUuid.TryGetValue(h.Id, out var provider))
-                        {
-                            h.ApplyCapacity(provider.Capacity);
-                        }
-                        else
-                        {
-                            sink.Warning($"Placement has no resource provider for '{h.Name}'; its capacity is unknown.");
-                        }
-                    }
-                }
-                else if (withCapacity)
+                if (withCapacity)
                 {
                     await _placement.FillCapacityAsync(selected, parallelism, sink, cancellationToken, bulk).ConfigureAwait(false);
                 }
@@ -82,13 +55,10 @@ namespace OpenStackMigration.Inventory
             }
             finally
             {
-                // No request outlives the command (Nova failed first, or no hypervisor matched).
-                foreach (var pending in new Task?[] { bulk, providers })
+                if (bulk != null)
                 {
-                    if (pending != null)
-                    {
-                        await pending.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
-                    }
+                    // No request outlives the command (Nova failed first, or no hypervisor matched).
+                    await bulk.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
                 }
             }
         }

@@ -58,7 +58,17 @@ namespace OpenStackMigration.Inventory
             var computes = (await services.ConfigureAwait(false)).Where(s => s.Binary == "nova-compute").ToList();
             var roots = await providers.ConfigureAwait(false);
             var signature = Signature(computes);
-            var kept = NodeMap.Parse(PrivateFiles.Read(path));
+            NodeMap? kept;
+            try
+            {
+                kept = NodeMap.Parse(PrivateFiles.Read(path));
+            }
+            catch (Exception e)
+            {
+                sink.Debug($"The node map could not be read ({e.GetType().Name}).");
+                kept = null;
+            }
+
             var why = kept == null ? "no node map kept" : kept.WhyStale(signature, roots.Select(p => p.Uuid), _now(), MaxAge);
             if (why == null)
             {
@@ -83,7 +93,16 @@ namespace OpenStackMigration.Inventory
                 map.Hosts[node.Id] = node.HostName;
             }
 
-            PrivateFiles.Write(path, map.ToJson(), sink);
+            try
+            {
+                PrivateFiles.Write(path, map.ToJson(), sink);
+            }
+            catch (Exception e)
+            {
+                // Only the next listing's speed depends on it.
+                sink.Debug($"The node map could not be kept ({e.GetType().Name}).");
+            }
+
             return nodes;
         }
 
@@ -129,17 +148,25 @@ namespace OpenStackMigration.Inventory
 
                 try
                 {
-                    var o = JObject.Parse(text!);
-                    var map = new NodeMap(o.Value<DateTime>("made"), o.Value<string>("services") ?? string.Empty);
+                    // Dates as text, read back as written: no time-zone conversion on the way.
+                    using var reader = new Newtonsoft.Json.JsonTextReader(new StringReader(text!)) { DateParseHandling = Newtonsoft.Json.DateParseHandling.None };
+                    var o = JObject.Load(reader);
+                    if (!DateTimeOffset.TryParse((string?)o["made"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var made))
+                    {
+                        return null;
+                    }
+
+                    var map = new NodeMap(made, (string?)o["services"] ?? string.Empty);
                     foreach (var p in (o["nodes"] as JObject ?? new JObject()).Properties())
                     {
-                        map.Hosts[p.Name] = p.Value.Type == JTokenType.Null ? null : (string?)p.Value;
+                        map.Hosts[p.Name] = p.Value.Type == JTokenType.String ? (string?)p.Value : null;
                     }
 
                     return map;
                 }
-                catch (Exception e) when (e is Newtonsoft.Json.JsonException || e is FormatException || e is InvalidCastException)
+                catch (Exception)
                 {
+                    // A kept map that cannot be read is no map: Nova's list is read and the map written again.
                     return null;
                 }
             }
@@ -169,7 +196,7 @@ namespace OpenStackMigration.Inventory
                     nodes[pair.Key] = pair.Value;
                 }
 
-                return new JObject { ["made"] = Made.UtcDateTime, ["services"] = Signature, ["nodes"] = nodes }.ToString(Newtonsoft.Json.Formatting.None);
+                return new JObject { ["made"] = Made.ToString("o", System.Globalization.CultureInfo.InvariantCulture), ["services"] = Signature, ["nodes"] = nodes }.ToString(Newtonsoft.Json.Formatting.None);
             }
         }
     }

@@ -78,12 +78,9 @@ namespace OpenStackMigration.Maintenance
         {
             var servicesTask = _nova.ListServicesAsync("nova-compute", null, sink, cancellationToken);
 
-            // The planner needs each node's host, state and room, not Nova's hypervisor detail: the kept node map
-            // serves while it holds (compute 2.53+).
-            var directory = new Inventory.NodeDirectory(_session);
-            var hypervisorsTask = directory.CanSkipNova
-                ? directory.ReadNodesAsync(servicesTask, _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken)
-                : _nova.ListHypervisorsAsync(sink, cancellationToken);
+            // Nova's own list, not the kept node map: the planner checks each destination's hypervisor type and
+            // version (no live migration to an older one, as in a rolling upgrade), which only Nova says as they are.
+            var hypervisorsTask = _nova.ListHypervisorsAsync(sink, cancellationToken);
             var groupsTask = _nova.ListServerGroupsAsync(sink, cancellationToken);
             var services = await servicesTask.ConfigureAwait(false);
             var known = new HashSet<string>(services.Select(s => s.HostName), StringComparer.Ordinal);
@@ -124,17 +121,34 @@ namespace OpenStackMigration.Maintenance
             }
 
             var needs = instances.GroupBy(MigrationPreflight.NeedKey, StringComparer.Ordinal).Select(g => g.First()).ToList();
-            var offers = needs.Select(i => _placement.ReadOfferedAsync(i.Flavor.Vcpus, i.Flavor.RamMB, MigrationPreflight.DiskGBNeeded(i), sink, cancellationToken)).ToList();
-            var images = await ReadImagesAsync(instances, sink, cancellationToken).ConfigureAwait(false);
-            await capacity.ConfigureAwait(false);
-            var offered = new Dictionary<string, IReadOnlyCollection<string>>(StringComparer.Ordinal);
-            for (var i = 0; i < needs.Count; i++)
+            // One question to Placement per distinct need, a few at a time (each is a cloud-wide query).
+            using var gate = new SemaphoreSlim(PlacementClient.DefaultParallelism);
+            var offers = Task.WhenAll(needs.Select(async i =>
             {
-                if (await offers[i].ConfigureAwait(false) is IReadOnlyCollection<string> nodes)
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
                 {
-                    offered[MigrationPreflight.NeedKey(needs[i])] = nodes;
+                    return (Need: MigrationPreflight.NeedKey(i), Nodes: await _placement.ReadOfferedAsync(i.Flavor.Vcpus, i.Flavor.RamMB, MigrationPreflight.DiskGBNeeded(i), sink, cancellationToken).ConfigureAwait(false));
                 }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+            IReadOnlyDictionary<string, IReadOnlyCollection<string>> offered;
+            IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> images;
+            try
+            {
+                images = await ReadImagesAsync(instances, sink, cancellationToken).ConfigureAwait(false);
+                await capacity.ConfigureAwait(false);
             }
+            finally
+            {
+                // Nothing asked of Placement outlives the read.
+                await offers.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            offered = (await offers.ConfigureAwait(false)).Where(o => o.Nodes != null).ToDictionary(o => o.Need, o => o.Nodes!, StringComparer.Ordinal);
 
             sink.Verbose($"Planning over {instances.Count} instance(s) on {string.Join(", ", request.SourceHosts)} and {hypervisors.Count} node(s).");
             return new PlannerInput

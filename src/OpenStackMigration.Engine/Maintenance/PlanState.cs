@@ -126,8 +126,9 @@ namespace OpenStackMigration.Maintenance
         public MigrationPlanItem Place(Instance instance, Evaluation evaluation, Candidate candidate, string reason)
         {
             var disk = MigrationPreflight.DiskGBNeeded(instance);
+            var fitting = new PreflightInput(instance, evaluation.Kind) { FittingNodes = Offered(instance) };
             var node = _nodes.Where(n => string.Equals(n.HostName, candidate.Host, StringComparison.Ordinal))
-                .FirstOrDefault(n => Fits(n, instance, disk, Offered(instance)));
+                .FirstOrDefault(n => MigrationPreflight.Fits(fitting, n));
             if (node != null)
             {
                 Adjust(node, instance.Flavor.Vcpus, instance.Flavor.RamMB, disk);
@@ -209,12 +210,6 @@ namespace OpenStackMigration.Maintenance
 
         private IReadOnlyCollection<string>? Offered(Instance instance) =>
             Input.OfferedByNeed.TryGetValue(MigrationPreflight.NeedKey(instance), out var offered) ? offered : null;
-
-        // A node Placement offers for the need is within max_unit: room alone decides, as the plan leaves it.
-        private static bool Fits(Hypervisor node, Instance instance, long disk, IReadOnlyCollection<string>? offered) =>
-            offered != null && offered.Contains(node.Id)
-                ? (node.Vcpu?.Free ?? long.MaxValue) >= instance.Flavor.Vcpus && (node.MemoryMB?.Free ?? long.MaxValue) >= instance.Flavor.RamMB && (node.DiskGB?.Free ?? long.MaxValue) >= disk
-                : node.Vcpu?.WhyNotFits(instance.Flavor.Vcpus) == null && node.MemoryMB?.WhyNotFits(instance.Flavor.RamMB) == null && node.DiskGB?.WhyNotFits(disk) == null;
 
         private static void Adjust(Hypervisor node, long vcpu, long memory, long disk)
         {

@@ -348,8 +348,11 @@ namespace OpenStackMigration.Migration
                 : Pass(SchedulerCheck, $"{fitting.Count} host(s) have room: {string.Join(", ", fitting.Take(5))}{(fitting.Count > 5 ? ", ..." : string.Empty)}.");
         }
 
+        // Room in every class first: the inventory limits (max_unit) of a figure from the bulk answer are read only
+        // for a node that has room.
         private static bool FitsAll(Instance instance, Hypervisor h) =>
-            (h.Vcpu?.WhyNotFits(instance.Flavor.Vcpus) == null)
+            HasRoom(instance, h)
+            && (h.Vcpu?.WhyNotFits(instance.Flavor.Vcpus) == null)
             && (h.MemoryMB?.WhyNotFits(instance.Flavor.RamMB) == null)
             && (h.DiskGB?.WhyNotFits(DiskGBNeeded(instance)) == null);
 
@@ -357,8 +360,18 @@ namespace OpenStackMigration.Migration
         private static bool? Offered(PreflightInput input, Hypervisor? node) =>
             input.FittingNodes == null || node == null ? (bool?)null : input.FittingNodes.Contains(node.Id);
 
-        /// <summary>Placement's answer when it was asked, else the node's own figures.</summary>
-        private static bool Fits(PreflightInput input, Hypervisor h) => Offered(input, h) ?? FitsAll(input.Instance, h);
+        /// <summary>
+        /// An offer only ever says yes: an offered node is within max_unit and fits on room alone (its figures as they
+        /// stand, a plan's earlier moves included). A node not offered is judged on its own figures, as the offer asks
+        /// only VCPU, MEMORY_MB and DISK_GB (a flavor asking PCPU or a custom class is never offered).
+        /// </summary>
+        internal static bool Fits(PreflightInput input, Hypervisor h) => Offered(input, h) == true ? HasRoom(input.Instance, h) : FitsAll(input.Instance, h);
+
+        /// <summary>Room alone, each known class: max_unit is not looked at.</summary>
+        internal static bool HasRoom(Instance instance, Hypervisor h) =>
+            (h.Vcpu?.Free ?? long.MaxValue) >= instance.Flavor.Vcpus
+            && (h.MemoryMB?.Free ?? long.MaxValue) >= instance.Flavor.RamMB
+            && (h.DiskGB?.Free ?? long.MaxValue) >= DiskGBNeeded(instance);
 
         private static Hypervisor? PickNode(IReadOnlyList<Hypervisor> nodes, PreflightInput input)
         {

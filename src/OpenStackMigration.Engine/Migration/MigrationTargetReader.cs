@@ -29,7 +29,9 @@ namespace OpenStackMigration.Migration
         private Dictionary<string, IReadOnlyList<Hypervisor>>? _nodesByHost;
         private IReadOnlyList<ServerGroupInfo>? _groups;
         private volatile bool _allCapacityRead;
+        private readonly object _providersLock = new object();
         private Task<IReadOnlyList<ProviderCapacity>>? _everyProvider;
+        private readonly ConcurrentDictionary<string, Task<(bool Exists, string? Host)>> _memberHosts = new ConcurrentDictionary<string, Task<(bool Exists, string? Host)>>(StringComparer.OrdinalIgnoreCase);
         private readonly ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>> _offered = new ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>>(StringComparer.Ordinal);
 
         /// <summary>Creates a reader over a session.</summary>
@@ -104,13 +106,14 @@ namespace OpenStackMigration.Migration
                 var hosts = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
                 foreach (var member in groups.SelectMany(g => g.Members).Where(m => !string.Equals(m, instance.Id, StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase))
                 {
-                    try
+                    // Read once per reader for the checks of one ranking; again for a fresh check (a drain moves members).
+                    var read = freshCapacity
+                        ? _memberHosts[member] = MemberHostAsync(member, sink, cancellationToken)
+                        : _memberHosts.GetOrAdd(member, m => MemberHostAsync(m, sink, cancellationToken));
+                    var (exists, host) = await read.ConfigureAwait(false);
+                    if (exists)
                     {
-                        hosts[member] = (await _nova.GetServerAsync(member, sink, cancellationToken).ConfigureAwait(false)).HostName;
-                    }
-                    catch (OpenStackMigrationException e) when (e.Kind == FailureKind.NotFound)
-                    {
-                        // A deleted member no longer constrains anything.
+                        hosts[member] = host;
                     }
                 }
 
@@ -133,12 +136,7 @@ namespace OpenStackMigration.Migration
             await ReadAllCapacityAsync(sink, cancellationToken).ConfigureAwait(false);
             await offered.ConfigureAwait(false);
             var hosts = await GetCandidateHostsAsync(instance.HostName, sink, cancellationToken).ConfigureAwait(false);
-            var reports = new List<MigrationCheckReport>(hosts.Count);
-            foreach (var host in hosts)
-            {
-                reports.Add(await CheckAsync(instance, kind, host, blockMigration, freshCapacity: false, sink, cancellationToken).ConfigureAwait(false));
-            }
-
+            var reports = await Task.WhenAll(hosts.Select(host => CheckAsync(instance, kind, host, blockMigration, freshCapacity: false, sink, cancellationToken))).ConfigureAwait(false);
             return DestinationRanking.Rank(reports);
         }
 
@@ -188,8 +186,29 @@ namespace OpenStackMigration.Migration
                 return;
             }
 
-            var every = LazyInitializer.EnsureInitialized(ref _everyProvider, () => _placement.ReadEveryProviderAsync(false, PlacementClient.DefaultParallelism, sink, cancellationToken))!;
-            await LoadAsync(sink, cancellationToken).ConfigureAwait(false);
+            Task<IReadOnlyList<ProviderCapacity>> every;
+            lock (_providersLock)
+            {
+                // One read for all the checks running at once; one that failed or was cancelled is made again.
+                if (_everyProvider == null || _everyProvider.IsFaulted || _everyProvider.IsCanceled)
+                {
+                    _everyProvider = _placement.ReadEveryProviderAsync(false, PlacementClient.DefaultParallelism, sink, cancellationToken);
+                }
+
+                every = _everyProvider;
+            }
+
+            try
+            {
+                await LoadAsync(sink, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Nova failed first: Placement's read is not left running unobserved.
+                await every.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                throw;
+            }
+
             var providers = await every.ConfigureAwait(false);
             var byUuid = providers.ToDictionary(p => p.Uuid, StringComparer.OrdinalIgnoreCase);
             var byName = providers.GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -215,6 +234,19 @@ namespace OpenStackMigration.Migration
         private Task<IReadOnlyCollection<string>?> OfferedAsync(Instance instance, IEngineSink sink, CancellationToken cancellationToken)
         {
             return _offered.GetOrAdd(MigrationPreflight.NeedKey(instance), _ => _placement.ReadOfferedAsync(instance.Flavor.Vcpus, instance.Flavor.RamMB, MigrationPreflight.DiskGBNeeded(instance), sink, cancellationToken));
+        }
+
+        private async Task<(bool Exists, string? Host)> MemberHostAsync(string member, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return (true, (await _nova.GetServerAsync(member, sink, cancellationToken).ConfigureAwait(false)).HostName);
+            }
+            catch (OpenStackMigrationException e) when (e.Kind == FailureKind.NotFound)
+            {
+                // A deleted member no longer constrains anything.
+                return (false, null);
+            }
         }
 
         private IReadOnlyList<Hypervisor> NodesOf(string host) =>

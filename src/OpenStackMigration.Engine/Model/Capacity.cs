@@ -101,18 +101,23 @@ namespace OpenStackMigration.Model
                 return null;
             }
 
-            if (amount > MaxUnit)
+            // Room first: a figure from the bulk answer reads its inventory (max_unit) only when room does not decide.
+            if (HasDetails && amount > MaxUnit)
             {
-                return $"{ResourceClass}: {amount} asked, but one allocation can be at most {MaxUnit} (max_unit)";
+                return MaxUnitReason(amount);
             }
 
             if (amount > Free)
             {
-                return $"{ResourceClass}: {amount} asked, {Free} free of {Capacity} ((total {Total} - reserved {Reserved}) x ratio {AllocationRatio}; {Used} used)";
+                return HasDetails
+                    ? $"{ResourceClass}: {amount} asked, {Free} free of {Capacity} ((total {Total} - reserved {Reserved}) x ratio {AllocationRatio}; {Used} used)"
+                    : $"{ResourceClass}: {amount} asked, {Free} free of {Capacity} ({Used} used)";
             }
 
-            return null;
+            return amount > MaxUnit ? MaxUnitReason(amount) : null;
         }
+
+        private string MaxUnitReason(long amount) => $"{ResourceClass}: {amount} asked, but one allocation can be at most {MaxUnit} (max_unit)";
 
         /// <inheritdoc/>
         public override string ToString() => $"{Used}/{Capacity} ({Free} free)";

@@ -55,7 +55,9 @@ namespace OpenStackMigration.OpenStack
             // over. Each is handed over once.
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             var repeated = 0;
-            Task<ApiResponse>? next = SendAsync("GET", ServersPath(query, Math.Min(FirstPageSize, query.PageSize), null), version, sink, cancellationToken);
+            // A page asked for ahead is cancelled when the listing stops early (a failure, or the consumer stopped).
+            using var ahead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            Task<ApiResponse>? next = SendAsync("GET", ServersPath(query, Math.Min(FirstPageSize, query.PageSize), null), version, sink, ahead.Token);
             try
             {
                 while (next != null)
@@ -69,7 +71,7 @@ namespace OpenStackMigration.OpenStack
                     var last = servers.Count > 0 ? Json.Str(servers[servers.Count - 1], "id") : null;
                     if (hasNext && last != null)
                     {
-                        next = SendAsync("GET", ServersPath(query, query.PageSize, last), version, sink, cancellationToken);
+                        next = SendAsync("GET", ServersPath(query, query.PageSize, last), version, sink, ahead.Token);
                     }
 
                     var page = new List<Instance>(servers.Count);
@@ -95,7 +97,8 @@ namespace OpenStackMigration.OpenStack
             {
                 if (next != null)
                 {
-                    // Stopped early (a failure, or the consumer stopped): the page asked for ahead outlives nothing.
+                    // Stopped early: the page asked for ahead is cancelled and outlives nothing.
+                    ahead.Cancel();
                     await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
                 }
             }
