@@ -127,8 +127,9 @@ namespace OpenStackMigration.Migration
 
         /// <summary>
         /// Checks every enabled host other than the instance's own and ranks them (<see cref="DestinationRanking"/>).
-        /// The capacity of every node comes from one bulk Placement read shared by all the checks (inventories kept
-        /// for the session), so ranking hundreds of hosts sends a few requests, not several per host.
+        /// The capacity of every node comes from one bulk Placement read shared by all the checks, and which nodes can
+        /// take the flavor from one more question (no provider's inventory is read for a node Placement offers), so
+        /// ranking hundreds of hosts sends a few requests, not several per host.
         /// </summary>
         public async Task<IReadOnlyList<MigrationCheckReport>> RankDestinationsAsync(Instance instance, MigrationKind kind, BlockMigrationMode blockMigration, IEngineSink sink, CancellationToken cancellationToken)
         {
