@@ -58,7 +58,7 @@ namespace OpenStackMigration.Inventory
                 if (bulk != null)
                 {
                     // No request outlives the command (Nova failed first, or no hypervisor matched).
-                    await bulk.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                    await bulk.SettledAsync().ConfigureAwait(false);
                 }
             }
         }

@@ -52,7 +52,7 @@ namespace OpenStackMigration.Inventory
         /// version, IP or instance count: those are Nova's list's). From the kept map when it still holds, else from
         /// Nova's list (whose nodes are then returned in full) and the map is kept again.
         /// </summary>
-        public async Task<IReadOnlyList<Hypervisor>> ReadNodesAsync(Task<IReadOnlyList<ComputeService>> services, Task<IReadOnlyList<ProviderCapacity>> providers, IEngineSink sink, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<Hypervisor>> ReadNodesAsync(Task<IReadOnlyList<ComputeService>> services, Task<IReadOnlyList<RootProvider>> providers, IEngineSink sink, CancellationToken cancellationToken)
         {
             var path = Path.Combine(_folder, PrivateFiles.Sha256Hex(_session.EndpointFor("compute")) + ".json");
             var computes = (await services.ConfigureAwait(false)).Where(s => s.Binary == "nova-compute").ToList();
@@ -106,7 +106,7 @@ namespace OpenStackMigration.Inventory
             return nodes;
         }
 
-        private static Hypervisor Node(ProviderCapacity provider, string host, IReadOnlyDictionary<string, ComputeService> byHost)
+        private static Hypervisor Node(RootProvider provider, string host, IReadOnlyDictionary<string, ComputeService> byHost)
         {
             byHost.TryGetValue(host, out var service);
             return new Hypervisor

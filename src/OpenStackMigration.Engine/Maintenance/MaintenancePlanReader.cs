@@ -128,7 +128,7 @@ namespace OpenStackMigration.Maintenance
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    return (Need: MigrationPreflight.NeedKey(i), Nodes: await _placement.ReadOfferedAsync(i.Flavor.Vcpus, i.Flavor.RamMB, MigrationPreflight.DiskGBNeeded(i), sink, cancellationToken).ConfigureAwait(false));
+                    return (Need: MigrationPreflight.NeedKey(i), Nodes: await _placement.ReadOfferedAsync(ResourceNeed.Of(i), sink, cancellationToken).ConfigureAwait(false));
                 }
                 finally
                 {
@@ -145,7 +145,7 @@ namespace OpenStackMigration.Maintenance
             finally
             {
                 // Nothing asked of Placement outlives the read.
-                await offers.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                await offers.SettledAsync().ConfigureAwait(false);
             }
 
             offered = (await offers.ConfigureAwait(false)).Where(o => o.Nodes != null).ToDictionary(o => o.Need, o => o.Nodes!, StringComparer.Ordinal);

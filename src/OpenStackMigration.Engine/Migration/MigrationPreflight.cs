@@ -123,14 +123,10 @@ namespace OpenStackMigration.Migration
         }
 
         /// <summary>What the instance asks Placement for (vCPU, MB of RAM, GB of disk), as one key: instances with the same key are offered the same nodes.</summary>
-        public static string NeedKey(Instance instance) => $"{instance.Flavor.Vcpus}:{instance.Flavor.RamMB}:{DiskGBNeeded(instance)}";
+        public static string NeedKey(Instance instance) => ResourceNeed.Of(instance).Key;
 
         /// <summary>Placement's DISK_GB for a flavor: root disk unless volume-backed, plus ephemeral, plus swap rounded up to GB (as Nova's scheduler asks).</summary>
-        public static long DiskGBNeeded(Instance instance)
-        {
-            var flavor = instance.Flavor;
-            return (instance.IsVolumeBacked ? 0 : flavor.DiskGB) + flavor.EphemeralGB + ((flavor.SwapMB + 1023) / 1024);
-        }
+        public static long DiskGBNeeded(Instance instance) => ResourceNeed.Of(instance).DiskGB;
 
         internal static MigrationCheck CheckState(Instance instance, MigrationKind kind)
         {

@@ -30,7 +30,7 @@ namespace OpenStackMigration.Migration
         private IReadOnlyList<ServerGroupInfo>? _groups;
         private volatile bool _allCapacityRead;
         private readonly object _providersLock = new object();
-        private Task<IReadOnlyList<ProviderCapacity>>? _everyProvider;
+        private Task<BulkCapacity?>? _bulk;
         private readonly ConcurrentDictionary<string, Task<(bool Exists, string? Host)>> _memberHosts = new ConcurrentDictionary<string, Task<(bool Exists, string? Host)>>(StringComparer.OrdinalIgnoreCase);
         private readonly ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>> _offered = new ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>>(StringComparer.Ordinal);
 
@@ -187,16 +187,16 @@ namespace OpenStackMigration.Migration
                 return;
             }
 
-            Task<IReadOnlyList<ProviderCapacity>> every;
+            Task<BulkCapacity?> bulk;
             lock (_providersLock)
             {
                 // One read for all the checks running at once; one that failed or was cancelled is made again.
-                if (_everyProvider == null || _everyProvider.IsFaulted || _everyProvider.IsCanceled)
+                if (_bulk == null || _bulk.IsFaulted || _bulk.IsCanceled)
                 {
-                    _everyProvider = _placement.ReadEveryProviderAsync(false, PlacementClient.DefaultParallelism, sink, cancellationToken);
+                    _bulk = _placement.StartBulkRead(sink, cancellationToken);
                 }
 
-                every = _everyProvider;
+                bulk = _bulk;
             }
 
             try
@@ -206,23 +206,15 @@ namespace OpenStackMigration.Migration
             catch
             {
                 // Nova failed first: Placement's read is not left running unobserved.
-                await every.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                await bulk.SettledAsync().ConfigureAwait(false);
                 throw;
             }
 
-            var providers = await every.ConfigureAwait(false);
-            var byUuid = providers.ToDictionary(p => p.Uuid, StringComparer.OrdinalIgnoreCase);
-            var byName = providers.GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            var read = await _placement.ReadCapacityAsync(_hypervisors!, PlacementClient.DefaultParallelism, sink, cancellationToken, bulk).ConfigureAwait(false);
             foreach (var h in _hypervisors!)
             {
-                // A node without a provider is known to have no figures: it is not asked for again.
-                var provider = byUuid.TryGetValue(h.Id, out var p) ? p : byName.TryGetValue(h.Name, out p) ? p : null;
-                if (provider == null)
-                {
-                    sink.Warning($"Placement has no resource provider named '{h.Name}'; its capacity is unknown.");
-                }
-
-                _capacity[h.Id] = provider?.Capacity ?? NoFigures;
+                // A node without a provider (Placement's read warned of it) is known to have no figures: it is not asked for again.
+                _capacity[h.Id] = read.TryGetValue(h, out var figures) ? figures : NoFigures;
             }
 
             _allCapacityRead = true;
@@ -234,7 +226,7 @@ namespace OpenStackMigration.Migration
         /// </summary>
         private Task<IReadOnlyCollection<string>?> OfferedAsync(Instance instance, IEngineSink sink, CancellationToken cancellationToken)
         {
-            return _offered.GetOrAdd(MigrationPreflight.NeedKey(instance), _ => _placement.ReadOfferedAsync(instance.Flavor.Vcpus, instance.Flavor.RamMB, MigrationPreflight.DiskGBNeeded(instance), sink, cancellationToken));
+            return _offered.GetOrAdd(MigrationPreflight.NeedKey(instance), _ => _placement.ReadOfferedAsync(ResourceNeed.Of(instance), sink, cancellationToken));
         }
 
         private async Task<(bool Exists, string? Host)> MemberHostAsync(string member, IEngineSink sink, CancellationToken cancellationToken)
@@ -270,8 +262,7 @@ namespace OpenStackMigration.Migration
             {
                 // Before compute 2.53 (Ocata) a hypervisor id is an integer, not its provider's uuid: the bulk path
                 // finds the provider by name. The offer is asked again with the figures, not taken from before.
-                var disk = MigrationPreflight.DiskGBNeeded(instance);
-                var offered = _placement.ReadOfferedAsync(instance.Flavor.Vcpus, instance.Flavor.RamMB, disk, sink, cancellationToken);
+                var offered = _placement.ReadOfferedAsync(ResourceNeed.Of(instance), sink, cancellationToken);
                 var read = await _placement.ReadCapacityAsync(wanted, PlacementClient.DefaultParallelism, sink, cancellationToken).ConfigureAwait(false);
                 foreach (var node in wanted)
                 {

@@ -99,7 +99,7 @@ namespace OpenStackMigration.OpenStack
                 {
                     // Stopped early: the page asked for ahead is cancelled and outlives nothing.
                     ahead.Cancel();
-                    await next.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                    await next.SettledAsync().ConfigureAwait(false);
                 }
             }
         }

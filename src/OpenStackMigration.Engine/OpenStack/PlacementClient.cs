@@ -60,9 +60,9 @@ namespace OpenStackMigration.OpenStack
         /// has room for all of them within its inventories' max_unit, min_unit and step_size. Null when Placement
         /// does not answer (older than 1.27, or failing); the caller then judges on the inventory figures.
         /// </summary>
-        public async Task<IReadOnlyCollection<string>?> ReadOfferedAsync(long vcpus, long memoryMB, long diskGB, IEngineSink sink, CancellationToken cancellationToken)
+        public async Task<IReadOnlyCollection<string>?> ReadOfferedAsync(ResourceNeed need, IEngineSink sink, CancellationToken cancellationToken)
         {
-            var resources = new[] { ("VCPU", vcpus), ("MEMORY_MB", memoryMB), ("DISK_GB", diskGB) }.Where(r => r.Item2 > 0).Select(r => $"{r.Item1}:{r.Item2}").ToList();
+            var resources = new[] { ("VCPU", need.Vcpus), ("MEMORY_MB", need.MemoryMB), ("DISK_GB", need.DiskGB) }.Where(r => r.Item2 > 0).Select(r => $"{r.Item1}:{r.Item2}").ToList();
             if (resources.Count == 0)
             {
                 return null;
@@ -171,6 +171,12 @@ namespace OpenStackMigration.OpenStack
                         ? WithUsages(await GetInventoriesAsync(uuid!, sink, cancellationToken, generation).ConfigureAwait(false), summary)
                         : await GetCapacityAsync(uuid!, sink, cancellationToken, generation).ConfigureAwait(false);
                 }
+                catch (OpenStackMigrationException e) when (e.Kind == FailureKind.NotFound)
+                {
+                    // A node Nova has just registered, or one being removed: the others are still listed.
+                    sink.Warning($"Placement has no resource provider for '{h.Name}' ({uuid}); its capacity is unknown.");
+                    return;
+                }
                 finally
                 {
                     gate.Release();
@@ -187,7 +193,7 @@ namespace OpenStackMigration.OpenStack
         }
 
         /// <summary>Every root resource provider (uuid, name, generation), without capacity: one request.</summary>
-        public async Task<IReadOnlyList<ProviderCapacity>> ListRootProvidersAsync(IEngineSink sink, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<RootProvider>> ListRootProvidersAsync(IEngineSink sink, CancellationToken cancellationToken)
         {
             var list = await _session.SendAsync(
                 new ServiceRequest("GET", "/resource_providers", "Placement")
@@ -206,47 +212,9 @@ namespace OpenStackMigration.OpenStack
 
             return (list.Object["resource_providers"] as JArray ?? new JArray())
                 .Where(p => Json.Str(p, "root_provider_uuid") is not string root || string.Equals(root, Json.Str(p, "uuid"), StringComparison.OrdinalIgnoreCase))
-                .Select(p => new ProviderCapacity(Json.Str(p, "uuid") ?? string.Empty, Json.Str(p, "name") ?? string.Empty, Json.Long(p, "generation")))
+                .Select(p => new RootProvider(Json.Str(p, "uuid") ?? string.Empty, Json.Str(p, "name") ?? string.Empty, Json.Long(p, "generation")))
                 .Where(p => p.Uuid.Length > 0)
                 .ToList();
-        }
-
-        /// <summary>
-        /// Every root resource provider with its capacity, without asking Nova which hypervisors there are (a compute
-        /// node's provider has the node's uuid and name): one provider list, the bulk read, and per provider only
-        /// what the bulk answer lacks (a full provider is absent from it; inventory figures with
-        /// <paramref name="withInventories"/>, kept for the session at their generation). Nested providers (devices
-        /// under a node) are left out; a Placement older than 1.14 cannot tell them apart and lists every provider.
-        /// </summary>
-        public async Task<IReadOnlyList<ProviderCapacity>> ReadEveryProviderAsync(bool withInventories, int parallelism, IEngineSink sink, CancellationToken cancellationToken, Task<BulkCapacity?>? bulk = null)
-        {
-            bulk ??= StartBulkRead(sink, cancellationToken);
-            var providers = await ListRootProvidersAsync(sink, cancellationToken).ConfigureAwait(false);
-            var summaries = await bulk.ConfigureAwait(false);
-            var inventories = new InventoryReads(this);
-            using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
-            await Task.WhenAll(providers.Select(async provider =>
-            {
-                var summary = summaries?.Find(provider.Uuid);
-                if (summary != null && !withInventories)
-                {
-                    provider.Capacity = inventories.Lazy(provider.Uuid, summary);
-                    return;
-                }
-
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    provider.Capacity = summary != null
-                        ? WithUsages(await GetInventoriesAsync(provider.Uuid, sink, cancellationToken, provider.Generation).ConfigureAwait(false), summary)
-                        : await GetCapacityAsync(provider.Uuid, sink, cancellationToken, provider.Generation).ConfigureAwait(false);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            })).ConfigureAwait(false);
-            return providers;
         }
 
         /// <summary>Every provider's generation, from one list (cheap): inventories kept at that generation are not read again.</summary>
@@ -428,11 +396,11 @@ namespace OpenStackMigration.OpenStack
         private static bool LooksLikeUuid(string id) => Guid.TryParse(id, out _);
     }
 
-    /// <summary>A root resource provider as Placement lists it, with its capacity by resource class.</summary>
-    public sealed class ProviderCapacity
+    /// <summary>A root resource provider as Placement lists it.</summary>
+    public sealed class RootProvider
     {
         /// <summary>Creates an entry.</summary>
-        public ProviderCapacity(string uuid, string name, long? generation)
+        public RootProvider(string uuid, string name, long? generation)
         {
             Uuid = uuid;
             Name = name;
@@ -447,9 +415,6 @@ namespace OpenStackMigration.OpenStack
 
         /// <summary>The generation it was listed at.</summary>
         public long? Generation { get; }
-
-        /// <summary>Capacity by resource class (empty when it has no inventory).</summary>
-        public IReadOnlyDictionary<string, ResourceCapacity> Capacity { get; internal set; } = new Dictionary<string, ResourceCapacity>();
     }
 
     /// <summary>Hypervisors are keyed by identity: two nodes never share a read.</summary>

@@ -84,10 +84,14 @@ namespace OpenStackMigration.OpenStack
                 File.WriteAllText(temp, text);
                 if (File.Exists(path))
                 {
-                    File.Delete(path);
+                    // One rename: a reader sees the old file or the new one, never none.
+                    File.Replace(temp, path, null);
+                }
+                else
+                {
+                    File.Move(temp, path);
                 }
 
-                File.Move(temp, path);
                 return true;
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)

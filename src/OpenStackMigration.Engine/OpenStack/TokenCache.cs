@@ -27,14 +27,15 @@ namespace OpenStackMigration.OpenStack
         public static KeystoneToken? Load(AuthOptions options, IEngineSink sink)
         {
             var path = PathFor(options);
-            if (path == null || !File.Exists(path) || !PrivateFiles.PrivateFolder(Path.GetDirectoryName(path)!, create: false))
+            var text = path == null ? null : PrivateFiles.Read(path);
+            if (text == null)
             {
                 return null;
             }
 
             try
             {
-                var kept = JObject.Parse(File.ReadAllText(path));
+                var kept = JObject.Parse(text);
                 var token = Keystone.Parse((string?)kept["id"] ?? string.Empty, kept["token"] as JObject ?? new JObject());
                 if (token.Id.Length == 0 || token.ExpiresAt - DateTimeOffset.UtcNow < MinimumLeft)
                 {
@@ -44,7 +45,7 @@ namespace OpenStackMigration.OpenStack
                 sink.Verbose($"Reusing a token kept by an earlier process (valid until {token.ExpiresAt:u}; clouds.yaml cache: auth: true).");
                 return token;
             }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException || e is Newtonsoft.Json.JsonException || e is OpenStackMigrationException || e is FormatException)
+            catch (Exception e) when (e is Newtonsoft.Json.JsonException || e is OpenStackMigrationException || e is FormatException)
             {
                 sink.Debug($"The kept token could not be read ({e.GetType().Name}); authenticating.");
                 return null;
