@@ -234,6 +234,8 @@ function Invoke-CappedIntegrationTest([string] $Release) {
 
 function Invoke-Test {
     Invoke-Build
+    # The unit tests drive real haproxy, sshd, sudo and oslo.config too: installed first (as root on Debian), or skipped.
+    Invoke-Native bash @((Join-Path $Root 'tests/integration-deps.sh'))
     Invoke-UnitTest
     Invoke-PesterSuite -Name 'module' -Tag @() -ExcludeTag @('Integration')
     Invoke-IntegrationTest

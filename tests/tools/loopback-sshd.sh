@@ -3,7 +3,7 @@
 #   loopback-sshd.sh start DIR COUNT   starts COUNT sshd on free ports; prints the ports, one per line.
 #                                      DIR gets: id_ed25519 (client key, no passphrase), known_hosts, ports.
 #   loopback-sshd.sh stop DIR          stops the sshd started in DIR.
-# With OSM_NODE_ETC="nova haproxy" (folders of /etc that exist), each sshd runs in its own mount namespace
+# With OSM_NODE_ETC="nova haproxy" (folders of /etc; an empty one is made for the run when missing), each sshd runs in its own mount namespace
 # where /etc/nova, /etc/haproxy... are bind mounts of DIR/node-PORT/nova..., seeded from the real ones:
 # every port is then a node with its own files at the usual paths. Nothing changes outside the namespace.
 # Every node also gets a stock Debian root home (/root bind-mounted from DIR/root-home, seeded from base-files):
@@ -21,6 +21,10 @@ if [ "$cmd" = stop ]; then
         case "$pid" in ''|*[!0-9]*|0|1) ;; *) kill -KILL "$pid" 2>/dev/null || true ;; esac
         rm -f "$pidfile"
     done
+    if [ -f "$dir/made-mount-points" ]; then
+        while read -r made; do rmdir "$made" 2>/dev/null || true; done < "$dir/made-mount-points"
+        rm -f "$dir/made-mount-points"
+    fi
     exit 0
 fi
 
@@ -64,7 +68,10 @@ LogLevel ERROR
 CFG
     mounts=" mount --bind '$dir/root-home' /root &&"
     for sub in ${OSM_NODE_ETC:-}; do
-        [ -d "/etc/$sub" ] || { echo "/etc/$sub does not exist" >&2; exit 1; }
+        if [ ! -d "/etc/$sub" ]; then
+            # Not installed on this machine: an empty mount point, made here and removed at stop if still empty.
+            mkdir "/etc/$sub" && echo "/etc/$sub" >> "$dir/made-mount-points"
+        fi
         mkdir -p "$dir/node-$port"
         rm -rf "$dir/node-$port/$sub"; cp -a "/etc/$sub" "$dir/node-$port/$sub"
         mounts="$mounts mount --bind '$dir/node-$port/$sub' '/etc/$sub' &&"

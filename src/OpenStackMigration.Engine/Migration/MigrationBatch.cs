@@ -176,6 +176,18 @@ namespace OpenStackMigration.Migration
                     // Handed over before the place is freed, so a caller that records what is in flight never counts more than the limit.
                     onOutcome(outcome);
                     ReportBatch();
+                    if (outcome.Result != null && requests.Count > Math.Max(1, ThrottleLimit))
+                    {
+                        // Someone waits for this place: it is freed once the source host is done with this migration too.
+                        try
+                        {
+                            await _runner.SettleRecordAsync(outcome.Result, sink, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (OpenStackMigrationException e)
+                        {
+                            sink.Debug($"{outcome.Result.InstanceName}: its migration record could not be read ({e.Message}); its place is freed.");
+                        }
+                    }
                 }
                 finally
                 {

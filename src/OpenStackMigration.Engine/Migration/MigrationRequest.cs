@@ -82,6 +82,13 @@ namespace OpenStackMigration.Migration
         /// <summary>How long the instance may sit idle on its source before its migration record must be final.</summary>
         public TimeSpan SettleGrace { get; set; } = TimeSpan.FromSeconds(5);
 
+        /// <summary>
+        /// How long a batch keeps a place under its throttle after a live migration's instance runs on the destination
+        /// while Nova's record still says running (the source is still cleaning up): the place is freed when the record
+        /// is final or after this long, whichever comes first.
+        /// </summary>
+        public TimeSpan RecordSettleLimit { get; set; } = TimeSpan.FromSeconds(20);
+
         /// <summary>How long to wait for an abort or force-complete (after a timeout) to take effect.</summary>
         public TimeSpan ActionGrace { get; set; } = TimeSpan.FromSeconds(120);
 

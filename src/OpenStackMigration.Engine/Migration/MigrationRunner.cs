@@ -148,6 +148,41 @@ namespace OpenStackMigration.Migration
             sink.Verbose($"{instance.Name}: {result.Verdict} after {result.Duration?.TotalSeconds:0.0} s. {result.Reason}");
         }
 
+        /// <summary>
+        /// After a live migration that succeeded by the instance's host while Nova's record still said running, waits
+        /// (at most <see cref="MigrationWatchOptions.RecordSettleLimit"/>) for the record to be final: the source host
+        /// is still working on that migration until then, and a throttle that freed its place at once would have one
+        /// more migration on the source than its limit. Returns the record's final status, or null when it did not
+        /// become final in time (or there is nothing to wait for).
+        /// </summary>
+        internal async Task<string?> SettleRecordAsync(MigrationResult result, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            if (result.Kind != MigrationKind.Live || result.Verdict != MigrationVerdict.Succeeded || result.WaitedFor != CompletionSignal.InstanceHost || result.MigrationId == null)
+            {
+                return null;
+            }
+
+            var until = _now() + Options.RecordSettleLimit;
+            while (true)
+            {
+                var record = (await _api.ListInstanceMigrationsAsync(result.InstanceId, "live-migration", sink, cancellationToken).ConfigureAwait(false))
+                    .FirstOrDefault(m => m.Id == result.MigrationId);
+                if (record == null || record.IsFinished)
+                {
+                    sink.Verbose($"{result.InstanceName}: migration {result.MigrationId} is {record?.Status ?? "no longer listed"}; its place under the throttle is free.");
+                    return record?.Status;
+                }
+
+                if (_now() >= until)
+                {
+                    sink.Verbose($"{result.InstanceName}: migration {result.MigrationId} is still '{record.Status}' {Options.RecordSettleLimit.TotalSeconds:0} s after the instance moved (the source host is still cleaning up); its place under the throttle is freed anyway.");
+                    return null;
+                }
+
+                await _delay(Options.MinPollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         private async Task WatchAsync(MigrationRequest request, MigrationResult result, HashSet<long> known, MigrationRecord? initial, DateTimeOffset watchFrom, string type, string key, string activity, IEngineSink sink, CancellationToken cancellationToken)
         {
             var instance = request.Instance;

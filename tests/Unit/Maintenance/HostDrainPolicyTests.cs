@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using OpenStackMigration.Maintenance;
 using OpenStackMigration.Model;
 using OpenStackMigration.OpenStack;
+using OpenStackMigration.Tests.Support;
 using Xunit;
 using static OpenStackMigration.Tests.Maintenance.HostDrainTests;
 

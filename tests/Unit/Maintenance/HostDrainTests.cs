@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using OpenStackMigration.Maintenance;
 using OpenStackMigration.Migration;
 using OpenStackMigration.Model;
+using OpenStackMigration.Tests.Support;
 using Xunit;
 
 namespace OpenStackMigration.Tests.Maintenance
@@ -151,6 +152,43 @@ namespace OpenStackMigration.Tests.Maintenance
         }
 
         [Fact]
+        public async Task APlaceIsFreedOnlyWhenTheSourceIsDoneWithTheMigrationAsNovasRecordSays()
+        {
+            // The instance runs on the destination at once, but Nova's record says running for 4 more seconds (the
+            // source host cleans up): a throttle freeing its place on the instance alone has one more on the source.
+            var cloud = new ScriptedCloud { SourceCleanup = TimeSpan.FromSeconds(4) };
+            for (var i = 1; i <= 8; i++)
+            {
+                cloud.Add($"vm{i}", "compute2");
+            }
+
+            var sink = new CollectingSink();
+            var report = await Run(cloud, Request(throttle: 3), sink: sink);
+
+            Assert.Equal(8, report.MovedCount);
+            Assert.Equal(3, cloud.MaxInFlight);
+            Assert.Contains(sink.Verbose, v => v.Contains("is completed; its place under the throttle is free", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task APlaceIsFreedAfterTheSettleLimitWhenNovasRecordStaysRunning()
+        {
+            // A host of many nodes keeps the record running for minutes: the place is freed after the limit anyway.
+            var cloud = new ScriptedCloud { SourceCleanup = TimeSpan.FromMinutes(10) };
+            for (var i = 1; i <= 4; i++)
+            {
+                cloud.Add($"vm{i}", "compute2");
+            }
+
+            var sink = new CollectingSink();
+            var report = await Run(cloud, Request(throttle: 2), sink: sink);
+
+            Assert.Equal(4, report.MovedCount);
+            Assert.Contains(sink.Verbose, v => v.Contains("is still 'running' 20 s after the instance moved", StringComparison.Ordinal));
+            Assert.True(cloud.Now - ScriptedCloud.Start < TimeSpan.FromMinutes(10), "the drain waited for the record instead of the limit");
+        }
+
+        [Fact]
         public async Task AFailedMigrationIsRecordedWithNovasReasonAndNotRetriedInALaterRound()
         {
             var cloud = new ScriptedCloud();
@@ -291,42 +329,6 @@ namespace OpenStackMigration.Tests.Maintenance
         {
             var drain = new HostDrain(cloud, new MigrationWatchOptions(), () => cloud.Now, cloud.Delay);
             return drain.RunAsync(request, onSettled ?? (_ => { }), sink ?? new CollectingSink(), CancellationToken.None);
-        }
-
-        internal sealed class CollectingSink : IEngineSink
-        {
-            private readonly List<string> _warnings = new List<string>();
-
-            public IReadOnlyList<string> Warnings
-            {
-                get
-                {
-                    lock (_warnings)
-                    {
-                        return _warnings.ToList();
-                    }
-                }
-            }
-
-            public void Verbose(string message)
-            {
-            }
-
-            public void Debug(string message)
-            {
-            }
-
-            public void Warning(string message)
-            {
-                lock (_warnings)
-                {
-                    _warnings.Add(message);
-                }
-            }
-
-            public void Progress(ProgressReport report)
-            {
-            }
         }
     }
 }

@@ -56,6 +56,12 @@ namespace OpenStackMigration.Tests.Maintenance
         /// <summary>How long a live migration runs before it lands (or fails).</summary>
         public TimeSpan MigrationTime { get; set; } = TimeSpan.FromSeconds(3);
 
+        /// <summary>
+        /// How long the source host cleans up after the instance runs on the destination: Nova's record stays
+        /// running (and counts as in flight) that long, as on a host presenting many nodes.
+        /// </summary>
+        public TimeSpan SourceCleanup { get; set; } = TimeSpan.Zero;
+
         /// <summary>Instances whose migrations fail, with the details Nova's failed event gives.</summary>
         public Dictionary<string, string> Failures { get; } = new Dictionary<string, string>();
 
@@ -365,9 +371,24 @@ namespace OpenStackMigration.Tests.Maintenance
                 }
                 else
                 {
-                    record.Status = "completed";
                     vm.Server.HostName = destination;
                     vm.Server.HypervisorHostname = destination;
+                    if (SourceCleanup > TimeSpan.Zero)
+                    {
+                        // The instance runs on the destination; the source is still at it.
+                        _inFlight++;
+                        record.UpdatedAt = null;
+                        vm.Until = _now + SourceCleanup;
+                        vm.Then = () =>
+                        {
+                            _inFlight--;
+                            record.Status = "completed";
+                            record.UpdatedAt = _now;
+                        };
+                        return;
+                    }
+
+                    record.Status = "completed";
                 }
             };
             return action.RequestId;
