@@ -234,8 +234,9 @@ function Invoke-CappedIntegrationTest([string] $Release) {
 
 function Invoke-Test {
     Invoke-Build
-    # The unit tests drive real haproxy, sshd, sudo and oslo.config too: installed first (as root on Debian), or skipped.
-    Invoke-Native bash @((Join-Path $Root 'tests/integration-deps.sh'))
+    # The unit tests drive real haproxy, sshd, sudo and oslo.config too: installed first (as root on Debian; the
+    # script skips itself elsewhere), else those tests are skipped with the reason.
+    if ($IsLinux -and -not $NoLab) { Invoke-Native bash @((Join-Path $Root 'tests/integration-deps.sh')) -AllowFailure }
     Invoke-UnitTest
     Invoke-PesterSuite -Name 'module' -Tag @() -ExcludeTag @('Integration')
     Invoke-IntegrationTest

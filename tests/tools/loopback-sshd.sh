@@ -3,9 +3,9 @@
 #   loopback-sshd.sh start DIR COUNT   starts COUNT sshd on free ports; prints the ports, one per line.
 #                                      DIR gets: id_ed25519 (client key, no passphrase), known_hosts, ports.
 #   loopback-sshd.sh stop DIR          stops the sshd started in DIR.
-# With OSM_NODE_ETC="nova haproxy" (folders of /etc; an empty one is made for the run when missing), each sshd runs in its own mount namespace
+# With OSM_NODE_ETC="nova haproxy" (folders of /etc; an empty one is made when missing, and left), each sshd runs in its own mount namespace
 # where /etc/nova, /etc/haproxy... are bind mounts of DIR/node-PORT/nova..., seeded from the real ones:
-# every port is then a node with its own files at the usual paths. Nothing changes outside the namespace.
+# every port is then a node with its own files at the usual paths. Nothing else changes outside the namespace.
 # Every node also gets a stock Debian root home (/root bind-mounted from DIR/root-home, seeded from base-files):
 # Debian's bash sources ~/.bashrc for every command sshd runs, and this machine's own /root/.bashrc may do
 # heavy work (a pyenv init spawns ~100 processes), which a fresh node does not.
@@ -21,10 +21,6 @@ if [ "$cmd" = stop ]; then
         case "$pid" in ''|*[!0-9]*|0|1) ;; *) kill -KILL "$pid" 2>/dev/null || true ;; esac
         rm -f "$pidfile"
     done
-    if [ -f "$dir/made-mount-points" ]; then
-        while read -r made; do rmdir "$made" 2>/dev/null || true; done < "$dir/made-mount-points"
-        rm -f "$dir/made-mount-points"
-    fi
     exit 0
 fi
 
@@ -68,10 +64,9 @@ LogLevel ERROR
 CFG
     mounts=" mount --bind '$dir/root-home' /root &&"
     for sub in ${OSM_NODE_ETC:-}; do
-        if [ ! -d "/etc/$sub" ]; then
-            # Not installed on this machine: an empty mount point, made here and removed at stop if still empty.
-            mkdir "/etc/$sub" && echo "/etc/$sub" >> "$dir/made-mount-points"
-        fi
+        # When this machine has none: an empty mount point, left in place (another run may have its node's
+        # copy mounted on it; removing it would take that away).
+        mkdir -p "/etc/$sub"
         mkdir -p "$dir/node-$port"
         rm -rf "$dir/node-$port/$sub"; cp -a "/etc/$sub" "$dir/node-$port/$sub"
         mounts="$mounts mount --bind '$dir/node-$port/$sub' '/etc/$sub' &&"

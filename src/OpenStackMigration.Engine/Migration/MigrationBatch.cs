@@ -92,6 +92,7 @@ namespace OpenStackMigration.Migration
                 : $"Moving {requests.Count} instances ({Math.Min(ThrottleLimit, requests.Count)} at a time)";
             var done = 0;
             var failed = 0;
+            var admitted = 0;
             var gate = new SemaphoreSlim(Math.Max(1, ThrottleLimit));
             var keys = requests.SelectMany(r => r.ExclusiveKeys).Distinct(StringComparer.OrdinalIgnoreCase)
                 .ToDictionary(k => k, _ => new SemaphoreSlim(1), StringComparer.OrdinalIgnoreCase);
@@ -147,6 +148,7 @@ namespace OpenStackMigration.Migration
             async Task RunInPlaceAsync(MigrationRequest request)
             {
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref admitted);
                 try
                 {
                     // A waiter can be handed its place in the instant the token is cancelled: start nothing then.
@@ -176,7 +178,7 @@ namespace OpenStackMigration.Migration
                     // Handed over before the place is freed, so a caller that records what is in flight never counts more than the limit.
                     onOutcome(outcome);
                     ReportBatch();
-                    if (outcome.Result != null && requests.Count > Math.Max(1, ThrottleLimit))
+                    if (outcome.Result != null && Volatile.Read(ref admitted) < requests.Count)
                     {
                         // Someone waits for this place: it is freed once the source host is done with this migration too.
                         try

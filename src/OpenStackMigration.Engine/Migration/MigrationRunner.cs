@@ -179,7 +179,7 @@ namespace OpenStackMigration.Migration
                     return null;
                 }
 
-                await _delay(Options.MinPollInterval, cancellationToken).ConfigureAwait(false);
+                await _delay(Options.MaxPollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
 

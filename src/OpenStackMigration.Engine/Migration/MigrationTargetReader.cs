@@ -30,7 +30,7 @@ namespace OpenStackMigration.Migration
         private IReadOnlyList<ServerGroupInfo>? _groups;
         private volatile bool _allCapacityRead;
         private readonly object _providersLock = new object();
-        private Task<BulkCapacity?>? _bulk;
+        private Task? _everyNode;
         private readonly ConcurrentDictionary<string, Task<(bool Exists, string? Host)>> _memberHosts = new ConcurrentDictionary<string, Task<(bool Exists, string? Host)>>(StringComparer.OrdinalIgnoreCase);
         private readonly ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>> _offered = new ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>>(StringComparer.Ordinal);
 
@@ -180,25 +180,28 @@ namespace OpenStackMigration.Migration
         /// lists the hypervisors, not after: a compute node's provider has the node's uuid (its id from compute 2.53)
         /// and name, so Placement needs nothing from Nova's answer.
         /// </summary>
-        private async Task ReadAllCapacityAsync(IEngineSink sink, CancellationToken cancellationToken)
+        private Task ReadAllCapacityAsync(IEngineSink sink, CancellationToken cancellationToken)
         {
             if (_allCapacityRead)
             {
-                return;
+                return Task.CompletedTask;
             }
 
-            Task<BulkCapacity?> bulk;
             lock (_providersLock)
             {
                 // One read for all the checks running at once; one that failed or was cancelled is made again.
-                if (_bulk == null || _bulk.IsFaulted || _bulk.IsCanceled)
+                if (_everyNode == null || _everyNode.IsFaulted || _everyNode.IsCanceled)
                 {
-                    _bulk = _placement.StartBulkRead(sink, cancellationToken);
+                    _everyNode = ReadEveryNodeAsync(sink, cancellationToken);
                 }
 
-                bulk = _bulk;
+                return _everyNode;
             }
+        }
 
+        private async Task ReadEveryNodeAsync(IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var bulk = _placement.StartBulkRead(sink, cancellationToken);
             try
             {
                 await LoadAsync(sink, cancellationToken).ConfigureAwait(false);

@@ -127,6 +127,11 @@ namespace OpenStackMigration.OpenStack
             var read = new ConcurrentDictionary<Hypervisor, IReadOnlyDictionary<string, ResourceCapacity>>(HypervisorReferenceComparer.Instance);
             if (hypervisors.Count == 0)
             {
+                if (bulk != null)
+                {
+                    await bulk.SettledAsync().ConfigureAwait(false);
+                }
+
                 return read;
             }
 
@@ -147,6 +152,7 @@ namespace OpenStackMigration.OpenStack
             var inventories = new InventoryReads(this);
             using var gate = new SemaphoreSlim(Math.Max(1, parallelism));
             var done = 0;
+            OpenStackMigrationException? notFound = null;
             var tasks = hypervisors.Select(async h =>
             {
                 var uuid = uuidByName == null ? h.Id : (uuidByName.TryGetValue(h.Name, out var u) ? u : null);
@@ -174,8 +180,8 @@ namespace OpenStackMigration.OpenStack
                 catch (OpenStackMigrationException e) when (e.Kind == FailureKind.NotFound)
                 {
                     // A node Nova has just registered, or one being removed: the others are still listed.
+                    Interlocked.CompareExchange(ref notFound, e, null);
                     sink.Warning($"Placement has no resource provider for '{h.Name}' ({uuid}); its capacity is unknown.");
-                    return;
                 }
                 finally
                 {
@@ -189,6 +195,12 @@ namespace OpenStackMigration.OpenStack
                 }
             });
             await Task.WhenAll(tasks).ConfigureAwait(false);
+            if (notFound != null && read.IsEmpty)
+            {
+                // Not one provider found: the endpoint is wrong, not a node new to Placement.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(notFound).Throw();
+            }
+
             return read;
         }
 
@@ -331,7 +343,22 @@ namespace OpenStackMigration.OpenStack
                 inventoriesTask = SendAsync($"/resource_providers/{providerUuid}/inventories", sink, cancellationToken);
             }
 
-            var usages = (await SendAsync($"/resource_providers/{providerUuid}/usages", sink, cancellationToken).ConfigureAwait(false)).Object;
+            JObject usages;
+            try
+            {
+                usages = (await SendAsync($"/resource_providers/{providerUuid}/usages", sink, cancellationToken).ConfigureAwait(false)).Object;
+            }
+            catch
+            {
+                // The inventories asked for beside it are not left failing unobserved (a provider that is gone fails both).
+                if (inventoriesTask != null)
+                {
+                    await inventoriesTask.SettledAsync().ConfigureAwait(false);
+                }
+
+                throw;
+            }
+
             if (inventoriesTask == null && Json.Long(usages, "resource_provider_generation") != kept!.Generation)
             {
                 // The provider changed since its inventories were kept: read them again.

@@ -180,6 +180,17 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         [Fact]
+        public async Task NotOneProviderFoundIsAnErrorNotAListingWithoutCapacity()
+        {
+            // A Placement endpoint that finds no provider at all (a wrong catalog entry): an error, not a warning per node.
+            _bulk = LoopbackCloud.Fixture("placement-allocation-candidates-none.json");
+            _usages.RemoveAll();
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var e = await Assert.ThrowsAnyAsync<OpenStackMigrationException>(() => new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None));
+            Assert.Equal(FailureKind.NotFound, e.Kind);
+        }
+
+        [Fact]
         public async Task ChecksReadInventoriesUpFrontAndKeepThemWhileTheGenerationHolds()
         {
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);

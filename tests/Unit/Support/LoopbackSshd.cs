@@ -17,7 +17,7 @@ namespace OpenStackMigration.Tests.Support
         private string? _dir;
         private int _port;
 
-        /// <summary>Folders of /etc that the node gets private copies of (empty ones when this machine has none).</summary>
+        /// <summary>Folders of /etc that the node gets private copies of (an empty one, made and left, when this machine has none).</summary>
         protected virtual string NodeEtc => string.Empty;
 
         /// <summary>The node, connected as root with the fixture's key and strict host key checking.</summary>
