@@ -92,7 +92,16 @@ namespace OpenStackMigration.Orchestration
                 if (computeHost != null)
                 {
                     result.ComputeHost = computeHost;
-                    await WaitReportAsync(options.Nova!, computeHost, options.ReportTimeout, result, sink, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await WaitReportAsync(options.Nova!, computeHost, options.ReportTimeout, result, sink, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OpenStackMigrationException e) when (e.ErrorId == "OSServiceNotReporting")
+                    {
+                        // A service that died meanwhile (it stayed up for the stable time, then exited) is that error, not a quiet one.
+                        await WaitHealthyAsync(node, service, request, new RestartOptions { StartTimeout = TimeSpan.Zero, StableFor = TimeSpan.Zero }, result, restore, sink, cancellationToken).ConfigureAwait(false);
+                        throw;
+                    }
 
                     // nova-compute updates its service record while it starts, before it can still fail: it must be running after its report too.
                     await WaitHealthyAsync(node, service, request, new RestartOptions { StartTimeout = options.StartTimeout, StableFor = TimeSpan.Zero }, result, restore, sink, cancellationToken).ConfigureAwait(false);

@@ -129,6 +129,27 @@ namespace OpenStackMigration.Tests.Orchestration
         }
 
         [Fact]
+        public async Task ANovaComputeThatDiesAfterItsStableTimeIsUnhealthyNotSilent()
+        {
+            // Up for the stable time (a slow machine parses its bad config slowly), then it exits and never reports.
+            using var dir = new TempDir();
+            var conf = dir.Write("nova.conf", "[DEFAULT]\nhost = compute9\n");
+            string proc = $"OSM-PROC nova-compute 4242\nOSM-ARG /usr/bin/python3\nOSM-ARG /usr/bin/nova-compute\nOSM-ARG --config-file\nOSM-ARG {conf}\n";
+            var request = new RestartRequest { Services = new[] { "nova-compute" }, Manager = ServiceManager.Systemd };
+            var service = new ResolvedService { Requested = "nova-compute", Manager = ServiceManager.Systemd, Name = "nova-compute", ProcessId = 4242 };
+            var up = "ActiveState=active\nSubState=running\nMainPID=5000\nResult=success\n";
+            var dead = "ActiveState=failed\nSubState=failed\nMainPID=0\nResult=exit-code\n";
+            var node = new ScriptedNode("c9").On("OSM-PROC", proc).On("systemctl restart", string.Empty).On("systemctl show", up, up, up, up, dead);
+            var (restarter, _) = NewRestarter();
+            var r = await restarter.RestartAsync(node, service, request, new RestartOptions { Nova = new FakeNova(new DateTimeOffset(2026, 12, 1, 11, 59, 58, TimeSpan.Zero)), ReportTimeout = TimeSpan.FromSeconds(30), StableFor = TimeSpan.FromSeconds(2) }, 1, null, new CollectingSink(), CancellationToken.None);
+
+            Assert.Equal("OSServiceUnhealthy", r.ErrorId);
+            Assert.Contains("is not running afterwards", r.Error);
+            Assert.Contains("journalctl -u nova-compute", r.Error);
+            Assert.False(r.Restarted);
+        }
+
+        [Fact]
         public async Task RollingRunsInOrderWithinTheBoundAndStartsNothingAfterAFailure()
         {
             int running = 0, most = 0;
