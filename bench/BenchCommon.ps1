@@ -1,5 +1,17 @@
 # Helpers shared by the benchmarks: whole-process timing, medians, and a table of results.
-$script:PwshDll = Join-Path $PSHOME 'pwsh.dll'
+# The pwsh every benchmark starts: the one running (the repository's dotnet tool, IL only), or the ReadyToRun copy
+# that Invoke-Bench -ReadyToRunPwsh makes (bench/New-ReadyToRunPwsh.ps1), as Microsoft's pwsh packages ship it.
+$script:PwshDll = if ($env:OSM_BENCH_PWSH) { $env:OSM_BENCH_PWSH } else { Join-Path $PSHOME 'pwsh.dll' }
+
+# What kind of pwsh a pwsh.dll is: 'ReadyToRun' when its System.Management.Automation is precompiled, else 'IL only'.
+function Get-PwshKind([string] $Dll) {
+    $sma = Join-Path (Split-Path $Dll) 'System.Management.Automation.dll'
+    $stream = [IO.File]::OpenRead($sma)
+    try {
+        $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+        if ($pe.PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size -gt 0) { 'ReadyToRun' } else { 'IL only' }
+    } finally { $stream.Dispose() }
+}
 
 # Runs a command line once as a whole new process: wall seconds, when it ended, and what it printed.
 function Invoke-TimedProcess {

@@ -11,15 +11,20 @@ param(
     [string[]] $Name,
     [int] $Runs = 5,
     # Extra fake hypervisors for the scale round of the read-side benchmark (0: none).
-    [int] $Scale = 0
+    [int] $Scale = 0,
+    # Run every benchmark on a ReadyToRun copy of pwsh (bench/New-ReadyToRunPwsh.ps1), as Microsoft's pwsh packages
+    # ship it, instead of the repository's dotnet tool, whose assemblies are IL only.
+    [switch] $ReadyToRunPwsh
 )
 $ErrorActionPreference = 'Stop'
 # The lab's scripts (scenario.sh, up.sh) act on the lab being measured, wherever its checkout is.
 $env:OSM_LAB_DIR = $LabDir
-$scripts = Get-ChildItem $PSScriptRoot -Filter *.ps1 | Where-Object { $_.Name -notin 'Invoke-Bench.ps1', 'BenchCommon.ps1' }
+if ($ReadyToRunPwsh) { $env:OSM_BENCH_PWSH = @(& (Join-Path $PSScriptRoot 'New-ReadyToRunPwsh.ps1'))[-1] }
+$scripts = Get-ChildItem $PSScriptRoot -Filter *.ps1 | Where-Object { $_.Name -notin 'Invoke-Bench.ps1', 'BenchCommon.ps1', 'New-ReadyToRunPwsh.ps1' }
 if ($Name) { $Name = $Name -split ','; $scripts = $scripts | Where-Object { $Name -contains $_.BaseName } }
 foreach ($s in $scripts) {
     Write-Host "`n=== bench: $($s.BaseName) ===" -ForegroundColor Cyan
+    if ($env:OSM_BENCH_PWSH) { Write-Host "(pwsh: $env:OSM_BENCH_PWSH)" }
     # Each benchmark gets the arguments it declares.
     $declared = (Get-Command $s.FullName).Parameters
     $offer = @{ ModulePath = $ModulePath; LabDir = $LabDir; Runs = $Runs; Repeat = $Runs; Scale = $Scale }

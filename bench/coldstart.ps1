@@ -11,18 +11,31 @@
     With -LabDir: fresh processes that connect to the lab's cloud 'osm-lab' and time, from inside, each step a cold
     Get-OSHypervisor or Get-OSInstance goes through (import, Connect-OSCloud, the first call, formatting its answer
     for the screen); the process's CPU time beside its wall time shows how CPU-bound a cold process is.
-    Standalone: dotnet pwsh -NoProfile -File bench/coldstart.ps1 -ModulePath out/OpenStackMigration/0.1.0/OpenStackMigration.psd1 [-LabDir .lab]
+    Every figure is taken on two pwsh builds side by side: the repository's dotnet tool, whose assemblies are IL only
+    (every PowerShell method a process runs is JIT-compiled first), and a ReadyToRun copy of it that
+    bench/New-ReadyToRunPwsh.ps1 makes (a few minutes, once), as Microsoft's pwsh packages ship it and users run it.
+    The JIT columns count the methods a process JIT-compiled ([System.Runtime.JitInfo]), which machine load does not
+    change.
+    Standalone: dotnet pwsh -NoProfile -File bench/coldstart.ps1 -ModulePath out/OpenStackMigration/0.1.0/OpenStackMigration.psd1 [-LabDir .lab] [-NoReadyToRunPwsh]
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [string] $LabDir,
     [int] $Runs = 5,
     # Alternating pairs for the import figures: a fraction of a second each, and the machine's noise is of that order.
-    [int] $ImportRuns = 21
+    [int] $ImportRuns = 21,
+    # Only the running pwsh: skip the ReadyToRun copy.
+    [switch] $NoReadyToRunPwsh
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 $ModulePath = (Resolve-Path $ModulePath).Path
+$pwshes = [ordered]@{ "$(Get-PwshKind $PwshDll) ($(Split-Path -Leaf (Split-Path $PwshDll)))" = $PwshDll }
+if (-not $NoReadyToRunPwsh -and (Get-PwshKind $PwshDll) -ne 'ReadyToRun') {
+    $r2r = @(& (Join-Path $PSScriptRoot 'New-ReadyToRunPwsh.ps1'))[-1]
+    $pwshes['ReadyToRun (as installed)'] = $r2r
+}
+$jitCount = "; [Console]::Out.WriteLine('jit=' + [System.Runtime.JitInfo]::GetCompiledMethodCount())"
 
 # What pwsh charges for importing any module at all: a manifest with nothing in it.
 $emptyDir = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-empty-' + [guid]::NewGuid().ToString('N'))
@@ -30,32 +43,41 @@ New-Item -ItemType Directory $emptyDir | Out-Null
 $emptyModule = Join-Path $emptyDir 'OSMBenchEmpty.psd1'
 "@{ ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())'; FunctionsToExport = @(); CmdletsToExport = @() }" | Set-Content $emptyModule
 
-function Measure-ImportPair([hashtable] $Environment) {
+function Measure-ImportPair([string] $Dll, [hashtable] $Environment) {
     $bare = [Collections.Generic.List[double]]::new(); $import = [Collections.Generic.List[double]]::new(); $empty = [Collections.Generic.List[double]]::new()
     foreach ($i in 1..$ImportRuns) {
-        $bare.Add((Invoke-TimedProcess dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', 'exit') $Environment).Seconds)
-        $import.Add((Invoke-TimedProcess dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'") $Environment).Seconds)
-        $empty.Add((Invoke-TimedProcess dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$emptyModule'") $Environment).Seconds)
+        $bare.Add((Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', 'exit') $Environment).Seconds)
+        $import.Add((Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'") $Environment).Seconds)
+        $empty.Add((Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$emptyModule'") $Environment).Seconds)
     }
-    [pscustomobject]@{ Bare = Get-Median $bare; Import = Get-Median $import; Empty = Get-Median $empty; BareMin = ($bare | Measure-Object -Minimum).Minimum; ImportMin = ($import | Measure-Object -Minimum).Minimum }
+    # JIT-compiled methods: the same in every run, whatever the load.
+    $jit = foreach ($command in '$null', "Import-Module '$ModulePath'", "Import-Module '$emptyModule'") {
+        $out = (Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', "$command$jitCount") $Environment).Output
+        [int]([regex]::Match($out, 'jit=(\d+)').Groups[1].Value)
+    }
+    [pscustomobject]@{ Bare = Get-Median $bare; Import = Get-Median $import; Empty = Get-Median $empty; BareMin = ($bare | Measure-Object -Minimum).Minimum; ImportMin = ($import | Measure-Object -Minimum).Minimum; Jit = $jit }
 }
 
 function Format-Over([double] $Value, [double] $Bare) { '{0:+0.000;-0.000} s ({1:+0%;-0%})' -f ($Value - $Bare), (($Value - $Bare) / $Bare) }
 
 Write-Host "Import-Module against a bare pwsh start ($ImportRuns alternating runs each, medians):"
-$rows = foreach ($case in @(@{ Label = 'telemetry on (default)'; Env = @{} }, @{ Label = 'POWERSHELL_TELEMETRY_OPTOUT=1'; Env = @{ POWERSHELL_TELEMETRY_OPTOUT = '1' } })) {
-    $m = Measure-ImportPair $case.Env
-    [pscustomobject]@{
-        'pwsh'                 = $case.Label
-        'bare start'           = Format-Seconds $m.Bare
-        '+ Import-Module'      = Format-Seconds $m.Import
-        'import over bare'     = Format-Over $m.Import $m.Bare
-        'an empty module over bare' = Format-Over $m.Empty $m.Bare
-        'min bare / min import' = '{0} / {1}' -f (Format-Seconds $m.BareMin), (Format-Seconds $m.ImportMin)
+$rows = foreach ($kind in $pwshes.Keys) {
+    foreach ($case in @(@{ Label = 'telemetry on (default)'; Env = @{} }, @{ Label = 'POWERSHELL_TELEMETRY_OPTOUT=1'; Env = @{ POWERSHELL_TELEMETRY_OPTOUT = '1' } })) {
+        $m = Measure-ImportPair $pwshes[$kind] $case.Env
+        [pscustomobject]@{
+            'pwsh'                 = $kind
+            'telemetry'            = $case.Label
+            'bare start'           = Format-Seconds $m.Bare
+            '+ Import-Module'      = Format-Seconds $m.Import
+            'import over bare'     = Format-Over $m.Import $m.Bare
+            'an empty module over bare' = Format-Over $m.Empty $m.Bare
+            'min bare / min import' = '{0} / {1}' -f (Format-Seconds $m.BareMin), (Format-Seconds $m.ImportMin)
+            'JIT bare / +import / +empty' = '{0} / +{1} / +{2}' -f $m.Jit[0], ($m.Jit[1] - $m.Jit[0]), ($m.Jit[2] - $m.Jit[0])
+        }
     }
 }
 Remove-Item -Recurse -Force $emptyDir
-$rows | Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+$rows | Format-Table -AutoSize | Out-String -Width 250 | Write-Host
 
 # What got loaded by the import itself: assemblies the import did not need would show here.
 $loaded = & dotnet $PwshDll -NoProfile -NonInteractive -Command "`$before = [AppDomain]::CurrentDomain.GetAssemblies().FullName; Import-Module '$ModulePath'; [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$before -notcontains `$_.FullName } | ForEach-Object { `$_.GetName().Name }"
@@ -71,23 +93,27 @@ Import-Module '__MODULE__'; Step 'Import-Module'
 $null = Connect-OSCloud -Cloud osm-lab; Step 'Connect-OSCloud'
 $r = __CALL__; Step 'first call'
 $r | Out-String | Out-Null; Step 'formatting'
+$t['JIT methods'] = [System.Runtime.JitInfo]::GetCompiledMethodCount()
 $p.Refresh(); $t['process CPU'] = $p.TotalProcessorTime.TotalMilliseconds; $t['since process start'] = ([DateTime]::Now - $p.StartTime).TotalMilliseconds
 ($t.GetEnumerator() | ForEach-Object { '{0}={1:F0}' -f $_.Key, $_.Value }) -join ';'
 '@
 $environment = @{ OS_CLIENT_CONFIG_FILE = (Join-Path $LabDir 'clouds.yaml') }
-$table = foreach ($call in 'Get-OSHypervisor', 'Get-OSInstance -AllProjects') {
-    $samples = foreach ($i in 1..$Runs) {
-        $run = Invoke-TimedProcess dotnet @($PwshDll, '-NoProfile', '-NonInteractive', '-Command', $steps.Replace('__MODULE__', $ModulePath).Replace('__CALL__', $call)) $environment
-        $figures = @{}
-        foreach ($pair in ($run.Output.Trim() -split ';')) { $k, $v = $pair -split '='; $figures[$k] = [double]$v }
-        $figures['whole process'] = $run.Seconds * 1000
-        $figures
+$table = foreach ($kind in $pwshes.Keys) {
+    foreach ($call in 'Get-OSHypervisor', 'Get-OSInstance -AllProjects') {
+        $samples = foreach ($i in 1..$Runs) {
+            $run = Invoke-TimedProcess dotnet @($pwshes[$kind], '-NoProfile', '-NonInteractive', '-Command', $steps.Replace('__MODULE__', $ModulePath).Replace('__CALL__', $call)) $environment
+            $figures = @{}
+            foreach ($pair in ($run.Output.Trim() -split ';')) { $k, $v = $pair -split '='; $figures[$k] = [double]$v }
+            $figures['whole process'] = $run.Seconds * 1000
+            $figures
+        }
+        $row = [ordered]@{ 'pwsh' = $kind; 'cold process' = $call }
+        foreach ($k in 'Import-Module', 'Connect-OSCloud', 'first call', 'formatting', 'since process start', 'process CPU', 'whole process') {
+            $row[$k] = '{0:N0} ms' -f (Get-Median @($samples | ForEach-Object { $_[$k] }))
+        }
+        $row['JIT methods'] = Get-Median @($samples | ForEach-Object { $_['JIT methods'] })
+        [pscustomobject]$row
     }
-    $row = [ordered]@{ 'cold process' = $call }
-    foreach ($k in 'Import-Module', 'Connect-OSCloud', 'first call', 'formatting', 'since process start', 'process CPU', 'whole process') {
-        $row[$k] = '{0:N0} ms' -f (Get-Median @($samples | ForEach-Object { $_[$k] }))
-    }
-    [pscustomobject]$row
 }
 $table | Format-Table -AutoSize | Out-String -Width 250 | Write-Host
 Write-Host "(medians of $Runs fresh processes; 'since process start' ends after formatting, 'whole process' adds pwsh's exit)"

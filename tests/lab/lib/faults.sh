@@ -87,15 +87,19 @@ set_override() {
 }
 
 # restart_target TARGET: restart it the way the lab runs it; wait until it
-# reports again after the restart (a restarted service looks up on its
-# previous report for up to service_down_time).
+# reports again after the restart. A service looks up on its previous report for
+# up to service_down_time, and the old process goes on reporting while it stops
+# (a slow machine takes seconds over that), so the time a report must be newer
+# than is taken once the old process is gone: the new one reports only after
+# its init_host (which, for nova-compute, resets an instance it finds
+# "migrating"; a migration started before that fails at once).
 restart_target() {
   local target="$1" t0
-  t0="$(date +%s)"
   case "$target" in
     "$FAULT_CONDUCTOR")
       step "restarting nova-conductor..."
       stop_pid nova-conductor 20
+      t0="$(date +%s)"
       launch_nova_service conductor
       python_lab service-wait "$(uname -n)" up --binary nova-conductor --since "$t0" --timeout 90 ;;
     *)
@@ -104,12 +108,15 @@ restart_target() {
         return 0
       fi
       case "$target" in
-        "$NODE_HOST") step "systemctl restart nova-compute in $NODE_HOST..."; node_ssh systemctl restart nova-compute ;;
-        "$CONTAINER_HOST") step "podman restart $CONTAINER_NAME..."; podman restart "$CONTAINER_NAME" >/dev/null ;;
+        "$NODE_HOST") step "systemctl stop, then start, nova-compute in $NODE_HOST..."
+           node_ssh systemctl stop nova-compute; t0="$(date +%s)"; node_ssh systemctl start nova-compute ;;
+        "$CONTAINER_HOST") step "podman stop, then start, $CONTAINER_NAME..."
+           podman stop "$CONTAINER_NAME" >/dev/null; t0="$(date +%s)"; podman start "$CONTAINER_NAME" >/dev/null ;;
         *) local nodes=0
            [[ "$target" == scale ]] && nodes="$(cat "$CONTROL/scale_nodes")"
            step "restarting nova-compute-$target..."
            stop_pid "nova-compute-$target" 20
+           t0="$(date +%s)"
            launch_compute "$target" "$nodes" ;;
       esac
       python_lab service-wait "$target" up --since "$t0" --timeout 90 ;;
