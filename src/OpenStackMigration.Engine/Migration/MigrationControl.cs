@@ -94,11 +94,24 @@ namespace OpenStackMigration.Migration
             { Target = instanceId };
         }
 
+        /// <summary>
+        /// Of an instance's migrations in progress, the one to abort or force-complete when none is named: the running one,
+        /// else the newest. Nova runs one live migration of an instance at a time, but a record whose nova-compute
+        /// restarted during the migration stays 'preparing' (or 'running') for good, and Nova lists oldest first.
+        /// </summary>
+        internal static MigrationRecord? TheOneToActOn(IReadOnlyList<MigrationRecord> inProgress) =>
+            inProgress.OrderByDescending(m => m.Status == "running").ThenByDescending(m => m.Id).FirstOrDefault();
+
         /// <summary>Aborts (or force-completes) a live migration in progress; with no id, the instance's one. Returns the record, final when <paramref name="wait"/>.</summary>
         public async Task<MigrationRecord> ActAsync(string instanceId, long? migrationId, bool abort, bool wait, TimeSpan waitLimit, IEngineSink sink, CancellationToken cancellationToken)
         {
             var inProgress = await _nova.ListServerMigrationsAsync(instanceId, sink, cancellationToken).ConfigureAwait(false);
-            var record = migrationId.HasValue ? inProgress.FirstOrDefault(m => m.Id == migrationId.Value) : inProgress.FirstOrDefault();
+            var record = migrationId.HasValue ? inProgress.FirstOrDefault(m => m.Id == migrationId.Value) : TheOneToActOn(inProgress);
+            if (!migrationId.HasValue && record != null && inProgress.Count > 1)
+            {
+                sink.Verbose($"Instance {instanceId} has {inProgress.Count} migrations in progress in Nova's records ({string.Join(", ", inProgress.Select(m => $"{m.Id} '{m.Status}'"))}); acting on {record.Id}. "
+                    + "A record Nova left unfinished (its nova-compute restarted during that migration) keeps its status for good; -MigrationId names another.");
+            }
             if (record == null)
             {
                 var history = await HistoryOfAsync(instanceId, sink, cancellationToken).ConfigureAwait(false);
