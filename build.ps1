@@ -40,7 +40,12 @@ param(
 
     # IntegrationTest: run only the ApiCap-tagged tests, with the lab's Nova and Placement presenting these releases' APIs.
     [ValidateSet('ocata', 'pike', 'queens', 'rocky', 'stein', 'train', 'ussuri', 'victoria', 'wallaby', 'all')]
-    [string[]] $ApiCap
+    [string[]] $ApiCap,
+
+    # Build, Package: which PowerShell 7 runtimes and platforms get precompiled (ReadyToRun) assemblies beside the IL
+    # ones, as <net major>-<os>-<arch>; by default the running pwsh's (this machine's), 'none' for none.
+    # PowerShell 7.4 runs on .NET 8, 7.5 on .NET 9, 7.6 on .NET 10. Example: -ReadyToRun net8-linux-x64,net10-win-x64
+    [string[]] $ReadyToRun
 )
 
 $ErrorActionPreference = 'Stop'
@@ -119,7 +124,43 @@ function Invoke-Build {
         '-ModulePath', (Join-Path $ModuleOut "$ModuleName.psd1"),
         '-DocFiles', ((Join-Path $publish "$ModuleName.xml"), (Join-Path $publish "$ModuleName.Engine.xml") -join ','),
         '-OutFile', (Join-Path $helpDir "$ModuleName.dll-Help.xml"))
+    foreach ($target in Get-ReadyToRunTarget) { Add-ReadyToRun $target }
     Write-Host "Module ready in $ModuleOut"
+}
+
+# The running pwsh's runtime and platform, named as the module's loader (module/OpenStackMigration.psm1) looks for them.
+function Get-ReadyToRunTarget {
+    if ($ReadyToRun -contains 'none') { return }
+    if ($ReadyToRun) { return $ReadyToRun -split ',' }
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    "net$([Environment]::Version.Major)-$os-$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant())"
+}
+
+# core/<target>/: the module's assemblies and their dependencies precompiled to ReadyToRun for one runtime major and
+# platform, laid out as the IL ones are (own beside, third-party in dependencies/), with the help. A cold process
+# then JIT-compiles several hundred fewer methods (bench/coldstart.ps1 counts them). Without the compiler (an offline
+# machine whose NuGet feed lacks it) the module is complete without the folder: a warning, not a failure.
+function Add-ReadyToRun([string] $Target) {
+    if ($Target -notmatch '^net(?<major>\d+)-(?<rid>(linux|win|osx)-(x64|arm64))$') { throw "-ReadyToRun '$Target': expected <net major>-<os>-<arch>, such as net10-linux-x64." }
+    $framework = "net$($Matches.major).0"; $rid = $Matches.rid
+    Write-Step "Precompiling to ReadyToRun for PowerShell 7 on $framework, $rid"
+    $publish = Join-Path $Root "out/publish-r2r/$Target"
+    Remove-Item $publish -Recurse -Force -ErrorAction SilentlyContinue
+    $log = & dotnet publish (Join-Path $Root 'build/readytorun/ReadyToRun.csproj') -c $Configuration -r $rid "-p:TargetFramework=$framework" -o $publish --nologo -v quiet 2>&1
+    if ($LASTEXITCODE -ne 0) {
+        Write-Warning "No ReadyToRun assemblies for ${Target}: dotnet publish failed (PowerShell 7 there uses the IL ones). $(($log | Select-Object -Last 5) -join ' ')"
+        return
+    }
+    $dir = Join-Path $ModuleOut "core/$Target"
+    New-Item -ItemType Directory -Force -Path (Join-Path $dir 'dependencies') | Out-Null
+    $own = @("$ModuleName.dll", "$ModuleName.Engine.dll")
+    foreach ($il in Get-ChildItem (Join-Path $ModuleOut 'dependencies') -Filter *.dll) {
+        $compiled = Join-Path $publish $il.Name
+        # What the runtime already holds (System.Memory, System.Text.Json...) is not published for it: PowerShell 7 loads the runtime's.
+        if (Test-Path $compiled) { Copy-Item $compiled (Join-Path $dir 'dependencies') }
+    }
+    foreach ($name in $own) { Copy-Item (Join-Path $publish $name) $dir }
+    Copy-Item (Join-Path $ModuleOut 'en-US') $dir -Recurse
 }
 
 # The views live in several files (one per area, so that people adding views do not collide); the module ships them

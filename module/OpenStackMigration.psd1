@@ -1,5 +1,5 @@
 @{
-    RootModule           = 'OpenStackMigration.dll'
+    RootModule           = 'OpenStackMigration.psm1'
     ModuleVersion        = '0.1.0'
     GUID                 = '7f0d3c56-2f7e-4a53-9a63-3b1b6f7b2d11'
     Author               = 'OpenStackMigration contributors'

@@ -9,7 +9,8 @@ BeforeAll {
     $ModulePath = if ($env:OSM_MODULE_PATH) { $env:OSM_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/OpenStackMigration/0.1.0/OpenStackMigration.psd1' }
     Import-Module $ModulePath -Force
     $Manifest = Import-PowerShellDataFile $ModulePath
-    $Assembly = (Get-Module OpenStackMigration).ImplementingAssembly
+    # The manifest's root module is a loader script (module/OpenStackMigration.psm1); the cmdlets come from the assembly it imports.
+    $Assembly = (Get-Command -Module OpenStackMigration -CommandType Cmdlet | Select-Object -First 1).ImplementingType.Assembly
     # Verbs that change something and so must support -WhatIf/-Confirm.
     $ChangingVerbs = 'Set', 'Move', 'Start', 'Stop', 'Restart', 'Enable', 'Disable', 'Complete', 'Remove', 'New', 'Disconnect', 'Invoke', 'Register', 'Update', 'Reset', 'Clear', 'Resume', 'Suspend', 'Add'
 }
@@ -62,6 +63,29 @@ Describe 'The module manifest' {
         Join-Path $root 'dependencies/Newtonsoft.Json.dll' | Should -Exist
         Join-Path $root 'RestSharp.dll' | Should -Not -Exist
         Join-Path $root 'System.Management.Automation.dll' | Should -Not -Exist
+    }
+
+    It 'runs the ReadyToRun assemblies built for this runtime, and the IL ones with OSM_READYTORUN=0' -Skip:(-not $IsLinux) {
+        # Build precompiles for the running pwsh's runtime (core/net<major>-linux-<arch>/); Windows PowerShell 5.1 and
+        # any other runtime load the IL assemblies beside the manifest. A fresh pwsh each: this one has the module loaded.
+        $root = Split-Path $ModulePath
+        $arch = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
+        $precompiled = Join-Path $root "core/net$([Environment]::Version.Major)-linux-$arch"
+        $probe = "Import-Module '$ModulePath'; `$null = Get-OSRpcTimeout -Path '$ModulePath' -Service nova -ErrorAction SilentlyContinue; " +
+            '[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -like "OpenStackMigration*" } | ForEach-Object { $_.Location }'
+        $exe = (Get-Process -Id $PID).Path
+        $lead = @(if ($exe -match 'dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' })
+        $loaded = @(& $exe @lead -NoProfile -NonInteractive -Command $probe | Sort-Object)
+        $loaded | Should -Be @((Join-Path $precompiled 'OpenStackMigration.dll'), (Join-Path $precompiled 'OpenStackMigration.Engine.dll'))
+        foreach ($dll in $loaded + @(Join-Path $precompiled 'dependencies/RestSharp.dll')) {
+            $stream = [IO.File]::OpenRead($dll)
+            try { [System.Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size | Should -BeGreaterThan 0 -Because "$dll is precompiled" }
+            finally { $stream.Dispose() }
+        }
+        $env:OSM_READYTORUN = '0'
+        try { $il = @(& $exe @lead -NoProfile -NonInteractive -Command $probe | Sort-Object) }
+        finally { Remove-Item Env:OSM_READYTORUN }
+        $il | Should -Be @((Join-Path $root 'OpenStackMigration.dll'), (Join-Path $root 'OpenStackMigration.Engine.dll'))
     }
 }
 
