@@ -120,15 +120,15 @@ namespace OpenStackMigration.Maintenance
                 }
             }
 
-            var needs = instances.GroupBy(MigrationPreflight.NeedKey, StringComparer.Ordinal).Select(g => g.First()).ToList();
+            var needs = instances.Select(ResourceNeed.Of).GroupBy(n => n.Key, StringComparer.Ordinal).Select(g => g.First()).ToList();
             // One question to Placement per distinct need, a few at a time (each is a cloud-wide query).
             using var gate = new SemaphoreSlim(PlacementClient.DefaultParallelism);
-            var offers = Task.WhenAll(needs.Select(async i =>
+            var offers = Task.WhenAll(needs.Select(async need =>
             {
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    return (Need: MigrationPreflight.NeedKey(i), Nodes: await _placement.ReadOfferedAsync(ResourceNeed.Of(i), sink, cancellationToken).ConfigureAwait(false));
+                    return (Need: need.Key, Nodes: await _placement.ReadOfferedAsync(need, sink, cancellationToken).ConfigureAwait(false));
                 }
                 finally
                 {

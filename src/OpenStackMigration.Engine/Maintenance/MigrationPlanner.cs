@@ -48,7 +48,7 @@ namespace OpenStackMigration.Maintenance
         public Microversion? ComputeMaxMicroversion { get; set; }
 
         /// <summary>
-        /// The nodes Placement offers for each need of the instances (<see cref="MigrationPreflight.NeedKey"/>): an
+        /// The nodes Placement offers for each need of the instances (<see cref="ResourceNeed.Key"/>): an
         /// offered node is within its inventories' max_unit for that need, so its inventory figures need not be read.
         /// </summary>
         public IReadOnlyDictionary<string, IReadOnlyCollection<string>> OfferedByNeed { get; set; } = new Dictionary<string, IReadOnlyCollection<string>>();
@@ -111,7 +111,7 @@ namespace OpenStackMigration.Maintenance
         {
             var items = new List<MigrationPlanItem>();
             var ordered = state.Input.Instances
-                .OrderByDescending(i => i.Flavor.RamMB).ThenByDescending(i => i.Flavor.Vcpus).ThenByDescending(MigrationPreflight.DiskGBNeeded)
+                .OrderByDescending(i => i.Flavor.RamMB).ThenByDescending(i => i.Flavor.Vcpus).ThenByDescending(i => ResourceNeed.Of(i).DiskGB)
                 .ThenBy(i => i.Name, StringComparer.Ordinal).ThenBy(i => i.Id, StringComparer.Ordinal);
             foreach (var instance in ordered)
             {

@@ -125,7 +125,7 @@ namespace OpenStackMigration.Maintenance
         /// <summary>Records the move: the destination's node takes the allocation, the source's gives it back.</summary>
         public MigrationPlanItem Place(Instance instance, Evaluation evaluation, Candidate candidate, string reason)
         {
-            var disk = MigrationPreflight.DiskGBNeeded(instance);
+            var disk = ResourceNeed.Of(instance).DiskGB;
             var fitting = new PreflightInput(instance, evaluation.Kind) { FittingNodes = Offered(instance) };
             var node = _nodes.Where(n => string.Equals(n.HostName, candidate.Host, StringComparison.Ordinal))
                 .FirstOrDefault(n => MigrationPreflight.Fits(fitting, n));
@@ -193,7 +193,7 @@ namespace OpenStackMigration.Maintenance
             Flavor = instance.Flavor.Name,
             Vcpus = instance.Flavor.Vcpus,
             RamMB = instance.Flavor.RamMB,
-            DiskGB = MigrationPreflight.DiskGBNeeded(instance),
+            DiskGB = ResourceNeed.Of(instance).DiskGB,
             RuledOut = evaluation.RuledOut.ToList(),
             Migratability = evaluation.Assessment?.Class ?? MigratabilityClass.Live,
             MigratabilityReason = evaluation.Assessment?.Reason ?? string.Empty,
@@ -209,7 +209,7 @@ namespace OpenStackMigration.Maintenance
             _nodes.Where(n => string.Equals(n.HostName, host, StringComparison.Ordinal)).Sum(n => pick(n)?.Used ?? 0);
 
         private IReadOnlyCollection<string>? Offered(Instance instance) =>
-            Input.OfferedByNeed.TryGetValue(MigrationPreflight.NeedKey(instance), out var offered) ? offered : null;
+            Input.OfferedByNeed.TryGetValue(ResourceNeed.Of(instance).Key, out var offered) ? offered : null;
 
         private static void Adjust(Hypervisor node, long vcpu, long memory, long disk)
         {

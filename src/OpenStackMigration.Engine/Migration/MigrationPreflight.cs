@@ -122,12 +122,6 @@ namespace OpenStackMigration.Migration
             };
         }
 
-        /// <summary>What the instance asks Placement for (vCPU, MB of RAM, GB of disk), as one key: instances with the same key are offered the same nodes.</summary>
-        public static string NeedKey(Instance instance) => ResourceNeed.Of(instance).Key;
-
-        /// <summary>Placement's DISK_GB for a flavor: root disk unless volume-backed, plus ephemeral, plus swap rounded up to GB (as Nova's scheduler asks).</summary>
-        public static long DiskGBNeeded(Instance instance) => ResourceNeed.Of(instance).DiskGB;
-
         internal static MigrationCheck CheckState(Instance instance, MigrationKind kind)
         {
             var allowed = kind == MigrationKind.Live
@@ -217,7 +211,7 @@ namespace OpenStackMigration.Migration
         internal static IEnumerable<MigrationCheck> CheckCapacity(Instance instance, Hypervisor? node, string host, bool? offered = null)
         {
             var flavor = instance.Flavor;
-            var disk = DiskGBNeeded(instance);
+            var disk = ResourceNeed.Of(instance).DiskGB;
             if (offered == false && node != null
                 && new[] { (node.Vcpu, (long)flavor.Vcpus), (node.MemoryMB, (long)flavor.RamMB), (node.DiskGB, disk) }.Any(c => c.Item1 != null && c.Item2 > c.Item1.Free))
             {
@@ -250,8 +244,8 @@ namespace OpenStackMigration.Migration
                 (false, BlockMigrationMode.Always) => Warn(StorageCheck, MigrationCheckCode.BlockMigrationWithoutLocalDisk, "Volume-backed with no local disk, yet -BlockMigration Always: Nova may refuse block migration with only shared storage; use Auto."),
                 (false, _) => Pass(StorageCheck, $"Volume-backed ({instance.Volumes.Count} volume(s)): nothing on local disk to copy; Cinder moves the attachments to the destination."),
                 (true, BlockMigrationMode.Never) => Warn(StorageCheck, MigrationCheckCode.SharedStorageNeeded, "The instance has local disks and -BlockMigration Never: this works only if the instances directory is on storage shared by both hosts."),
-                (true, BlockMigrationMode.Always) => Pass(StorageCheck, $"Local disks ({DiskGBNeeded(instance)} GB) will be copied (block migration)."),
-                _ => Pass(StorageCheck, $"Local disks ({DiskGBNeeded(instance)} GB): Nova decides between block migration and shared storage (auto)."),
+                (true, BlockMigrationMode.Always) => Pass(StorageCheck, $"Local disks ({ResourceNeed.Of(instance).DiskGB} GB) will be copied (block migration)."),
+                _ => Pass(StorageCheck, $"Local disks ({ResourceNeed.Of(instance).DiskGB} GB): Nova decides between block migration and shared storage (auto)."),
             };
 
             // Mixed: an image-booted instance with data volumes copies its local disks and re-attaches the volumes.
@@ -340,7 +334,7 @@ namespace OpenStackMigration.Migration
 
             var fitting = candidates.Where(h => Fits(input, h)).Select(h => h.HostName).Distinct().ToList();
             return fitting.Count == 0
-                ? Fail(SchedulerCheck, MigrationCheckCode.NoHostHasRoom, $"None of the {candidates.Count} other hosts up and enabled has room for {instance.Flavor.Name} ({instance.Flavor.Vcpus} vCPU, {instance.Flavor.RamMB} MB RAM, {DiskGBNeeded(instance)} GB disk).")
+                ? Fail(SchedulerCheck, MigrationCheckCode.NoHostHasRoom, $"None of the {candidates.Count} other hosts up and enabled has room for {instance.Flavor.Name} ({instance.Flavor.Vcpus} vCPU, {instance.Flavor.RamMB} MB RAM, {ResourceNeed.Of(instance).DiskGB} GB disk).")
                 : Pass(SchedulerCheck, $"{fitting.Count} host(s) have room: {string.Join(", ", fitting.Take(5))}{(fitting.Count > 5 ? ", ..." : string.Empty)}.");
         }
 
@@ -350,7 +344,7 @@ namespace OpenStackMigration.Migration
             HasRoom(instance, h)
             && (h.Vcpu?.WhyNotFits(instance.Flavor.Vcpus) == null)
             && (h.MemoryMB?.WhyNotFits(instance.Flavor.RamMB) == null)
-            && (h.DiskGB?.WhyNotFits(DiskGBNeeded(instance)) == null);
+            && (h.DiskGB?.WhyNotFits(ResourceNeed.Of(instance).DiskGB) == null);
 
         /// <summary>Whether Placement offers the node for the flavor (null when it was not asked).</summary>
         private static bool? Offered(PreflightInput input, Hypervisor? node) =>
@@ -367,7 +361,7 @@ namespace OpenStackMigration.Migration
         internal static bool HasRoom(Instance instance, Hypervisor h) =>
             (h.Vcpu?.Free ?? long.MaxValue) >= instance.Flavor.Vcpus
             && (h.MemoryMB?.Free ?? long.MaxValue) >= instance.Flavor.RamMB
-            && (h.DiskGB?.Free ?? long.MaxValue) >= DiskGBNeeded(instance);
+            && (h.DiskGB?.Free ?? long.MaxValue) >= ResourceNeed.Of(instance).DiskGB;
 
         private static Hypervisor? PickNode(IReadOnlyList<Hypervisor> nodes, PreflightInput input)
         {

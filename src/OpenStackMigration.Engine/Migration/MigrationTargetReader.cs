@@ -229,7 +229,8 @@ namespace OpenStackMigration.Migration
         /// </summary>
         private Task<IReadOnlyCollection<string>?> OfferedAsync(Instance instance, IEngineSink sink, CancellationToken cancellationToken)
         {
-            return _offered.GetOrAdd(MigrationPreflight.NeedKey(instance), _ => _placement.ReadOfferedAsync(ResourceNeed.Of(instance), sink, cancellationToken));
+            var need = ResourceNeed.Of(instance);
+            return _offered.GetOrAdd(need.Key, _ => _placement.ReadOfferedAsync(need, sink, cancellationToken));
         }
 
         private async Task<(bool Exists, string? Host)> MemberHostAsync(string member, IEngineSink sink, CancellationToken cancellationToken)

@@ -75,7 +75,7 @@ namespace OpenStackMigration.Tests.Maintenance
             var reads = new List<string>();
             var vms = Enumerable.Range(1, 4).Select(i => Vm($"vm{i}", "compute2")).ToList();
             var input = Lab(MaintenanceGoal.Drain, vms, BulkNode("compute1", 8192 - 1024, reads), BulkNode("compute2", 2048, reads), BulkNode("compute3", 0, reads));
-            input.OfferedByNeed = new Dictionary<string, IReadOnlyCollection<string>> { [OpenStackMigration.Migration.MigrationPreflight.NeedKey(vms[0])] = new[] { "rp-compute1", "rp-compute3" } };
+            input.OfferedByNeed = new Dictionary<string, IReadOnlyCollection<string>> { [ResourceNeed.Of(vms[0]).Key] = new[] { "rp-compute1", "rp-compute3" } };
 
             var plan = MigrationPlanner.Plan(input);
 

@@ -279,9 +279,9 @@ namespace OpenStackMigration.Tests.Migration
             Assert.Equal(MigrationCheckResult.Warning, MigrationPreflight.CheckStorage(local, MigrationKind.Live, BlockMigrationMode.Never).Result);
             Assert.Equal(MigrationCheckResult.Passed, MigrationPreflight.CheckStorage(volume, MigrationKind.Live, BlockMigrationMode.Never).Result);
             Assert.Equal(MigrationCheckResult.Warning, MigrationPreflight.CheckStorage(volume, MigrationKind.Live, BlockMigrationMode.Always).Result);
-            Assert.Equal(0, MigrationPreflight.DiskGBNeeded(volume));
+            Assert.Equal(0, ResourceNeed.Of(volume).DiskGB);
             volume.Flavor.SwapMB = 1500;
-            Assert.Equal(2, MigrationPreflight.DiskGBNeeded(volume));
+            Assert.Equal(2, ResourceNeed.Of(volume).DiskGB);
         }
 
         [Fact]
