@@ -43,7 +43,7 @@ param(
     [string[]] $ApiCap,
 
     # Build, Package: which PowerShell 7 runtimes and platforms get precompiled (ReadyToRun) assemblies beside the IL
-    # ones, as <net major>-<os>-<arch>; by default the running pwsh's (this machine's), 'none' for none.
+    # ones, as <net major>-<os>-<arch>; by default the running pwsh's (this machine's); named ones replace it; 'none' for none.
     # PowerShell 7.4 runs on .NET 8, 7.5 on .NET 9, 7.6 on .NET 10. Example: -ReadyToRun net8-linux-x64,net10-win-x64
     [string[]] $ReadyToRun
 )
@@ -133,7 +133,9 @@ function Get-ReadyToRunTarget {
     if ($ReadyToRun -contains 'none') { return }
     if ($ReadyToRun) { return $ReadyToRun -split ',' }
     $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
-    "net$([Environment]::Version.Major)-$os-$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant())"
+    $arch = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
+    if ($arch -notin 'x64', 'arm64') { Write-Warning "No ReadyToRun assemblies for $os-${arch}: PowerShell 7 there uses the IL ones."; return }
+    "net$([Environment]::Version.Major)-$os-$arch"
 }
 
 # core/<target>/: the module's assemblies and their dependencies precompiled to ReadyToRun for one runtime major and
@@ -146,7 +148,8 @@ function Add-ReadyToRun([string] $Target) {
     Write-Step "Precompiling to ReadyToRun for PowerShell 7 on $framework, $rid"
     $publish = Join-Path $Root "out/publish-r2r/$Target"
     Remove-Item $publish -Recurse -Force -ErrorAction SilentlyContinue
-    $log = & dotnet publish (Join-Path $Root 'build/readytorun/ReadyToRun.csproj') -c $Configuration -r $rid "-p:TargetFramework=$framework" -o $publish --nologo -v quiet 2>&1
+    # Not -p:TargetFramework: the restore that publish runs first leaves that property out, and then lacks the target.
+    $log = & dotnet publish (Join-Path $Root 'build/readytorun/ReadyToRun.csproj') -c $Configuration -r $rid "-p:OsmReadyToRunFramework=$framework" -o $publish --nologo -v quiet 2>&1
     if ($LASTEXITCODE -ne 0) {
         Write-Warning "No ReadyToRun assemblies for ${Target}: dotnet publish failed (PowerShell 7 there uses the IL ones). $(($log | Select-Object -Last 5) -join ' ')"
         return

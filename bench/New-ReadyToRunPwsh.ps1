@@ -15,7 +15,7 @@ param(
     [string] $Destination = (Join-Path $PSScriptRoot '../out/bench/pwsh-r2r')
 )
 $ErrorActionPreference = 'Stop'
-if (-not $IsLinux) { throw 'New-ReadyToRunPwsh builds a linux-x64 copy; run it on Linux.' }
+if (-not $IsLinux -or [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -ne 'X64') { throw 'New-ReadyToRunPwsh builds a linux-x64 copy; run it on Linux on x64.' }
 $Destination = [IO.Path]::GetFullPath($Destination)
 $stamp = Join-Path $Destination '.osm-source'
 $source = "$PSHOME|$($PSVersionTable.PSVersion)"

@@ -3,12 +3,16 @@
 # core/net<runtime major>-<os>-<arch>/: the same code with ReadyToRun native code for that runtime, so a cold
 # process JIT-compiles several hundred fewer methods before its first answer. Precompiled code serves only the
 # runtime major it was compiled for, hence one folder per major. Everything else (Windows PowerShell 5.1, another
-# runtime or platform, or OSM_READYTORUN=0) takes the IL assemblies beside this file, which run everywhere.
+# runtime or platform, or OSM_READYTORUN=0) takes the IL assemblies beside this file, which run everywhere; so does
+# a session whose language mode refuses the lookup (constrained language under application control).
 $assemblyDir = $PSScriptRoot
 if ($PSEdition -eq 'Core' -and $env:OSM_READYTORUN -ne '0') {
-    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
-    $arch = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
-    $precompiled = [IO.Path]::Combine($PSScriptRoot, 'core', "net$([Environment]::Version.Major)-$os-$arch")
-    if ([IO.File]::Exists([IO.Path]::Combine($precompiled, 'OpenStackMigration.dll'))) { $assemblyDir = $precompiled }
+    try {
+        $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+        $arch = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
+        $precompiled = [IO.Path]::Combine($PSScriptRoot, 'core', "net$([Environment]::Version.Major)-$os-$arch")
+        if ([IO.File]::Exists([IO.Path]::Combine($precompiled, 'OpenStackMigration.dll'))) { $assemblyDir = $precompiled }
+    }
+    catch { $assemblyDir = $PSScriptRoot }
 }
-Import-Module ([IO.Path]::Combine($assemblyDir, 'OpenStackMigration.dll'))
+Import-Module (Join-Path $assemblyDir 'OpenStackMigration.dll')

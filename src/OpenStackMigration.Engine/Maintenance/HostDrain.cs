@@ -93,6 +93,8 @@ namespace OpenStackMigration.Maintenance
             {
                 for (var round = 1; round <= request.MaxRounds && !breaker.Tripped; round++)
                 {
+                    // The last round's last migrations may still be running on the source by Nova's records.
+                    await batch.SettleUnheldAsync(sink, cancellationToken).ConfigureAwait(false);
                     await WaitWhileBusyAsync(request, sink, cancellationToken).ConfigureAwait(false);
                     var input = await _api.ReadPlanInputAsync(ToPlanRequest(request), sink, cancellationToken).ConfigureAwait(false);
                     var plan = MaintenancePlanReader.Plan(input, sink);

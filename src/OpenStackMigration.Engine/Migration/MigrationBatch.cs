@@ -41,6 +41,7 @@ namespace OpenStackMigration.Migration
         private readonly IMigrationChecks _checks;
         private readonly MigrationRunner _runner;
         private readonly Func<DateTimeOffset> _now;
+        private readonly System.Collections.Concurrent.ConcurrentQueue<MigrationResult> _unheld = new System.Collections.Concurrent.ConcurrentQueue<MigrationResult>();
 
         /// <summary>Creates a batch over a session.</summary>
         public MigrationBatch(CloudSession session, MigrationWatchOptions? options = null)
@@ -181,20 +182,46 @@ namespace OpenStackMigration.Migration
                     if (outcome.Result != null && Volatile.Read(ref admitted) < requests.Count)
                     {
                         // Someone waits for this place: it is freed once the source host is done with this migration too.
-                        try
-                        {
-                            await _runner.SettleRecordAsync(outcome.Result, sink, cancellationToken).ConfigureAwait(false);
-                        }
-                        catch (OpenStackMigrationException e)
-                        {
-                            sink.Debug($"{outcome.Result.InstanceName}: its migration record could not be read ({e.Message}); its place is freed.");
-                        }
+                        await SettleAsync(outcome.Result, sink, cancellationToken).ConfigureAwait(false);
+                    }
+                    else if (outcome.Result != null)
+                    {
+                        // Nobody waits in this batch; a later one may (SettleUnheldAsync).
+                        _unheld.Enqueue(outcome.Result);
                     }
                 }
                 finally
                 {
                     gate.Release();
                 }
+            }
+        }
+
+        /// <summary>
+        /// Waits until Nova's records of the migrations whose places were freed with nobody waiting (the last ones of a
+        /// run) are final, each at most <see cref="MigrationWatchOptions.RecordSettleLimit"/>: a caller that runs the
+        /// batch again (a drain's next round) then starts no more on the source than the limit.
+        /// </summary>
+        internal Task SettleUnheldAsync(IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var results = new List<MigrationResult>();
+            while (_unheld.TryDequeue(out var result))
+            {
+                results.Add(result);
+            }
+
+            return Task.WhenAll(results.Select(r => SettleAsync(r, sink, cancellationToken)));
+        }
+
+        private async Task SettleAsync(MigrationResult result, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _runner.SettleRecordAsync(result, sink, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OpenStackMigrationException e)
+            {
+                sink.Debug($"{result.InstanceName}: its migration record could not be read ({e.Message}); its place is freed.");
             }
         }
 

@@ -95,12 +95,13 @@ namespace OpenStackMigration.Migration
         }
 
         /// <summary>
-        /// Of an instance's migrations in progress, the one to abort or force-complete when none is named: the running one,
-        /// else the newest. Nova runs one live migration of an instance at a time, but a record whose nova-compute
-        /// restarted during the migration stays 'preparing' (or 'running') for good, and Nova lists oldest first.
+        /// Of an instance's live migrations in progress, the one to abort or force-complete when none is named: the newest.
+        /// Nova runs one live migration of an instance at a time, so an older record still in progress is one Nova left
+        /// unfinished (its nova-compute restarted during that migration: it stays 'preparing' or 'running' for good), and
+        /// Nova lists oldest first.
         /// </summary>
         internal static MigrationRecord? TheOneToActOn(IReadOnlyList<MigrationRecord> inProgress) =>
-            inProgress.OrderByDescending(m => m.Status == "running").ThenByDescending(m => m.Id).FirstOrDefault();
+            inProgress.OrderByDescending(m => m.Id).FirstOrDefault();
 
         /// <summary>Aborts (or force-completes) a live migration in progress; with no id, the instance's one. Returns the record, final when <paramref name="wait"/>.</summary>
         public async Task<MigrationRecord> ActAsync(string instanceId, long? migrationId, bool abort, bool wait, TimeSpan waitLimit, IEngineSink sink, CancellationToken cancellationToken)

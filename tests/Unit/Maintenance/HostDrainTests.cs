@@ -171,6 +171,29 @@ namespace OpenStackMigration.Tests.Maintenance
         }
 
         [Fact]
+        public async Task ALaterRoundWaitsUntilTheSourceIsDoneWithTheLastRoundsMigrations()
+        {
+            // Round 1's two migrations end together, with nobody waiting for their places; the source cleans up for
+            // 4 s more. Round 2 (instances that appeared meanwhile) must not start on top of them.
+            var cloud = new ScriptedCloud { SourceCleanup = TimeSpan.FromSeconds(4) };
+            cloud.Add("vm1", "compute2");
+            cloud.Add("vm2", "compute2");
+            cloud.OnMigrate = name =>
+            {
+                if (name == "vm1")
+                {
+                    cloud.Add("late1", "compute2");
+                    cloud.Add("late2", "compute2");
+                }
+            };
+
+            var report = await Run(cloud, Request(throttle: 2));
+
+            Assert.Equal(4, report.MovedCount);
+            Assert.Equal(2, cloud.MaxInFlight);
+        }
+
+        [Fact]
         public async Task APlaceIsFreedAfterTheSettleLimitWhenNovasRecordStaysRunning()
         {
             // A host of many nodes keeps the record running for minutes: the place is freed after the limit anyway.

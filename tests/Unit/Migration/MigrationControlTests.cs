@@ -18,9 +18,10 @@ namespace OpenStackMigration.Tests.Migration
         }
 
         [Fact]
-        public void WithNoneRunningTheNewestIsActedOn()
+        public void ARecordLeftRunningIsNotTheOneAbortedWhenANewerOneIsQueued()
         {
-            var chosen = MigrationControl.TheOneToActOn(new List<MigrationRecord> { Record(2, "preparing"), Record(7, "queued"), Record(4, "preparing") });
+            // 3 stays 'running' for good (its compute restarted mid-copy); the real migration, 7, is still queued.
+            var chosen = MigrationControl.TheOneToActOn(new List<MigrationRecord> { Record(3, "running"), Record(7, "queued"), Record(4, "preparing") });
             Assert.Equal(7, chosen!.Id);
         }
 
