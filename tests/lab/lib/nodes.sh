@@ -197,6 +197,14 @@ write_docker_shim() {
 }
 
 container_owner() { podman container inspect -f '{{index .Config.Labels "osm-lab.state"}}' "$CONTAINER_NAME" 2>/dev/null; }
+# Which start of a lab made the container: a lab folder removed without down.sh
+# leaves its container running, and a new lab at the same path must not take
+# it for its own (its mounts hold the removed folder, its config the old one).
+lab_id() {
+  [[ -s "$STATE/lab.id" ]] || cat /proc/sys/kernel/random/uuid >"$STATE/lab.id"
+  cat "$STATE/lab.id"
+}
+container_lab_id() { podman container inspect -f '{{index .Config.Labels "osm-lab.id"}}' "$CONTAINER_NAME" 2>/dev/null; }
 container_exists() { podman container exists "$CONTAINER_NAME" 2>/dev/null; }
 container_running() {
   [[ "$(podman container inspect -f '{{.State.Running}}' "$CONTAINER_NAME" 2>/dev/null)" == true ]]
@@ -217,9 +225,10 @@ start_container() {
     if [[ "$owner" != "$STATE" ]] && { [[ -z "$owner" ]] || [[ -d "$owner" ]]; }; then
       die "a container named $CONTAINER_NAME already exists and belongs to ${owner:-no lab} (label osm-lab.state): stop that lab (its down.sh) or remove the container first"
     fi
-    if [[ "$owner" == "$STATE" ]] && container_running; then return 0; fi
-    # Stopped, or left by a lab whose state folder is gone: make it afresh
-    # (its mounts and config may point at files that no longer exist).
+    if [[ "$owner" == "$STATE" ]] && [[ "$(container_lab_id)" == "$(lab_id)" ]] && container_running; then return 0; fi
+    # Stopped, or left by a lab whose state folder is gone or was made again at
+    # the same path: make it afresh (its mounts and config may point at files
+    # that no longer exist).
     podman rm -f -t 5 "$CONTAINER_NAME" >>"$LOG/podman.log" 2>&1 || true
   fi
   make_base_image
@@ -231,7 +240,7 @@ start_container() {
   # Kolla's layout: host network, the service's config folder mounted at
   # /etc/nova, the program at /var/lib/kolla/venv/bin. nova-compute is PID 1
   # (it exits on TERM); the host's /usr gives it Debian's python3 and nova.
-  podman run -d --name "$CONTAINER_NAME" --label "osm-lab.state=$STATE" --hostname "$CONTAINER_HOST" \
+  podman run -d --name "$CONTAINER_NAME" --label "osm-lab.state=$STATE" --label "osm-lab.id=$(lab_id)" --hostname "$CONTAINER_HOST" \
     --network host --stop-timeout 20 \
     -v /usr:/usr:ro -v "$STATE:$STATE" -v "$KOLLA_DIR:/etc/nova:ro" \
     -v "$STATE/kolla/bin/nova-compute:/var/lib/kolla/venv/bin/nova-compute:ro" \
