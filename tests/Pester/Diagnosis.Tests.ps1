@@ -181,6 +181,9 @@ Describe 'The destination''s nova-compute goes down during a migration' -Tag Int
         $before = & $errorLines
         $deadline = (Get-Date).AddSeconds(60)
         while ((& $errorLines) -eq $before -and (Get-Date) -lt $deadline) { Start-Sleep -Seconds 1 }
+        # The source marks the record completed just after that line (a fresh CI run diagnosed in between: 'running').
+        $deadline = (Get-Date).AddSeconds(30)
+        while ((Get-OSMigration -InstanceId $Accepted.InstanceId | Where-Object Id -eq $Accepted.MigrationId).Status -ne 'completed' -and (Get-Date) -lt $deadline) { Start-Sleep -Seconds 1 }
         $script:D = Debug-OSMigration -InstanceId $Accepted.InstanceId @Logs
     }
     AfterAll { Invoke-LabScenario cleanup }

@@ -137,6 +137,10 @@ namespace OpenStackMigration.Maintenance
                         cancellationToken).ConfigureAwait(false);
                 }
 
+                // Whichever way the rounds ended (nothing left, -MaxRounds, the breaker), the host is called empty only
+                // once Nova's records of the last migrations are final: a restart or reboot of the source next would
+                // leave them 'running' for good.
+                await batch.SettleUnheldAsync(sink, cancellationToken).ConfigureAwait(false);
                 if (breaker.Tripped)
                 {
                     ledger.MarkNotStarted(breaker.Why!, sink);

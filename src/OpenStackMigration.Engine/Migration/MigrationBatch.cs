@@ -112,6 +112,16 @@ namespace OpenStackMigration.Migration
                 {
                     // Keys first, in one order (no two requests wait on each other), and only then a place under the throttle.
                     var held = new List<SemaphoreSlim>();
+                    void ReleaseKeys()
+                    {
+                        foreach (var key in held)
+                        {
+                            key.Release();
+                        }
+
+                        held.Clear();
+                    }
+
                     try
                     {
                         foreach (var key in request.ExclusiveKeys.Distinct(StringComparer.OrdinalIgnoreCase).OrderBy(k => k, StringComparer.OrdinalIgnoreCase))
@@ -120,14 +130,11 @@ namespace OpenStackMigration.Migration
                             held.Add(keys[key]);
                         }
 
-                        await RunInPlaceAsync(request).ConfigureAwait(false);
+                        await RunInPlaceAsync(request, ReleaseKeys).ConfigureAwait(false);
                     }
                     finally
                     {
-                        foreach (var key in held)
-                        {
-                            key.Release();
-                        }
+                        ReleaseKeys();
                     }
                 }).ToList();
                 await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -146,7 +153,7 @@ namespace OpenStackMigration.Migration
                 }
             }
 
-            async Task RunInPlaceAsync(MigrationRequest request)
+            async Task RunInPlaceAsync(MigrationRequest request, Action releaseKeys)
             {
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 Interlocked.Increment(ref admitted);
@@ -179,6 +186,10 @@ namespace OpenStackMigration.Migration
                     // Handed over before the place is freed, so a caller that records what is in flight never counts more than the limit.
                     onOutcome(outcome);
                     ReportBatch();
+
+                    // The instance is where it ends: the next member of its group may be scheduled now. Only the
+                    // throttle's place waits for the source host's clean-up.
+                    releaseKeys();
                     if (outcome.Result != null && Volatile.Read(ref admitted) < requests.Count)
                     {
                         // Someone waits for this place: it is freed once the source host is done with this migration too.

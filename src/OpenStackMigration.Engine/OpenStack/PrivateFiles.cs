@@ -41,7 +41,11 @@ namespace OpenStackMigration.OpenStack
             return Path.Combine(string.IsNullOrEmpty(cache) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : cache!, "openstackmigration", name);
         }
 
-        /// <summary>The folder exists (or is made) and only its owner can open it; false when that cannot be ensured.</summary>
+        /// <summary>
+        /// The folder exists (or is made, 0700) and only its owner can open it; false when that cannot be ensured. The
+        /// mode of a folder this call did not make is never changed: a folder others can open (say OSM_TOKEN_CACHE_DIR
+        /// pointed at /var/tmp) is refused, not made private under its other users' feet.
+        /// </summary>
         public static bool PrivateFolder(string folder, bool create)
         {
             if (!Directory.Exists(folder))
@@ -52,10 +56,29 @@ namespace OpenStackMigration.OpenStack
                 }
 
                 Directory.CreateDirectory(folder);
+                return Chmod(folder, 0x1C0);
             }
 
-            // 0700, every time: chmod fails unless we own the folder.
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                return true;
+            }
+
+            var mode = UnixMode(folder);
+            if (mode.HasValue && (mode.Value & 0x3F) != 0)
+            {
+                return false;
+            }
+
+            // Already 0700 (or the runtime cannot say, before .NET 7): chmod to the same mode fails unless we own it.
             return Chmod(folder, 0x1C0);
+        }
+
+        /// <summary>The permission bits of a path; null on runtimes without FileSystemInfo.UnixFileMode (.NET 6 and older).</summary>
+        private static int? UnixMode(string path)
+        {
+            var property = typeof(FileSystemInfo).GetProperty("UnixFileMode");
+            return property == null ? (int?)null : Convert.ToInt32(property.GetValue(new DirectoryInfo(path)), System.Globalization.CultureInfo.InvariantCulture);
         }
 
         /// <summary>Replaces <paramref name="path"/> with <paramref name="text"/> in its private folder; false (and a Debug line) when it could not.</summary>

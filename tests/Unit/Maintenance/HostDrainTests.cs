@@ -194,6 +194,23 @@ namespace OpenStackMigration.Tests.Maintenance
         }
 
         [Fact]
+        public async Task TheLastRoundsMigrationsAreFinalInNovasRecordsWhenTheDrainEndsAtMaxRounds()
+        {
+            // One round only: nothing after it would wait for the source's clean-up, yet the host is called empty and a
+            // rolling maintenance restarts it next.
+            var cloud = new ScriptedCloud { SourceCleanup = TimeSpan.FromSeconds(4) };
+            cloud.Add("vm1", "compute2");
+            cloud.Add("vm2", "compute2");
+            var request = Request(throttle: 2);
+            request.MaxRounds = 1;
+
+            var report = await Run(cloud, request);
+
+            Assert.Equal(2, report.MovedCount);
+            Assert.Equal(0, cloud.InFlight);
+        }
+
+        [Fact]
         public async Task APlaceIsFreedAfterTheSettleLimitWhenNovasRecordStaysRunning()
         {
             // A host of many nodes keeps the record running for minutes: the place is freed after the limit anyway.

@@ -129,8 +129,9 @@ namespace OpenStackMigration.Tests.Maintenance
         [Fact]
         public async Task NoMoreThanTheThrottleLimitRebuildAtOnce()
         {
-            // Rebuilds far longer than a poll: every worker that may start one has started it before the first lands.
-            var cloud = new EvacuationCloud { RebuildTime = TimeSpan.FromMinutes(2) };
+            // Rebuilds far longer than a poll (600 of them; the fake clock runs ahead while a worker waits, more so on a
+            // loaded machine): every worker that may start one has started it before the first lands.
+            var cloud = new EvacuationCloud { RebuildTime = TimeSpan.FromMinutes(20) };
             for (var i = 1; i <= 6; i++)
             {
                 cloud.Add("vm" + i);

@@ -83,6 +83,9 @@ namespace OpenStackMigration.Tests.Maintenance
         /// <summary>The most live migrations running at once.</summary>
         public int MaxInFlight => Locked(() => _maxInFlight);
 
+        /// <summary>Live migrations running now by Nova's records (the source's clean-up included).</summary>
+        public int InFlight => Locked(() => _inFlight);
+
         /// <summary>Migrations refused because the instance was busy (Nova's 409).</summary>
         public int Conflicts => Locked(() => _conflicts);
 

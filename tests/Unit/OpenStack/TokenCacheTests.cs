@@ -117,13 +117,14 @@ namespace OpenStackMigration.Tests.OpenStack
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
             Assert.DoesNotContain("pw", Path.GetFileName(file), StringComparison.Ordinal);
 
-            // A folder others can open is made private again before a token is written to it.
+            // A folder others can open (a shared one the user named) is neither used nor changed: nothing is kept there.
             File.SetUnixFileMode(_folder, (UnixFileMode)0x1FF);
             using (await CloudSession.ConnectAsync(Options("again"), NullSink.Instance, CancellationToken.None))
             {
             }
 
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_folder));
+            Assert.Equal((UnixFileMode)0x1FF, File.GetUnixFileMode(_folder));
+            Assert.Single(Directory.GetFiles(_folder));
         }
 
         [Fact]
