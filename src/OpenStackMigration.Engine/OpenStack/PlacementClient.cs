@@ -195,9 +195,10 @@ namespace OpenStackMigration.OpenStack
                 }
             });
             await Task.WhenAll(tasks).ConfigureAwait(false);
-            if (notFound != null && read.IsEmpty)
+            if (notFound != null && read.IsEmpty && hypervisors.Count > 1)
             {
-                // Not one provider found: the endpoint is wrong, not a node new to Placement.
+                // Not one provider of several found: the endpoint is wrong, not a node new to Placement. (One node
+                // alone, just registered, is only warned of.)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(notFound).Throw();
             }
 

@@ -180,6 +180,21 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         [Fact]
+        public async Task TheOnlyNodeAskedForBeingNewToPlacementIsAWarningNotAnError()
+        {
+            // Get-OSHypervisor <one node> just after Nova registered it: one node cannot tell a wrong endpoint apart.
+            _bulk = LoopbackCloud.Fixture("placement-allocation-candidates-none.json");
+            var gone = JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]!.First();
+            _usages.Remove((string)gone["id"]!);
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var sink = new CollectingSink();
+            var hypervisors = await new CloudInventory(session).GetHypervisorsAsync(new[] { (string)gone["hypervisor_hostname"]! }, true, 8, sink, CancellationToken.None);
+
+            Assert.Null(Assert.Single(hypervisors).MemoryMB);
+            Assert.Contains(sink.Warnings, w => w.Contains($"no resource provider for '{gone["hypervisor_hostname"]}'", StringComparison.Ordinal));
+        }
+
+        [Fact]
         public async Task NotOneProviderFoundIsAnErrorNotAListingWithoutCapacity()
         {
             // A Placement endpoint that finds no provider at all (a wrong catalog entry): an error, not a warning per node.
