@@ -184,8 +184,17 @@ namespace OpenStackMigration.Inventory
                     return "the nova-compute services changed since the node map was made";
                 }
 
-                var unknown = providers.FirstOrDefault(p => !Hosts.ContainsKey(p));
-                return unknown == null ? null : $"Placement has a provider the node map does not know ({unknown})";
+                var listed = new HashSet<string>(providers, StringComparer.OrdinalIgnoreCase);
+                var unknown = listed.FirstOrDefault(p => !Hosts.ContainsKey(p));
+                if (unknown != null)
+                {
+                    return $"Placement has a provider the node map does not know ({unknown})";
+                }
+
+                // A node gone from Placement (removed, or another Placement answers): the map would list nodes silently
+                // missing, so Nova says what is there.
+                var gone = Hosts.FirstOrDefault(pair => pair.Value != null && !listed.Contains(pair.Key)).Key;
+                return gone == null ? null : $"a node of the node map has no provider in Placement ({gone})";
             }
 
             public string ToJson()

@@ -24,6 +24,7 @@ namespace OpenStackMigration.Tests.Inventory
         private readonly string _folder = Path.Combine(Path.GetTempPath(), "osm-nodes-" + Guid.NewGuid().ToString("N"));
         private readonly JArray _hypervisors = (JArray)JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]!;
         private readonly List<JObject> _extraProviders = new List<JObject>();
+        private readonly HashSet<string> _goneProviders = new HashSet<string>();
         private DateTimeOffset _now = DateTimeOffset.UtcNow;
 
         public NodeDirectoryTests()
@@ -66,7 +67,7 @@ namespace OpenStackMigration.Tests.Inventory
         // Placement's roots: a compute node's provider has its uuid and name.
         private string Providers() => new JObject
         {
-            ["resource_providers"] = new JArray(_hypervisors.Select(h => new JObject
+            ["resource_providers"] = new JArray(_hypervisors.Where(h => !_goneProviders.Contains((string)h["id"]!)).Select(h => new JObject
             {
                 ["uuid"] = h["id"], ["name"] = h["hypervisor_hostname"], ["generation"] = 1, ["root_provider_uuid"] = h["id"],
             }).Concat(_extraProviders)),
@@ -133,6 +134,18 @@ namespace OpenStackMigration.Tests.Inventory
             Assert.DoesNotContain(nodes, n => n.Name == "shared-storage");
 
             nodes = await ReadAsync(session);
+            Assert.Equal(2, NovaLists);
+            Assert.Equal(_hypervisors.Count, nodes.Count);
+        }
+
+        [Fact]
+        public async Task ANodeGoneFromPlacementReadsNovaAgainInsteadOfListingFewerNodes()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            await ReadAsync(session);
+            _goneProviders.Add((string)_hypervisors[2]["id"]!);
+
+            var nodes = await ReadAsync(session);
             Assert.Equal(2, NovaLists);
             Assert.Equal(_hypervisors.Count, nodes.Count);
         }
