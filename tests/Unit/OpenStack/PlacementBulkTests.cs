@@ -162,13 +162,20 @@ namespace OpenStackMigration.Tests.OpenStack
             Assert.Equal(Hosts, Requests("/inventories"));
         }
 
-        [Fact]
-        public async Task ANodeWhoseProviderPlacementDoesNotHaveIsWarnedOfAndTheOthersAreListed()
+        // Nova lists a node Placement has no provider for (just registered, or being removed): 404 on its reads, and
+        // the bulk answer names no provider. Returns Nova's entry for that node.
+        private JToken NodeWithoutProvider()
         {
-            // Nova lists a node Placement has no provider for (just registered, or being removed): 404 on its reads.
             _bulk = LoopbackCloud.Fixture("placement-allocation-candidates-none.json");
             var gone = JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]!.First();
             _usages.Remove((string)gone["id"]!);
+            return gone;
+        }
+
+        [Fact]
+        public async Task ANodeWhoseProviderPlacementDoesNotHaveIsWarnedOfAndTheOthersAreListed()
+        {
+            var gone = NodeWithoutProvider();
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
             var sink = new CollectingSink();
             var hypervisors = await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, sink, CancellationToken.None);
@@ -183,9 +190,7 @@ namespace OpenStackMigration.Tests.OpenStack
         public async Task TheOnlyNodeAskedForBeingNewToPlacementIsAWarningNotAnError()
         {
             // Get-OSHypervisor <one node> just after Nova registered it: one node cannot tell a wrong endpoint apart.
-            _bulk = LoopbackCloud.Fixture("placement-allocation-candidates-none.json");
-            var gone = JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]!.First();
-            _usages.Remove((string)gone["id"]!);
+            var gone = NodeWithoutProvider();
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
             var sink = new CollectingSink();
             var hypervisors = await new CloudInventory(session).GetHypervisorsAsync(new[] { (string)gone["hypervisor_hostname"]! }, true, 8, sink, CancellationToken.None);
