@@ -204,6 +204,20 @@ lab_id() {
   [[ -s "$STATE/lab.id" ]] || cat /proc/sys/kernel/random/uuid >"$STATE/lab.id"
   cat "$STATE/lab.id"
 }
+# Another lab is running when a process of its control plane is: a folder whose
+# processes are gone (the machine restarted, or it was never brought down) holds
+# nothing the container could serve.
+other_lab_running() {
+  local name pid
+  [[ -d "$1" ]] || return 1
+  for name in mariadb keystone rabbitmq; do
+    [[ -s "$1/run/$name.pid" ]] || continue
+    pid="$(cat "$1/run/$name.pid")"
+    # (its command line names the folder: a pid reused after a restart does not)
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$1/" && return 0
+  done
+  return 1
+}
 container_lab_id() { podman container inspect -f '{{index .Config.Labels "osm-lab.id"}}' "$CONTAINER_NAME" 2>/dev/null; }
 container_exists() { podman container exists "$CONTAINER_NAME" 2>/dev/null; }
 container_running() {
@@ -222,9 +236,10 @@ start_container() {
   local owner
   if container_exists; then
     owner="$(container_owner)"
-    if [[ "$owner" != "$STATE" ]] && { [[ -z "$owner" ]] || [[ -d "$owner" ]]; }; then
-      die "a container named $CONTAINER_NAME already exists and belongs to ${owner:-no lab} (label osm-lab.state): stop that lab (its down.sh) or remove the container first"
+    if [[ "$owner" != "$STATE" ]] && { [[ -z "$owner" ]] || other_lab_running "$owner"; }; then
+      die "a container named $CONTAINER_NAME already exists and belongs to ${owner:-no lab} (label osm-lab.state), whose services run: stop that lab (its down.sh) or remove the container first"
     fi
+    [[ "$owner" != "$STATE" ]] && step "container $CONTAINER_NAME was left by $owner, whose services are stopped: making it afresh"
     if [[ "$owner" == "$STATE" ]] && [[ "$(container_lab_id)" == "$(lab_id)" ]] && container_running; then return 0; fi
     # Stopped, or left by a lab whose state folder is gone or was made again at
     # the same path: make it afresh (its mounts and config may point at files
