@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -12,5 +14,35 @@ namespace OpenStackMigration
         /// </summary>
         public static Task SettledAsync(this Task task) =>
             task.ContinueWith(t => { _ = t.Exception; }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Reads a piece of work starts alongside one another. Whatever ends the work (a result, the first failure, a
+    /// cancel), <see cref="SettledAsync"/> waits for every read it started, so no request outlives the command.
+    /// </summary>
+    internal sealed class ReadsInFlight
+    {
+        private readonly List<Task> _reads = new List<Task>();
+
+        /// <summary>Keeps <paramref name="read"/> to be waited for, and returns it.</summary>
+        public T Start<T>(T read)
+            where T : Task
+        {
+            lock (_reads)
+            {
+                _reads.Add(read);
+            }
+
+            return read;
+        }
+
+        /// <summary>Completes when every read started has ended, however it ended.</summary>
+        public Task SettledAsync()
+        {
+            lock (_reads)
+            {
+                return Task.WhenAll(_reads.Select(r => r.SettledAsync()).ToList());
+            }
+        }
     }
 }

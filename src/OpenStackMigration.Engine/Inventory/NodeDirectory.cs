@@ -55,7 +55,19 @@ namespace OpenStackMigration.Inventory
         public async Task<IReadOnlyList<Hypervisor>> ReadNodesAsync(Task<IReadOnlyList<ComputeService>> services, Task<IReadOnlyList<RootProvider>> providers, IEngineSink sink, CancellationToken cancellationToken)
         {
             var path = Path.Combine(_folder, PrivateFiles.Sha256Hex(_session.EndpointFor("compute")) + ".json");
-            var computes = (await services.ConfigureAwait(false)).Where(s => s.Binary == "nova-compute").ToList();
+            IReadOnlyList<ComputeService> serviceList;
+            try
+            {
+                serviceList = await services.ConfigureAwait(false);
+            }
+            catch
+            {
+                // No request outlives the command: Placement's read is let finish before Nova's failure is reported.
+                await providers.SettledAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            var computes = serviceList.Where(s => s.Binary == "nova-compute").ToList();
             var roots = await providers.ConfigureAwait(false);
             var signature = Signature(computes);
             NodeMap? kept;

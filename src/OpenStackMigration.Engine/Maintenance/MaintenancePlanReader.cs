@@ -76,12 +76,26 @@ namespace OpenStackMigration.Maintenance
         /// <summary>Reads the planner's input: services, hypervisors with capacity, the sources' instances, server groups.</summary>
         public async Task<PlannerInput> ReadAsync(PlanRequest request, IEngineSink sink, CancellationToken cancellationToken)
         {
-            var servicesTask = _nova.ListServicesAsync("nova-compute", null, sink, cancellationToken);
+            var reads = new ReadsInFlight();
+            try
+            {
+                return await ReadAsync(request, reads, sink, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // A failed read (an unknown host, a server list Nova refused) does not leave the others running.
+                await reads.SettledAsync().ConfigureAwait(false);
+            }
+        }
+
+        private async Task<PlannerInput> ReadAsync(PlanRequest request, ReadsInFlight reads, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var servicesTask = reads.Start(_nova.ListServicesAsync("nova-compute", null, sink, cancellationToken));
 
             // Nova's own list, not the kept node map: the planner checks each destination's hypervisor type and
             // version (no live migration to an older one, as in a rolling upgrade), which only Nova says as they are.
-            var hypervisorsTask = _nova.ListHypervisorsAsync(sink, cancellationToken);
-            var groupsTask = _nova.ListServerGroupsAsync(sink, cancellationToken);
+            var hypervisorsTask = reads.Start(_nova.ListHypervisorsAsync(sink, cancellationToken));
+            var groupsTask = reads.Start(_nova.ListServerGroupsAsync(sink, cancellationToken));
             var services = await servicesTask.ConfigureAwait(false);
             var known = new HashSet<string>(services.Select(s => s.HostName), StringComparer.Ordinal);
             foreach (var host in request.SourceHosts.Concat(request.DestinationHosts ?? Array.Empty<string>()).Where(h => !known.Contains(h)))
@@ -97,7 +111,7 @@ namespace OpenStackMigration.Maintenance
             var hypervisors = (await hypervisorsTask.ConfigureAwait(false)).Where(h => involved.Contains(h.HostName)).ToList();
             // Capacity and use from one bulk read; max_unit is answered by Placement's offer for each need (below),
             // so no provider's inventory is read unless a check cannot do without it.
-            var capacity = _placement.FillCapacityAsync(hypervisors, PlacementClient.DefaultParallelism, sink, cancellationToken);
+            var capacity = reads.Start(_placement.FillCapacityAsync(hypervisors, PlacementClient.DefaultParallelism, sink, cancellationToken));
 
             var instances = new List<Instance>();
             foreach (var host in request.SourceHosts)
@@ -122,8 +136,9 @@ namespace OpenStackMigration.Maintenance
 
             var needs = instances.Select(ResourceNeed.Of).GroupBy(n => n.Key, StringComparer.Ordinal).Select(g => g.First()).ToList();
             // One question to Placement per distinct need, a few at a time (each is a cloud-wide query).
-            using var gate = new SemaphoreSlim(PlacementClient.DefaultParallelism);
-            var offers = Task.WhenAll(needs.Select(async need =>
+            // (Not disposed here: on a failure the questions still out end after this method, in the caller's wait.)
+            var gate = new SemaphoreSlim(PlacementClient.DefaultParallelism);
+            var offers = reads.Start(Task.WhenAll(needs.Select(async need =>
             {
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
@@ -134,21 +149,10 @@ namespace OpenStackMigration.Maintenance
                 {
                     gate.Release();
                 }
-            }));
-            IReadOnlyDictionary<string, IReadOnlyCollection<string>> offered;
-            IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> images;
-            try
-            {
-                images = await ReadImagesAsync(instances, sink, cancellationToken).ConfigureAwait(false);
-                await capacity.ConfigureAwait(false);
-            }
-            finally
-            {
-                // Nothing asked of Placement outlives the read.
-                await offers.SettledAsync().ConfigureAwait(false);
-            }
-
-            offered = (await offers.ConfigureAwait(false)).Where(o => o.Nodes != null).ToDictionary(o => o.Need, o => o.Nodes!, StringComparer.Ordinal);
+            })));
+            var images = await ReadImagesAsync(instances, sink, cancellationToken).ConfigureAwait(false);
+            await capacity.ConfigureAwait(false);
+            var offered = (await offers.ConfigureAwait(false)).Where(o => o.Nodes != null).ToDictionary(o => o.Need, o => o.Nodes!, StringComparer.Ordinal);
 
             sink.Verbose($"Planning over {instances.Count} instance(s) on {string.Join(", ", request.SourceHosts)} and {hypervisors.Count} node(s).");
             return new PlannerInput

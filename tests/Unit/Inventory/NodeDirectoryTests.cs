@@ -151,6 +151,23 @@ namespace OpenStackMigration.Tests.Inventory
         }
 
         [Fact]
+        public async Task AFailedServiceListEndsTheReadOnlyAfterPlacementsReadHasFinished()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var directory = new NodeDirectory(session, _folder, () => _now);
+            var placement = new TaskCompletionSource<IReadOnlyList<RootProvider>>();
+            var services = Task.FromException<IReadOnlyList<ComputeService>>(new OpenStackMigrationException("OSApiError", FailureKind.ConnectionFailed, "Nova said no"));
+
+            var read = directory.ReadNodesAsync(services, placement.Task, NullSink.Instance, CancellationToken.None);
+            await Task.Delay(100);
+            Assert.False(read.IsCompleted, "the read ended while Placement's request was still out");
+
+            placement.SetException(new InvalidOperationException("Placement failed too"));
+            var e = await Assert.ThrowsAsync<OpenStackMigrationException>(() => read);
+            Assert.Equal("Nova said no", e.Message);
+        }
+
+        [Fact]
         public async Task AMapOlderThanAnHourIsReadAgain()
         {
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Newtonsoft.Json.Linq;
 using OpenStackMigration.Inventory;
+using OpenStackMigration.Maintenance;
 using OpenStackMigration.Model;
 using OpenStackMigration.OpenStack;
 using OpenStackMigration.Tests.Support;
@@ -26,6 +27,7 @@ namespace OpenStackMigration.Tests.OpenStack
         private string _bulk = LoopbackCloud.Fixture("placement-allocation-candidates-1.27.json");
         private int _bulkStatus = 200;
         private bool? _novaAnsweredAfterBulk;
+        private Task _bulkHeld = Task.CompletedTask;
 
         public PlacementBulkTests()
         {
@@ -42,6 +44,7 @@ namespace OpenStackMigration.Tests.OpenStack
                 if (path == "/placement/allocation_candidates")
                 {
                     _bulkAsked.TrySetResult(true);
+                    await _bulkHeld;
                     return (_bulkStatus, _bulkStatus == 200 ? _bulk : "{\"errors\": [{\"status\": 406, \"title\": \"Not Acceptable\"}]}");
                 }
 
@@ -61,6 +64,11 @@ namespace OpenStackMigration.Tests.OpenStack
                 if (path == "/v2.1/os-server-groups")
                 {
                     return (200, "{\"server_groups\": []}");
+                }
+
+                if (path == "/v2.1/servers/detail")
+                {
+                    return (403, "{\"forbidden\": {\"code\": 403, \"message\": \"Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed.\"}}");
                 }
 
                 if (path == "/placement/resource_providers")
@@ -85,6 +93,30 @@ namespace OpenStackMigration.Tests.OpenStack
 
         private async Task<IReadOnlyList<Hypervisor>> ListAsync(CloudSession session) =>
             await new CloudInventory(session).GetHypervisorsAsync(null, true, 8, NullSink.Instance, CancellationToken.None);
+
+        [Fact]
+        public async Task APlanWhoseServerListNovaRefusesEndsOnlyAfterPlacementHasAnswered()
+        {
+            var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _bulkHeld = release.Task;
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var source = (string)JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]![0]!["service"]!["host"]!;
+
+            var read = new MaintenancePlanReader(session).ReadAsync(new PlanRequest { SourceHosts = new[] { source } }, NullSink.Instance, CancellationToken.None);
+            for (var i = 0; i < 100 && Requests("/servers/detail") == 0; i++)
+            {
+                await Task.Delay(100);
+            }
+
+            await Task.Delay(300);
+            Assert.Equal(1, Requests("/placement/allocation_candidates"));
+            Assert.False(read.IsCompleted, "the plan's read ended while Placement's bulk read was still out");
+
+            release.SetResult(true);
+            var e = await Assert.ThrowsAnyAsync<OpenStackMigrationException>(() => read);
+            Assert.Equal(FailureKind.PermissionDenied, e.Kind);
+            Assert.Contains("Policy doesn't allow", e.Message, StringComparison.Ordinal);
+        }
 
         [Fact]
         public async Task AListingAsksPlacementOnceWhileNovaAnswers()
