@@ -153,6 +153,11 @@ namespace OpenStackMigration.Maintenance
             var images = await ReadImagesAsync(instances, sink, cancellationToken).ConfigureAwait(false);
             await capacity.ConfigureAwait(false);
             var offered = (await offers.ConfigureAwait(false)).Where(o => o.Nodes != null).ToDictionary(o => o.Need, o => o.Nodes!, StringComparer.Ordinal);
+            // The inventory limits the planner may look at: for each need, the nodes Placement did not offer that have
+            // room now (moves only take room from destinations). Read here, where the read reports and can be cancelled.
+            var figures = instances.GroupBy(i => ResourceNeed.Of(i).Key, StringComparer.Ordinal)
+                .SelectMany(g => MigrationPreflight.FiguresToRead(g.First(), offered.TryGetValue(g.Key, out var nodes) ? nodes : null, hypervisors));
+            await PlacementClient.ReadInventoriesAsync(figures, sink, cancellationToken).ConfigureAwait(false);
 
             sink.Verbose($"Planning over {instances.Count} instance(s) on {string.Join(", ", request.SourceHosts)} and {hypervisors.Count} node(s).");
             return new PlannerInput

@@ -357,6 +357,18 @@ namespace OpenStackMigration.Migration
         /// </summary>
         internal static bool Fits(PreflightInput input, Hypervisor h) => Offered(input, h) == true ? HasRoom(input.Instance, h) : FitsAll(input.Instance, h);
 
+        /// <summary>
+        /// The figures whose inventory limits (max_unit) the checks of <paramref name="instance"/> may look at and that
+        /// are not read yet: those of a node Placement did not offer for it (or when it was not asked) that has room in
+        /// every class. A reader reads them first (<see cref="PlacementClient.ReadInventoriesAsync"/>), so the checks,
+        /// which are pure, send no request; a node without room is refused on room alone and costs nothing.
+        /// </summary>
+        internal static IEnumerable<ResourceCapacity> FiguresToRead(Instance instance, IReadOnlyCollection<string>? offered, IEnumerable<Hypervisor> nodes) =>
+            nodes.Where(n => (offered == null || !offered.Contains(n.Id)) && HasRoom(instance, n))
+                .SelectMany(n => new[] { n.Vcpu, n.MemoryMB, n.DiskGB })
+                .Where(c => c != null && !c.HasDetails)
+                .Select(c => c!);
+
         /// <summary>Room alone, each known class: max_unit is not looked at.</summary>
         internal static bool HasRoom(Instance instance, Hypervisor h) =>
             (h.Vcpu?.Free ?? long.MaxValue) >= instance.Flavor.Vcpus
@@ -374,6 +386,11 @@ namespace OpenStackMigration.Migration
             if (capacity == null)
             {
                 return Skip(name, MigrationCheckCode.CapacityUnknown, $"Placement's {name} figures for {host} are not known.");
+            }
+
+            if (capacity.InventoryGone)
+            {
+                return Fail(name, MigrationCheckCode.InsufficientCapacity, $"{host}: {capacity.InventoryGoneReason}; {instance.Flavor.Name} needs {amount} {unit}.");
             }
 
             // max_unit first when it is known (the lasting reason); read for it only when room alone does not decide.

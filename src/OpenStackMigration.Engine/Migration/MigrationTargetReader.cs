@@ -99,6 +99,9 @@ namespace OpenStackMigration.Migration
             }
 
             input.Hypervisors = nodes;
+            // The inventory limits the checks may look at are read here, where the read reports and can be cancelled.
+            var looked = destinationHost == null ? nodes : nodes.Where(n => string.Equals(n.HostName, destinationHost, StringComparison.Ordinal));
+            await PlacementClient.ReadInventoriesAsync(MigrationPreflight.FiguresToRead(instance, offered, looked), sink, cancellationToken).ConfigureAwait(false);
             var groups = _groups!.Where(g => g.Members.Contains(instance.Id, StringComparer.OrdinalIgnoreCase)).ToList();
             input.ServerGroups = groups;
             if (destinationHost != null && groups.Count > 0)
@@ -135,8 +138,14 @@ namespace OpenStackMigration.Migration
         {
             var offered = OfferedAsync(instance, sink, cancellationToken);
             await ReadAllCapacityAsync(sink, cancellationToken).ConfigureAwait(false);
-            await offered.ConfigureAwait(false);
+            var fitting = await offered.ConfigureAwait(false);
             var hosts = await GetCandidateHostsAsync(instance.HostName, sink, cancellationToken).ConfigureAwait(false);
+            // Every inventory the checks below may look at, read once a few at a time, not host by host.
+            var candidates = new HashSet<string>(hosts, StringComparer.Ordinal);
+            await PlacementClient.ReadInventoriesAsync(
+                MigrationPreflight.FiguresToRead(instance, fitting, _hypervisors!.Where(h => candidates.Contains(h.HostName)).Select(WithFigures)),
+                sink,
+                cancellationToken).ConfigureAwait(false);
             var reports = await Task.WhenAll(hosts.Select(host => CheckAsync(instance, kind, host, blockMigration, freshCapacity: false, sink, cancellationToken))).ConfigureAwait(false);
             return DestinationRanking.Rank(reports);
         }
@@ -289,6 +298,13 @@ namespace OpenStackMigration.Migration
             {
                 node.ApplyCapacity(capacity);
             }
+        }
+
+        private Hypervisor WithFigures(Hypervisor h)
+        {
+            var copy = Copy(h);
+            Apply(copy, _capacity.TryGetValue(h.Id, out var c) ? c : null);
+            return copy;
         }
 
         /// <summary>A copy without capacity: each caller applies the figures it read.</summary>

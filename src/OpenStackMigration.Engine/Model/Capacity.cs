@@ -1,4 +1,6 @@
 using System;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace OpenStackMigration.Model
 {
@@ -26,22 +28,24 @@ namespace OpenStackMigration.Model
         /// (total, reserved, ratio, max_unit...) are read from <paramref name="details"/> the first time one is
         /// asked for, so a listing that shows only use and room costs no request per provider.
         /// </summary>
-        internal ResourceCapacity(string resourceClass, long capacity, long used, Func<ResourceCapacity?> details)
-            : this(resourceClass, capacity, used, new Lazy<ResourceCapacity?>(details, System.Threading.LazyThreadSafetyMode.PublicationOnly))
+        internal ResourceCapacity(string resourceClass, long capacity, long used, Func<ResourceCapacity?> details, Func<IEngineSink, CancellationToken, Task> read)
+            : this(resourceClass, capacity, used, new Lazy<ResourceCapacity?>(details, LazyThreadSafetyMode.PublicationOnly), read)
         {
             // PublicationOnly: a failed read is not kept, the next use asks again.
         }
 
-        private ResourceCapacity(string resourceClass, long capacity, long used, Lazy<ResourceCapacity?> details)
+        private ResourceCapacity(string resourceClass, long capacity, long used, Lazy<ResourceCapacity?> details, Func<IEngineSink, CancellationToken, Task>? read)
         {
             ResourceClass = resourceClass;
             _capacity = capacity;
             Used = used;
             _details = details;
+            _read = read;
         }
 
         private readonly long? _capacity;
         private readonly Lazy<ResourceCapacity?>? _details;
+        private readonly Func<IEngineSink, CancellationToken, Task>? _read;
         private readonly long _total;
         private readonly long _reserved;
         private readonly double _allocationRatio;
@@ -51,6 +55,28 @@ namespace OpenStackMigration.Model
 
         /// <summary>False while the inventory's own figures have not been read (a figure from the bulk answer).</summary>
         internal bool HasDetails => _details == null || _details.IsValueCreated;
+
+        /// <summary>
+        /// True when the inventory's own figures were read and Placement no longer had this class for the provider
+        /// (it changed after the bulk answer): its figures other than capacity and use are not known.
+        /// </summary>
+        internal bool InventoryGone => _details != null && _details.IsValueCreated && _details.Value == null;
+
+        /// <summary>
+        /// Reads the inventory's own figures now if they are not read yet, on the caller's sink and cancellation. A
+        /// reader does this before the pure checks look at max_unit, so the checks send no request of their own.
+        /// </summary>
+        internal async Task ReadDetailsAsync(IEngineSink sink, CancellationToken cancellationToken)
+        {
+            if (HasDetails)
+            {
+                return;
+            }
+
+            await _read!(sink, cancellationToken).ConfigureAwait(false);
+            // The read is done: this takes its answer without waiting.
+            _ = _details!.Value;
+        }
 
         private ResourceCapacity Details => _details == null ? this : (_details.Value ?? throw new InvalidOperationException(
             $"Placement no longer has a {ResourceClass} inventory for this provider; only its capacity ({_capacity}) and use ({Used}) are known."));
@@ -91,7 +117,7 @@ namespace OpenStackMigration.Model
         /// <summary>The same figure with another use (a what-if copy); inventory figures not yet read stay unread, and are read once for both.</summary>
         public ResourceCapacity WithUsed(long used) => _details == null
             ? new ResourceCapacity(ResourceClass, _total, _reserved, _allocationRatio, used, _maxUnit, _minUnit, _stepSize)
-            : new ResourceCapacity(ResourceClass, _capacity ?? Capacity, used, _details);
+            : new ResourceCapacity(ResourceClass, _capacity ?? Capacity, used, _details, _read);
 
         /// <summary>Whether one more allocation of <paramref name="amount"/> fits, and if not, why.</summary>
         public string? WhyNotFits(long amount)
@@ -99,6 +125,11 @@ namespace OpenStackMigration.Model
             if (amount <= 0)
             {
                 return null;
+            }
+
+            if (InventoryGone)
+            {
+                return InventoryGoneReason;
             }
 
             // Room first: a figure from the bulk answer reads its inventory (max_unit) only when room does not decide.
@@ -116,6 +147,9 @@ namespace OpenStackMigration.Model
 
             return amount > MaxUnit ? MaxUnitReason(amount) : null;
         }
+
+        /// <summary>Why a figure whose inventory Placement no longer has takes nothing.</summary>
+        internal string InventoryGoneReason => $"{ResourceClass}: Placement no longer has this inventory (the provider changed after it was read)";
 
         private string MaxUnitReason(long amount) => $"{ResourceClass}: {amount} asked, but one allocation can be at most {MaxUnit} (max_unit)";
 

@@ -304,28 +304,66 @@ namespace OpenStackMigration.OpenStack
                 foreach (var figure in summary)
                 {
                     var resourceClass = figure.Key;
-                    result[resourceClass] = new ResourceCapacity(resourceClass, figure.Value.Capacity, figure.Value.Used, () => Details(uuid, resourceClass));
+                    result[resourceClass] = new ResourceCapacity(resourceClass, figure.Value.Capacity, figure.Value.Used, () => Details(uuid, resourceClass), (sink, token) => ReadAsync(uuid, sink, token));
                 }
 
                 return result;
             }
 
-            // Read on the pipeline thread when a property is first shown, after the command that listed has ended:
-            // nothing to report to (its sink is gone) and nothing to cancel; the session's request timeout bounds it.
-            private ResourceCapacity? Details(string uuid, string resourceClass)
+            // A reader's read before its checks (ResourceCapacity.ReadDetailsAsync): on its sink, cancellable, one per
+            // provider for all its classes.
+            private async Task<JObject> ReadAsync(string uuid, IEngineSink sink, CancellationToken cancellationToken)
             {
-                var read = _reads.GetOrAdd(uuid, u => new Lazy<Task<JObject>>(() => _client.GetInventoriesAsync(u, NullSink.Instance, CancellationToken.None, null)));
+                var read = _reads.GetOrAdd(uuid, u => new Lazy<Task<JObject>>(() => _client.GetInventoriesAsync(u, sink, cancellationToken, null)));
                 try
                 {
-                    var inventories = read.Value.ConfigureAwait(false).GetAwaiter().GetResult();
-                    return ParseCapacity(inventories, new JObject()).TryGetValue(resourceClass, out var figure) ? figure : null;
+                    return await read.Value.ConfigureAwait(false);
                 }
                 catch (Exception)
                 {
+                    // A failed or cancelled read is not kept: the next use asks again.
                     _reads.TryRemove(uuid, out _);
                     throw;
                 }
             }
+
+            // Otherwise read on the pipeline thread when a property is first shown, after the command that listed has
+            // ended: nothing to report to (its sink is gone) and nothing to cancel; the session's request timeout
+            // bounds it. After a reader's read it takes that answer without waiting.
+            private ResourceCapacity? Details(string uuid, string resourceClass)
+            {
+                var inventories = ReadAsync(uuid, NullSink.Instance, CancellationToken.None).ConfigureAwait(false).GetAwaiter().GetResult();
+                return ParseCapacity(inventories, new JObject()).TryGetValue(resourceClass, out var figure) ? figure : null;
+            }
+        }
+
+        /// <summary>
+        /// Reads the inventory figures (max_unit, total, reserved, ratio) of <paramref name="figures"/> that are not
+        /// read yet, a few providers at a time, so the pure checks that follow send nothing and the read can be
+        /// cancelled; an API failure is thrown with what Placement said.
+        /// </summary>
+        public static async Task ReadInventoriesAsync(IEnumerable<ResourceCapacity?> figures, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var unread = figures.Where(f => f != null && !f.HasDetails).Distinct().ToList();
+            if (unread.Count == 0)
+            {
+                return;
+            }
+
+            sink.Debug($"Reading the inventory figures of {unread.Count} resource(s) the checks look at (not in Placement's bulk answer).");
+            var gate = new SemaphoreSlim(DefaultParallelism);
+            await Task.WhenAll(unread.Select(async figure =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await figure!.ReadDetailsAsync(sink, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
         }
 
         /// <summary>

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading.Tasks;
 using OpenStackMigration.Maintenance;
 using OpenStackMigration.Model;
 using OpenStackMigration.OpenStack;
@@ -60,7 +61,7 @@ namespace OpenStackMigration.Tests.Maintenance
             {
                 reads.Add($"{host} {resourceClass}");
                 return new ResourceCapacity(resourceClass, capacity, 0, 1.0, used, capacity);
-            });
+            }, (_, _) => Task.CompletedTask);
             var node = Node(host, memoryUsed, 0);
             node.Vcpu = Bulk("VCPU", 8, 0);
             node.MemoryMB = Bulk("MEMORY_MB", 8192, memoryUsed);

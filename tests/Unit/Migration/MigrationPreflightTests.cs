@@ -1,6 +1,7 @@
 #nullable enable
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading.Tasks;
 using OpenStackMigration.Migration;
 using OpenStackMigration.Model;
 using OpenStackMigration.OpenStack;
@@ -55,7 +56,7 @@ namespace OpenStackMigration.Tests.Migration
             {
                 reads.Add(resourceClass);
                 return new ResourceCapacity(resourceClass, total: capacity, reserved: 0, allocationRatio: 1.0, used: used, maxUnit: maxUnit);
-            });
+            }, (_, _) => Task.CompletedTask);
 
         private static PreflightInput BulkInput(long freeMemory, long memoryMaxUnit, IReadOnlyCollection<string> offered, List<string> reads)
         {

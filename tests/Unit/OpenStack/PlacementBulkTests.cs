@@ -28,6 +28,8 @@ namespace OpenStackMigration.Tests.OpenStack
         private int _bulkStatus = 200;
         private bool? _novaAnsweredAfterBulk;
         private Task _bulkHeld = Task.CompletedTask;
+        private Task _inventoriesHeld = Task.CompletedTask;
+        private string? _notOffered;
 
         public PlacementBulkTests()
         {
@@ -45,6 +47,15 @@ namespace OpenStackMigration.Tests.OpenStack
                 {
                     _bulkAsked.TrySetResult(true);
                     await _bulkHeld;
+                    if (_notOffered != null && r.QueryString["resources"] != "MEMORY_MB:1")
+                    {
+                        // A flavor's question: one node with room is not offered (as when it is past max_unit).
+                        var offer = JObject.Parse(_bulk);
+                        ((JObject)offer["provider_summaries"]!).Remove(_notOffered);
+                        offer["allocation_requests"] = new JArray(((JArray)offer["allocation_requests"]!).Where(a => a["allocations"]?[_notOffered] == null));
+                        return (200, offer.ToString());
+                    }
+
                     return (_bulkStatus, _bulkStatus == 200 ? _bulk : "{\"errors\": [{\"status\": 406, \"title\": \"Not Acceptable\"}]}");
                 }
 
@@ -79,6 +90,11 @@ namespace OpenStackMigration.Tests.OpenStack
                 var parts = path.Split('/');
                 if (parts.Length == 5 && parts[2] == "resource_providers")
                 {
+                    if (parts[4] == "inventories")
+                    {
+                        await _inventoriesHeld;
+                    }
+
                     var source = parts[4] == "inventories" ? _inventories : _usages;
                     return source[parts[3]] is JToken body ? (200, body.ToString()) : (404, "{}");
                 }
@@ -258,6 +274,59 @@ namespace OpenStackMigration.Tests.OpenStack
             await placement.ReadCapacityAsync(nova, 8, NullSink.Instance, CancellationToken.None, withInventories: true);
             Assert.Equal(Hosts, Requests("/inventories"));
             Assert.Equal(2, Requests("/placement/allocation_candidates"));
+        }
+
+        // A node with room for ActiveOnCompute1's flavor that its allocation candidates leave out.
+        private Hypervisor NotOfferedNode(IReadOnlyList<Hypervisor> nodes)
+        {
+            var node = nodes.First(h => h.HostName != "compute1");
+            _notOffered = node.Id;
+            return node;
+        }
+
+        [Fact]
+        public async Task ANodeNotOfferedIsReadByTheRankingBeforeItsChecksSoACancelStopsTheRead()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var node = NotOfferedNode(await new NovaClient(session).ListHypervisorsAsync(NullSink.Instance, CancellationToken.None));
+            var held = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _inventoriesHeld = held.Task;
+            using var cancel = new CancellationTokenSource();
+            var sink = new CollectingSink();
+            var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
+
+            var ranking = new OpenStackMigration.Migration.MigrationTargetReader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, sink, cancel.Token);
+            for (var i = 0; i < 100 && Requests("/inventories") == 0; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            // Only the node Placement did not offer is read (max_unit may be why), by the reader: a cancel stops it.
+            Assert.Equal(1, Requests($"/{node.Id}/inventories"));
+            Assert.Equal(1, Requests("/inventories"));
+
+            cancel.Cancel();
+            var ended = await Task.WhenAny(ranking, Task.Delay(5000));
+            held.SetResult(true);
+            Assert.Same(ranking, ended);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ranking);
+            Assert.Contains(sink.Debugs, d => d.Contains("Reading the inventory figures of", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task ANodeWhoseInventoryIsGoneWhenReadIsRefusedWithTheReasonNotAnException()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var node = NotOfferedNode(await new NovaClient(session).ListHypervisorsAsync(NullSink.Instance, CancellationToken.None));
+            ((JObject)_inventories[node.Id]!["inventories"]!).Remove("MEMORY_MB");
+            var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
+
+            var ranked = await new OpenStackMigration.Migration.MigrationTargetReader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+
+            var report = ranked.Single(r => r.DestinationHost == node.HostName);
+            Assert.False(report.CanMigrate);
+            Assert.Contains("Placement no longer has this inventory", report.Reason, StringComparison.Ordinal);
+            Assert.Equal(Hosts - 2, ranked.Count(r => r.CanMigrate));
         }
 
         [Fact]

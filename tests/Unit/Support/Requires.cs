@@ -110,9 +110,10 @@ namespace OpenStackMigration.Tests.Support
     {
         public ConcurrentQueue<string> Warnings { get; } = new ConcurrentQueue<string>();
         public ConcurrentQueue<string> Verbose { get; } = new ConcurrentQueue<string>();
+        public ConcurrentQueue<string> Debugs { get; } = new ConcurrentQueue<string>();
 
         void IEngineSink.Verbose(string message) => Verbose.Enqueue(message);
-        public void Debug(string message) { }
+        public void Debug(string message) => Debugs.Enqueue(message);
         public void Warning(string message) => Warnings.Enqueue(message);
         public void Progress(ProgressReport report) { }
     }
