@@ -30,6 +30,7 @@ namespace OpenStackMigration.Tests.OpenStack
         private Task _bulkHeld = Task.CompletedTask;
         private Task _inventoriesHeld = Task.CompletedTask;
         private string? _notOffered;
+        private string? _servers;
 
         public PlacementBulkTests()
         {
@@ -79,6 +80,11 @@ namespace OpenStackMigration.Tests.OpenStack
 
                 if (path == "/v2.1/servers/detail")
                 {
+                    if (_servers != null)
+                    {
+                        return (200, _servers);
+                    }
+
                     return (403, "{\"forbidden\": {\"code\": 403, \"message\": \"Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed.\"}}");
                 }
 
@@ -311,6 +317,39 @@ namespace OpenStackMigration.Tests.OpenStack
             Assert.Same(ranking, ended);
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ranking);
             Assert.Contains(sink.Debugs, d => d.Contains("Reading the inventory figures of", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public async Task APlanReadsTheInventoryOfANodeNotOfferedBeforeItPlansSoACancelStopsTheRead()
+        {
+            // compute3's one instance (m1.tiny); compute2 has room but Placement does not offer it for the flavor.
+            _servers = LoopbackCloud.Fixture("nova-servers-detail-2.93.json");
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var node = (await new NovaClient(session).ListHypervisorsAsync(NullSink.Instance, CancellationToken.None)).Single(h => h.HostName == "compute2");
+            _notOffered = node.Id;
+            var held = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _inventoriesHeld = held.Task;
+            using var cancel = new CancellationTokenSource();
+
+            var read = new MaintenancePlanReader(session).ReadAsync(new PlanRequest { SourceHosts = new[] { "compute3" } }, NullSink.Instance, cancel.Token);
+            for (var i = 0; i < 150 && Requests("/inventories") == 0; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            Assert.Equal(1, Requests($"/{node.Id}/inventories"));
+            Assert.Equal(1, Requests("/inventories"));
+            cancel.Cancel();
+            var ended = await Task.WhenAny(read, Task.Delay(5000));
+            held.SetResult(true);
+            Assert.Same(read, ended);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+
+            // Not cancelled, the planner has compute2's max_unit without asking for it.
+            _inventoriesHeld = Task.CompletedTask;
+            var input = await new MaintenancePlanReader(session).ReadAsync(new PlanRequest { SourceHosts = new[] { "compute3" } }, NullSink.Instance, CancellationToken.None);
+            Assert.True(input.Hypervisors.Single(h => h.HostName == "compute2").MemoryMB!.HasDetails);
+            Assert.False(input.Hypervisors.Single(h => h.HostName == "compute4").MemoryMB!.HasDetails);
         }
 
         [Fact]
