@@ -155,8 +155,11 @@ function Invoke-InstanceRound {
     # Nova's own time for the same pages, one after the other (curl): the floor of any listing of them.
     $floor = Measure-CurlPages $Runs
     Write-Host ("Nova's pages for the same listing by curl, in sequence (median of {0}): {1:N2} s at compute {2}, {3:N2} s at compute 2.1 (the client's)" -f $Runs, $floor.Ours, $floor.Version, $floor.Client)
-    $first = & dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$null = Get-OSInstance -AllProjects | Select-Object -First 1; 1..$Runs | % { (Measure-Command { Get-OSInstance -AllProjects | Select-Object -First 1 | Out-Null }).TotalSeconds }"
-    Write-Host ("First instance out of Get-OSInstance -AllProjects in a connected session (median of {0}): {1:N3} s" -f $Runs, (Get-Median ($first | ForEach-Object { [double]$_ })))
+    # Timed when the first instance reaches the next command. A listing asks for its next page before it hands over
+    # the first, and Nova goes on computing that page after the pipeline stops: each run first waits for Nova to be
+    # idle again (5 s), or it would time Nova's leftover work from the run before.
+    $first = & dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab; `$null = Get-OSInstance -AllProjects | Select-Object -First 1; 1..$Runs | % { Start-Sleep 5; `$sw = [Diagnostics.Stopwatch]::StartNew(); Get-OSInstance -AllProjects | Select-Object -First 1 | % { `$sw.Elapsed.TotalSeconds } }"
+    Write-Host ("First instance out of Get-OSInstance -AllProjects in a connected session, Nova idle (median of {0}): {1:N3} s" -f $Runs, (Get-Median ($first | ForEach-Object { [double]$_ })))
     Write-Host ("Peak memory (maximum resident set) listing {0} instances: Get-OSInstance -AllProjects (whole pwsh process) {1:N0} MB; openstack server list {2:N0} MB" -f $count, ((Get-PeakKB $ours) / 1024), ((Get-PeakKB $theirs) / 1024))
 }
 

@@ -86,6 +86,13 @@ Describe 'The module manifest' {
         try { $il = @(& $exe @lead -NoProfile -NonInteractive -Command $probe | Sort-Object) }
         finally { Remove-Item Env:OSM_READYTORUN }
         $il | Should -Be @((Join-Path $root 'OpenStackMigration.dll'), (Join-Path $root 'OpenStackMigration.Engine.dll'))
+
+        # Constrained language (application control) refuses the loader's .NET lookups: it takes the IL assemblies,
+        # and the module still imports whole.
+        $clm = "`$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'; Import-Module '$ModulePath'; " +
+            "(Get-Module OpenStackMigration).NestedModules.Path; @(Get-Command -Module OpenStackMigration).Count"
+        $constrained = @(& $exe @lead -NoProfile -NonInteractive -Command $clm)
+        $constrained | Should -Be @((Join-Path $root 'OpenStackMigration.dll'), "$(@(Get-Command -Module OpenStackMigration).Count)")
     }
 }
 
