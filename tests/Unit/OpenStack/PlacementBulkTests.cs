@@ -125,7 +125,7 @@ namespace OpenStackMigration.Tests.OpenStack
             var source = (string)JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]![0]!["service"]!["host"]!;
 
             var read = new MaintenancePlanReader(session).ReadAsync(new PlanRequest { SourceHosts = new[] { source } }, NullSink.Instance, CancellationToken.None);
-            for (var i = 0; i < 100 && Requests("/servers/detail") == 0; i++)
+            for (var i = 0; i < 200 && Requests("/servers/detail") == 0; i++)
             {
                 await Task.Delay(100);
             }
@@ -302,7 +302,7 @@ namespace OpenStackMigration.Tests.OpenStack
             var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
 
             var ranking = new OpenStackMigration.Migration.MigrationTargetReader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, sink, cancel.Token);
-            for (var i = 0; i < 100 && Requests("/inventories") == 0; i++)
+            for (var i = 0; i < 400 && Requests("/inventories") == 0; i++)
             {
                 await Task.Delay(50);
             }
@@ -332,7 +332,7 @@ namespace OpenStackMigration.Tests.OpenStack
             using var cancel = new CancellationTokenSource();
 
             var read = new MaintenancePlanReader(session).ReadAsync(new PlanRequest { SourceHosts = new[] { "compute3" } }, NullSink.Instance, cancel.Token);
-            for (var i = 0; i < 150 && Requests("/inventories") == 0; i++)
+            for (var i = 0; i < 400 && Requests("/inventories") == 0; i++)
             {
                 await Task.Delay(50);
             }
