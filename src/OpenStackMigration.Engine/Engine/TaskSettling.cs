@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -14,6 +15,39 @@ namespace OpenStackMigration
         /// </summary>
         public static Task SettledAsync(this Task task) =>
             task.ContinueWith(t => { _ = t.Exception; }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Work on many items, a few at a time.</summary>
+    internal static class Throttled
+    {
+        /// <summary>
+        /// Runs <paramref name="work"/> for every item, at most <paramref name="limit"/> at once, and completes when all
+        /// have ended (the first failure is thrown), with their results in the items' order.
+        /// </summary>
+        public static async Task<TResult[]> SelectAsync<TItem, TResult>(IEnumerable<TItem> items, int limit, Func<TItem, Task<TResult>> work, CancellationToken cancellationToken)
+        {
+            using var gate = new SemaphoreSlim(Math.Max(1, limit));
+            return await Task.WhenAll(items.Select(async item =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await work(item).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
+        }
+
+        /// <summary>As <see cref="SelectAsync"/>, for work without a result.</summary>
+        public static Task ForEachAsync<TItem>(IEnumerable<TItem> items, int limit, Func<TItem, Task> work, CancellationToken cancellationToken) =>
+            SelectAsync(items, limit, async item =>
+            {
+                await work(item).ConfigureAwait(false);
+                return true;
+            }, cancellationToken);
     }
 
     /// <summary>

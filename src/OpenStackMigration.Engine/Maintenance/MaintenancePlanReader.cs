@@ -136,20 +136,11 @@ namespace OpenStackMigration.Maintenance
 
             var needs = instances.Select(ResourceNeed.Of).GroupBy(n => n.Key, StringComparer.Ordinal).Select(g => g.First()).ToList();
             // One question to Placement per distinct need, a few at a time (each is a cloud-wide query).
-            // (Not disposed here: on a failure the questions still out end after this method, in the caller's wait.)
-            var gate = new SemaphoreSlim(PlacementClient.DefaultParallelism);
-            var offers = reads.Start(Task.WhenAll(needs.Select(async need =>
-            {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    return (Need: need.Key, Nodes: await _placement.ReadOfferedAsync(need, sink, cancellationToken).ConfigureAwait(false));
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            })));
+            var offers = reads.Start(Throttled.SelectAsync(
+                needs,
+                PlacementClient.DefaultParallelism,
+                async need => (Need: need.Key, Nodes: await _placement.ReadOfferedAsync(need, sink, cancellationToken).ConfigureAwait(false)),
+                cancellationToken));
             var images = await ReadImagesAsync(instances, sink, cancellationToken).ConfigureAwait(false);
             await capacity.ConfigureAwait(false);
             var offered = (await offers.ConfigureAwait(false)).Where(o => o.Nodes != null).ToDictionary(o => o.Need, o => o.Nodes!, StringComparer.Ordinal);

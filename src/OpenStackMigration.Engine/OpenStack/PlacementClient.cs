@@ -351,19 +351,7 @@ namespace OpenStackMigration.OpenStack
             }
 
             sink.Debug($"Reading the inventory figures of {unread.Count} resource(s) the checks look at (not in Placement's bulk answer).");
-            var gate = new SemaphoreSlim(DefaultParallelism);
-            await Task.WhenAll(unread.Select(async figure =>
-            {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await figure!.ReadDetailsAsync(sink, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            })).ConfigureAwait(false);
+            await Throttled.ForEachAsync(unread, DefaultParallelism, figure => figure!.ReadDetailsAsync(sink, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
         /// <summary>

@@ -290,32 +290,38 @@ namespace OpenStackMigration.Tests.OpenStack
             return node;
         }
 
-        [Fact]
-        public async Task ANodeNotOfferedIsReadByTheRankingBeforeItsChecksSoACancelStopsTheRead()
+        // Starts the work with Placement's inventory answers held back, waits until it asks for one, checks that it asks
+        // for `node`'s alone, cancels, and checks that the work ends while that request is still held.
+        private async Task CancelWhileItReadsTheInventoryOfAsync(Hypervisor node, Func<CancellationToken, Task> work)
         {
-            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
-            var node = NotOfferedNode(await new NovaClient(session).ListHypervisorsAsync(NullSink.Instance, CancellationToken.None));
             var held = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             _inventoriesHeld = held.Task;
             using var cancel = new CancellationTokenSource();
-            var sink = new CollectingSink();
-            var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
-
-            var ranking = new OpenStackMigration.Migration.MigrationTargetReader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, sink, cancel.Token);
+            var running = work(cancel.Token);
             for (var i = 0; i < 400 && Requests("/inventories") == 0; i++)
             {
                 await Task.Delay(50);
             }
 
-            // Only the node Placement did not offer is read (max_unit may be why), by the reader: a cancel stops it.
             Assert.Equal(1, Requests($"/{node.Id}/inventories"));
             Assert.Equal(1, Requests("/inventories"));
-
             cancel.Cancel();
-            var ended = await Task.WhenAny(ranking, Task.Delay(5000));
+            var ended = await Task.WhenAny(running, Task.Delay(5000));
             held.SetResult(true);
-            Assert.Same(ranking, ended);
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ranking);
+            Assert.Same(running, ended);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        }
+
+        [Fact]
+        public async Task ANodeNotOfferedIsReadByTheRankingBeforeItsChecksSoACancelStopsTheRead()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var node = NotOfferedNode(await new NovaClient(session).ListHypervisorsAsync(NullSink.Instance, CancellationToken.None));
+            var sink = new CollectingSink();
+            var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
+
+            // Only the node Placement did not offer is read (max_unit may be why), by the reader: a cancel stops it.
+            await CancelWhileItReadsTheInventoryOfAsync(node, token => new OpenStackMigration.Migration.MigrationTargetReader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, sink, token));
             Assert.Contains(sink.Debugs, d => d.Contains("Reading the inventory figures of", StringComparison.Ordinal));
         }
 
@@ -327,27 +333,12 @@ namespace OpenStackMigration.Tests.OpenStack
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
             var node = (await new NovaClient(session).ListHypervisorsAsync(NullSink.Instance, CancellationToken.None)).Single(h => h.HostName == "compute2");
             _notOffered = node.Id;
-            var held = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _inventoriesHeld = held.Task;
-            using var cancel = new CancellationTokenSource();
+            var request = new PlanRequest { SourceHosts = new[] { "compute3" } };
 
-            var read = new MaintenancePlanReader(session).ReadAsync(new PlanRequest { SourceHosts = new[] { "compute3" } }, NullSink.Instance, cancel.Token);
-            for (var i = 0; i < 400 && Requests("/inventories") == 0; i++)
-            {
-                await Task.Delay(50);
-            }
-
-            Assert.Equal(1, Requests($"/{node.Id}/inventories"));
-            Assert.Equal(1, Requests("/inventories"));
-            cancel.Cancel();
-            var ended = await Task.WhenAny(read, Task.Delay(5000));
-            held.SetResult(true);
-            Assert.Same(read, ended);
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+            await CancelWhileItReadsTheInventoryOfAsync(node, token => new MaintenancePlanReader(session).ReadAsync(request, NullSink.Instance, token));
 
             // Not cancelled, the planner has compute2's max_unit without asking for it.
-            _inventoriesHeld = Task.CompletedTask;
-            var input = await new MaintenancePlanReader(session).ReadAsync(new PlanRequest { SourceHosts = new[] { "compute3" } }, NullSink.Instance, CancellationToken.None);
+            var input = await new MaintenancePlanReader(session).ReadAsync(request, NullSink.Instance, CancellationToken.None);
             Assert.True(input.Hypervisors.Single(h => h.HostName == "compute2").MemoryMB!.HasDetails);
             Assert.False(input.Hypervisors.Single(h => h.HostName == "compute4").MemoryMB!.HasDetails);
         }
