@@ -128,7 +128,7 @@ function Invoke-Build {
     Write-Host "Module ready in $ModuleOut"
 }
 
-# The running pwsh's runtime and platform, named as the module's loader (module/OpenStackMigration.psm1) looks for them.
+# The running pwsh's runtime and platform, named as the module's initializer looks for them (Cmdlets/Precompiled.cs).
 function Get-ReadyToRunTarget {
     if ($ReadyToRun -contains 'none') { return }
     if ($ReadyToRun) { return $ReadyToRun -split ',' }
@@ -138,9 +138,10 @@ function Get-ReadyToRunTarget {
     "net$([Environment]::Version.Major)-$os-$arch"
 }
 
-# core/<target>/: the module's assemblies and their dependencies precompiled to ReadyToRun for one runtime major and
-# platform, laid out as the IL ones are (own beside, third-party in dependencies/), with the help. A cold process
-# then JIT-compiles several hundred fewer methods (bench/coldstart.ps1 counts them). Without the compiler (an offline
+# core/<target>/: the engine and its dependencies precompiled to ReadyToRun for one runtime major and platform, laid
+# out as the IL ones are (engine beside, third-party in dependencies/). The cmdlets stay IL (the manifest's root for
+# every PowerShell; thin, so precompiling them saves a cold process next to nothing). A cold process then
+# JIT-compiles several hundred fewer methods (bench/coldstart.ps1 counts them). Without the compiler (an offline
 # machine whose NuGet feed lacks it) the module is complete without the folder: a warning, not a failure.
 function Add-ReadyToRun([string] $Target) {
     if ($Target -notmatch '^net(?<major>\d+)-(?<rid>(linux|win|osx)-(x64|arm64))$') { throw "-ReadyToRun '$Target': expected <net major>-<os>-<arch>, such as net10-linux-x64." }
@@ -156,14 +157,12 @@ function Add-ReadyToRun([string] $Target) {
     }
     $dir = Join-Path $ModuleOut "core/$Target"
     New-Item -ItemType Directory -Force -Path (Join-Path $dir 'dependencies') | Out-Null
-    $own = @("$ModuleName.dll", "$ModuleName.Engine.dll")
     foreach ($il in Get-ChildItem (Join-Path $ModuleOut 'dependencies') -Filter *.dll) {
         $compiled = Join-Path $publish $il.Name
         # What the runtime already holds (System.Memory, System.Text.Json...) is not published for it: PowerShell 7 loads the runtime's.
         if (Test-Path $compiled) { Copy-Item $compiled (Join-Path $dir 'dependencies') }
     }
-    foreach ($name in $own) { Copy-Item (Join-Path $publish $name) $dir }
-    Copy-Item (Join-Path $ModuleOut 'en-US') $dir -Recurse
+    Copy-Item (Join-Path $publish "$ModuleName.Engine.dll") $dir
 }
 
 # The views live in several files (one per area, so that people adding views do not collide); the module ships them

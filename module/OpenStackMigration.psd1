@@ -1,5 +1,7 @@
 @{
-    RootModule           = 'OpenStackMigration.psm1'
+    # The cmdlets (IL, for every PowerShell); at import they load the engine precompiled for the running runtime when
+    # the build made it (core/), else the IL one beside them.
+    RootModule           = 'OpenStackMigration.dll'
     ModuleVersion        = '0.1.0'
     GUID                 = '7f0d3c56-2f7e-4a53-9a63-3b1b6f7b2d11'
     Author               = 'OpenStackMigration contributors'

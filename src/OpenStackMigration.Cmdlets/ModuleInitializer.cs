@@ -6,22 +6,55 @@ using System.Reflection;
 namespace OpenStackMigration
 {
     /// <summary>
-    /// Registers, at import, the resolver that loads third-party assemblies from the module's
-    /// <c>dependencies</c> folder. Windows PowerShell 5.1 needs it: the System.Memory, System.Buffers
-    /// and System.Runtime.CompilerServices.Unsafe versions inside RestSharp's System.Text.Json set
-    /// disagree, and .NET Framework has no binding redirects for a module, so it would refuse them.
-    /// Resolving by simple name from our folder gives every requester the one copy we ship.
+    /// At import: loads the engine precompiled for this runtime when the build made one (<see cref="Precompiled"/>),
+    /// and registers the resolver that loads third-party assemblies from the <c>dependencies</c> folder beside the
+    /// engine that was loaded. The cmdlets themselves (this assembly, the manifest's root) are IL on every PowerShell:
+    /// they are thin, and Windows PowerShell 5.1 loads the same file. Import-Module lists the cmdlets without the
+    /// engine (<see cref="Commands.Held{T}"/>), so the engine is first needed after this has run, and the runtime then
+    /// binds it to the copy loaded here. Windows PowerShell 5.1 needs the resolver: the System.Memory, System.Buffers
+    /// and System.Runtime.CompilerServices.Unsafe versions inside RestSharp's System.Text.Json set disagree, and .NET
+    /// Framework has no binding redirects for a module, so it would refuse them. Resolving by simple name from our
+    /// folder gives every requester the one copy we ship.
     /// </summary>
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         private static readonly string ModuleDirectory = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? ".";
-        private static readonly string DependencyDirectory = Path.Combine(ModuleDirectory, "dependencies");
+
+        /// <summary>Where the assemblies this import resolves come from: the engine's folder first, then the module's.</summary>
+        private static string[] _searched = Searched(ModuleDirectory);
 
         /// <summary>Called by PowerShell when the module is imported.</summary>
         public void OnImport()
         {
+            var engine = LoadedEngine() ?? LoadPrecompiledEngine();
+            _searched = Searched(engine == null ? ModuleDirectory : Path.GetDirectoryName(engine.Location) ?? ModuleDirectory);
             AppDomain.CurrentDomain.AssemblyResolve += Resolve;
         }
+
+        private static Assembly? LoadedEngine()
+        {
+            foreach (var loaded in AppDomain.CurrentDomain.GetAssemblies())
+            {
+                // Another import in this process (or OSM_READYTORUN=0 before it) chose already: one engine per process.
+                if (string.Equals(loaded.GetName().Name, "OpenStackMigration.Engine", StringComparison.Ordinal) && !loaded.IsDynamic)
+                {
+                    return loaded;
+                }
+            }
+
+            return null;
+        }
+
+        private static Assembly? LoadPrecompiledEngine()
+        {
+            var folder = Precompiled.Folder(ModuleDirectory);
+            return folder == null ? null : Assembly.LoadFrom(Path.Combine(folder, Precompiled.EngineFile));
+        }
+
+        private static string[] Searched(string engineDirectory) =>
+            string.Equals(engineDirectory, ModuleDirectory, StringComparison.OrdinalIgnoreCase)
+                ? new[] { ModuleDirectory, Path.Combine(ModuleDirectory, "dependencies") }
+                : new[] { engineDirectory, Path.Combine(engineDirectory, "dependencies"), ModuleDirectory, Path.Combine(ModuleDirectory, "dependencies") };
 
         /// <summary>Called by PowerShell when the module is removed.</summary>
         public void OnRemove(PSModuleInfo psModuleInfo)
@@ -37,7 +70,7 @@ namespace OpenStackMigration
                 return null;
             }
 
-            foreach (var directory in new[] { ModuleDirectory, DependencyDirectory })
+            foreach (var directory in _searched)
             {
                 var candidate = Path.Combine(directory, name + ".dll");
                 if (File.Exists(candidate))

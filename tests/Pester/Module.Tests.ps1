@@ -9,7 +9,7 @@ BeforeAll {
     $ModulePath = if ($env:OSM_MODULE_PATH) { $env:OSM_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/OpenStackMigration/0.1.0/OpenStackMigration.psd1' }
     Import-Module $ModulePath -Force
     $Manifest = Import-PowerShellDataFile $ModulePath
-    # The manifest's root module is a loader script (module/OpenStackMigration.psm1); the cmdlets come from the assembly it imports.
+    # The manifest's root module is the cmdlets' assembly; at import it loads the engine that suits this PowerShell.
     $Assembly = (Get-Command -Module OpenStackMigration -CommandType Cmdlet | Select-Object -First 1).ImplementingType.Assembly
     # Verbs that change something and so must support -WhatIf/-Confirm.
     $ChangingVerbs = 'Set', 'Move', 'Start', 'Stop', 'Restart', 'Enable', 'Disable', 'Complete', 'Remove', 'New', 'Disconnect', 'Invoke', 'Register', 'Update', 'Reset', 'Clear', 'Resume', 'Suspend', 'Add'
@@ -65,34 +65,63 @@ Describe 'The module manifest' {
         Join-Path $root 'System.Management.Automation.dll' | Should -Not -Exist
     }
 
-    It 'runs the ReadyToRun assemblies built for this runtime, and the IL ones with OSM_READYTORUN=0' -Skip:(-not $IsLinux) {
-        # Build precompiles for the running pwsh's runtime (core/net<major>-linux-<arch>/); Windows PowerShell 5.1 and
-        # any other runtime load the IL assemblies beside the manifest. A fresh pwsh each: this one has the module loaded.
-        $root = Split-Path $ModulePath
+    It 'runs the engine precompiled for this runtime, and the IL one with OSM_READYTORUN=0' -Skip:(-not $IsLinux) {
+        # Build precompiles the engine for the running pwsh's runtime (core/net<major>-linux-<arch>/); the cmdlets, the
+        # manifest's root, are IL everywhere. Windows PowerShell 5.1 and any other runtime load the IL engine beside
+        # them. A fresh pwsh each (this one has the module loaded); a connect to a closed port runs the engine's HTTP
+        # code, so RestSharp is resolved too.
+        $root = [IO.Path]::GetFullPath((Split-Path $ModulePath))
         $arch = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
         $precompiled = Join-Path $root "core/net$([Environment]::Version.Major)-linux-$arch"
-        $probe = "Import-Module '$ModulePath'; `$null = Get-OSRpcTimeout -Path '$ModulePath' -Service nova -ErrorAction SilentlyContinue; " +
-            '[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -like "OpenStackMigration*" } | ForEach-Object { $_.Location }'
+        $probe = "Import-Module '$ModulePath'; `$null = Connect-OSCloud -AuthUrl http://127.0.0.1:9/v3 -Token (ConvertTo-SecureString x -AsPlainText -Force) -ErrorAction SilentlyContinue; " +
+            '[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in "OpenStackMigration", "OpenStackMigration.Engine", "RestSharp" } | ForEach-Object { $_.Location }'
         $exe = (Get-Process -Id $PID).Path
         $lead = @(if ($exe -match 'dotnet(\.exe)?$') { Join-Path $PSHOME 'pwsh.dll' })
         $loaded = @(& $exe @lead -NoProfile -NonInteractive -Command $probe | Sort-Object)
-        $loaded | Should -Be @((Join-Path $precompiled 'OpenStackMigration.dll'), (Join-Path $precompiled 'OpenStackMigration.Engine.dll'))
-        foreach ($dll in $loaded + @(Join-Path $precompiled 'dependencies/RestSharp.dll')) {
+        $loaded | Should -Be @(@((Join-Path $root 'OpenStackMigration.dll'), (Join-Path $precompiled 'OpenStackMigration.Engine.dll'), (Join-Path $precompiled 'dependencies/RestSharp.dll')) | Sort-Object)
+        foreach ($dll in $loaded) {
             $stream = [IO.File]::OpenRead($dll)
-            try { [System.Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size | Should -BeGreaterThan 0 -Because "$dll is precompiled" }
+            try {
+                $native = [System.Reflection.PortableExecutable.PEReader]::new($stream).PEHeaders.CorHeader.ManagedNativeHeaderDirectory.Size
+                if ($dll -like "$precompiled*") { $native | Should -BeGreaterThan 0 -Because "$dll is precompiled" } else { $native | Should -Be 0 -Because "$dll is IL" }
+            }
             finally { $stream.Dispose() }
         }
         $env:OSM_READYTORUN = '0'
         try { $il = @(& $exe @lead -NoProfile -NonInteractive -Command $probe | Sort-Object) }
         finally { Remove-Item Env:OSM_READYTORUN }
-        $il | Should -Be @((Join-Path $root 'OpenStackMigration.dll'), (Join-Path $root 'OpenStackMigration.Engine.dll'))
+        $il | Should -Be @(@((Join-Path $root 'OpenStackMigration.dll'), (Join-Path $root 'OpenStackMigration.Engine.dll'), (Join-Path $root 'dependencies/RestSharp.dll')) | Sort-Object)
 
-        # Constrained language (application control) refuses the loader's .NET lookups: it takes the IL assemblies,
-        # and the module still imports whole.
-        $clm = "`$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'; Import-Module '$ModulePath'; " +
-            "(Get-Module OpenStackMigration).NestedModules.Path; @(Get-Command -Module OpenStackMigration).Count"
-        $constrained = @(& $exe @lead -NoProfile -NonInteractive -Command $clm)
-        $constrained | Should -Be @((Join-Path $root 'OpenStackMigration.dll'), "$(@(Get-Command -Module OpenStackMigration).Count)")
+        # Constrained language (application control) runs no script of ours: the module has none, and imports whole.
+        $clm = "`$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'; Import-Module '$ModulePath'; @(Get-Command -Module OpenStackMigration).Count"
+        & $exe @lead -NoProfile -NonInteractive -Command $clm | Should -Be "$(@(Get-Command -Module OpenStackMigration).Count)"
+    }
+
+    It 'lists its cmdlets without loading the engine, so the engine can be chosen at import' {
+        # Import-Module loads every public type of the root assembly, and a type is laid out with its fields: a field
+        # whose type is a struct or enum of the engine (an auto-property's too) loads the engine there, before the
+        # initializer could choose the precompiled one. Such parameters keep their value in a Held<T>.
+        $engine = 'OpenStackMigration.Engine'
+        $flags = [System.Reflection.BindingFlags]'Instance, Static, Public, NonPublic, DeclaredOnly'
+        $offending = foreach ($type in $Assembly.GetExportedTypes()) {
+            for ($t = $type; $t -and $t.Assembly -eq $Assembly; $t = $t.BaseType) {
+                foreach ($field in $t.GetFields($flags)) {
+                    # A struct is laid out with its own fields: Nullable<an engine enum> needs the engine too.
+                    $laidOut = @($field.FieldType); $needs = $false
+                    while ($laidOut) {
+                        $next = @(foreach ($v in $laidOut | Where-Object IsValueType) {
+                            if ($v.Assembly.GetName().Name -eq $engine) { $needs = $true }
+                            if ($v.IsGenericType) { $v.GetGenericArguments() }
+                        })
+                        $laidOut = $next
+                    }
+                    if ($needs) { "$($t.Name).$($field.Name) ($($field.FieldType))" }
+                }
+            }
+            if ($type.BaseType -and $type.BaseType.Assembly.GetName().Name -eq $engine) { "$($type.Name) derives from $($type.BaseType.Name)" }
+            foreach ($i in $type.GetInterfaces()) { if ($i.Assembly.GetName().Name -eq $engine) { "$($type.Name) implements $($i.Name)" } }
+        }
+        @($offending) | Should -BeNullOrEmpty
     }
 }
 

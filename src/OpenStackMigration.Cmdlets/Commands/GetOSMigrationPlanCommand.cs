@@ -53,7 +53,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>Drain (move every instance; the default) or Balance (move just enough to bring each source down to the mean use).</summary>
         [Parameter]
-        public MaintenanceGoal Goal { get; set; } = MaintenanceGoal.Drain;
+        public MaintenanceGoal Goal { get => _goal.Value; set => _goal.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<MaintenanceGoal> _goal = new Held<MaintenanceGoal>(MaintenanceGoal.Drain);
 
         /// <summary>With -Goal Balance: how far above the mean, in percent of the mean, a source may stay (default 10: up to 1.1 x the mean).</summary>
         [Parameter]
@@ -66,7 +69,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>How local disks would be handled by the live migrations: Auto (default), Always, Never.</summary>
         [Parameter]
-        public BlockMigrationMode BlockMigration { get; set; } = BlockMigrationMode.Auto;
+        public BlockMigrationMode BlockMigration { get => _blockMigration.Value; set => _blockMigration.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<BlockMigrationMode> _blockMigration = new Held<BlockMigrationMode>(BlockMigrationMode.Auto);
 
         /// <summary>Writes the whole plan (items, each host's use before and after, the means, notes) instead of the items.</summary>
         [Parameter]

@@ -101,7 +101,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>AcceptNew (default), Strict, or None for the nodes' SSH host keys.</summary>
         [Parameter]
-        public HostKeyPolicy HostKeyPolicy { get; set; } = HostKeyPolicy.AcceptNew;
+        public HostKeyPolicy HostKeyPolicy { get => _hostKeyPolicy.Value; set => _hostKeyPolicy.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<HostKeyPolicy> _hostKeyPolicy = new Held<HostKeyPolicy>(HostKeyPolicy.AcceptNew);
 
         /// <summary>The known_hosts file for the nodes (default ~/.ssh/known_hosts).</summary>
         [Parameter]
@@ -131,7 +134,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>How local disks are handled by the live migrations: Auto (default), Always, Never.</summary>
         [Parameter]
-        public BlockMigrationMode BlockMigration { get; set; } = BlockMigrationMode.Auto;
+        public BlockMigrationMode BlockMigration { get => _blockMigration.Value; set => _blockMigration.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<BlockMigrationMode> _blockMigration = new Held<BlockMigrationMode>(BlockMigrationMode.Auto);
 
         /// <summary>Seconds to watch each migration before -OnTimeout applies (0, the default, waits for ever).</summary>
         [Parameter]
@@ -140,7 +146,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>What to do with a migration still running after -MigrationTimeoutSec: Leave (default), Abort, ForceComplete.</summary>
         [Parameter]
-        public TimeoutAction OnTimeout { get; set; } = TimeoutAction.Leave;
+        public TimeoutAction OnTimeout { get => _onTimeout.Value; set => _onTimeout.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<TimeoutAction> _onTimeout = new Held<TimeoutAction>(TimeoutAction.Leave);
 
         /// <summary>The run's state file (see the description for the default).</summary>
         [Parameter]

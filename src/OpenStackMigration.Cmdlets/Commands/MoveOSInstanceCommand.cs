@@ -56,7 +56,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>For a live migration: Auto (Nova decides from the storage; default), Always (copy local disks), Never (shared storage or volumes only).</summary>
         [Parameter]
-        public BlockMigrationMode BlockMigration { get; set; } = BlockMigrationMode.Auto;
+        public BlockMigrationMode BlockMigration { get => _blockMigration.Value; set => _blockMigration.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<BlockMigrationMode> _blockMigration = new Held<BlockMigrationMode>(BlockMigrationMode.Auto);
 
         /// <summary>Waits for each migration to end and writes its verdict; without it, returns once Nova accepted the request.</summary>
         [Parameter]
@@ -69,11 +72,17 @@ namespace OpenStackMigration.Commands
 
         /// <summary>What to do with a live migration still running after -TimeoutSec: Leave it (verdict TimedOut; the default), Abort it (verdict Aborted), or ForceComplete it (the instance is paused briefly so the copy finishes).</summary>
         [Parameter]
-        public TimeoutAction OnTimeout { get; set; } = TimeoutAction.Leave;
+        public TimeoutAction OnTimeout { get => _onTimeout.Value; set => _onTimeout.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<TimeoutAction> _onTimeout = new Held<TimeoutAction>(TimeoutAction.Leave);
 
         /// <summary>With -Cold -Wait: what to do when the instance reaches VERIFY_RESIZE: Confirm (default), Revert, or Leave it for a person.</summary>
         [Parameter]
-        public VerifyResizeAction VerifyResize { get; set; } = VerifyResizeAction.Confirm;
+        public VerifyResizeAction VerifyResize { get => _verifyResize.Value; set => _verifyResize.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<VerifyResizeAction> _verifyResize = new Held<VerifyResizeAction>(VerifyResizeAction.Confirm);
 
         /// <summary>Skips the pre-flight checks and lets Nova decide (its failures still get a verdict and a reason).</summary>
         [Parameter]
@@ -87,7 +96,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>Bound from Get-OSMigrationPlan's items: an Unplaceable item (no destination) is refused, never handed to the scheduler.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
-        public PlanPlacement? Placement { get; set; }
+        public PlanPlacement? Placement { get => _placement.Value; set => _placement.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<PlanPlacement?> _placement = new Held<PlanPlacement?>(null);
 
         /// <inheritdoc/>
         protected override void ProcessRecord()

@@ -72,7 +72,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>AcceptNew (default: a changed host key is refused, an unknown host is accepted with a warning), Strict, or None.</summary>
         [Parameter]
-        public HostKeyPolicy HostKeyPolicy { get; set; } = HostKeyPolicy.AcceptNew;
+        public HostKeyPolicy HostKeyPolicy { get => _hostKeyPolicy.Value; set => _hostKeyPolicy.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<HostKeyPolicy> _hostKeyPolicy = new Held<HostKeyPolicy>(HostKeyPolicy.AcceptNew);
 
         /// <summary>The known_hosts file to check host keys against (default ~/.ssh/known_hosts).</summary>
         [Parameter]

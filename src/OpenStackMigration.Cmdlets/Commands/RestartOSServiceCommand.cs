@@ -46,7 +46,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>How the services run (default: detected on each node).</summary>
         [Parameter]
-        public ServiceManager Manager { get; set; } = ServiceManager.Auto;
+        public ServiceManager Manager { get => _manager.Value; set => _manager.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<ServiceManager> _manager = new Held<ServiceManager>(ServiceManager.Auto);
 
         /// <summary>Reload instead of restart (systemd reload; a signal for -Manager Signal). Pacemaker and containers restart.</summary>
         [Parameter]

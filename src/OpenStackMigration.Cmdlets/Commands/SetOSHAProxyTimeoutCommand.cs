@@ -48,7 +48,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>How haproxy runs (default: detected).</summary>
         [Parameter]
-        public ServiceManager Manager { get; set; } = ServiceManager.Auto;
+        public ServiceManager Manager { get => _manager.Value; set => _manager.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<ServiceManager> _manager = new Held<ServiceManager>(ServiceManager.Auto);
 
         /// <summary>The haproxy master's pid file, for -Manager Signal.</summary>
         [Parameter]

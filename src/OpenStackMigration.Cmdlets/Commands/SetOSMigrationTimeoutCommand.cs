@@ -59,7 +59,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>How haproxy runs (default: detected).</summary>
         [Parameter]
-        public ServiceManager HAProxyManager { get; set; } = ServiceManager.Auto;
+        public ServiceManager HAProxyManager { get => _haproxyManager.Value; set => _haproxyManager.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<ServiceManager> _haproxyManager = new Held<ServiceManager>(ServiceManager.Auto);
 
         /// <summary>The haproxy master's pid file, for -HAProxyManager Signal.</summary>
         [Parameter]

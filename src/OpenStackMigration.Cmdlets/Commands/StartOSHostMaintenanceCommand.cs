@@ -75,7 +75,10 @@ namespace OpenStackMigration.Commands
         /// Stop shuts the running ones down on the host; Fail refuses to start the drain (nothing is changed) while any instance cannot move live.
         /// </summary>
         [Parameter]
-        public NonLiveMigratablePolicy NonLiveMigratable { get; set; } = NonLiveMigratablePolicy.Skip;
+        public NonLiveMigratablePolicy NonLiveMigratable { get => _nonLiveMigratable.Value; set => _nonLiveMigratable.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<NonLiveMigratablePolicy> _nonLiveMigratable = new Held<NonLiveMigratablePolicy>(NonLiveMigratablePolicy.Skip);
 
         /// <summary>The circuit breaker: after this many failed migrations, start no new one, apply -OnTimeout to those running (Leave lets them finish), leave the host disabled and report what is left and why. 0 (default) never trips.</summary>
         [Parameter]
@@ -84,7 +87,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>How local disks are handled by the live migrations: Auto (default), Always, Never.</summary>
         [Parameter]
-        public BlockMigrationMode BlockMigration { get; set; } = BlockMigrationMode.Auto;
+        public BlockMigrationMode BlockMigration { get => _blockMigration.Value; set => _blockMigration.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<BlockMigrationMode> _blockMigration = new Held<BlockMigrationMode>(BlockMigrationMode.Auto);
 
         /// <summary>How many seconds to watch each migration before -OnTimeout applies (0, the default, waits for ever).</summary>
         [Parameter]
@@ -93,7 +99,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>What to do with a migration still running after -TimeoutSec: Leave it (the next run picks it up; default), Abort it, or ForceComplete it.</summary>
         [Parameter]
-        public TimeoutAction OnTimeout { get; set; } = TimeoutAction.Leave;
+        public TimeoutAction OnTimeout { get => _onTimeout.Value; set => _onTimeout.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<TimeoutAction> _onTimeout = new Held<TimeoutAction>(TimeoutAction.Leave);
 
         /// <summary>The state file; by default OpenStackMigration/maintenance/&lt;cloud&gt;-&lt;host&gt;.json under the user's local application data.</summary>
         [Parameter]

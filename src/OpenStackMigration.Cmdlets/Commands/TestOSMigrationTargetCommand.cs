@@ -53,7 +53,10 @@ namespace OpenStackMigration.Commands
 
         /// <summary>How local disks would be handled by a live migration: Auto (Nova decides), Always, Never (shared storage).</summary>
         [Parameter]
-        public BlockMigrationMode BlockMigration { get; set; } = BlockMigrationMode.Auto;
+        public BlockMigrationMode BlockMigration { get => _blockMigration.Value; set => _blockMigration.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<BlockMigrationMode> _blockMigration = new Held<BlockMigrationMode>(BlockMigrationMode.Auto);
 
         /// <summary>Returns only $true or $false per instance: whether it can move to the host (to at least one of them when several are checked).</summary>
         [Parameter]

@@ -67,11 +67,17 @@ namespace OpenStackMigration.Commands
 
         /// <summary>What to do with a live migration still running after -TimeoutSec: Leave it (verdict TimedOut; the default), Abort it (verdict Aborted), or ForceComplete it (the instance is paused briefly so the copy finishes).</summary>
         [Parameter]
-        public TimeoutAction OnTimeout { get; set; } = TimeoutAction.Leave;
+        public TimeoutAction OnTimeout { get => _onTimeout.Value; set => _onTimeout.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<TimeoutAction> _onTimeout = new Held<TimeoutAction>(TimeoutAction.Leave);
 
         /// <summary>What to do with a cold migration that reaches VERIFY_RESIZE: Leave it for whoever started it (default), Confirm it, or Revert it.</summary>
         [Parameter]
-        public VerifyResizeAction VerifyResize { get; set; } = VerifyResizeAction.Leave;
+        public VerifyResizeAction VerifyResize { get => _verifyResize.Value; set => _verifyResize.Value = value; }
+
+        // An engine enum kept by reference: see Held<T>.
+        private readonly Held<VerifyResizeAction> _verifyResize = new Held<VerifyResizeAction>(VerifyResizeAction.Leave);
 
         /// <summary>How many migrations are watched at once (default 16).</summary>
         [Parameter]
