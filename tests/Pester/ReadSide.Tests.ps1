@@ -204,6 +204,25 @@ Describe 'State and room without Nova''s hypervisor list (Get-OSHypervisor -Brie
         $down.Nodes[0].State | Should -Be 'Down'
         Invoke-LabOS compute service set --up compute5 nova-compute
     }
+
+    It 'ranks destinations from the kept map with the type and version Nova listed, and checks a named destination against Nova''s list of now' {
+        if (-not (Test-LabCompute 2.53)) { Set-ItResult -Skipped -Because 'below compute 2.53 a ranking reads Nova''s list' ; return }
+        $null = Get-OSHypervisor -Brief
+        $vm = Get-OSInstance -Name cirros_vm
+        $ranked = Invoke-Listing { $vm | Test-OSMigrationTarget }
+        $ranked.Requests | Should -Not -Match '/os-hypervisors' -Because 'state comes from the services, room from Placement, type and version from the map'
+        $ranked.Requests | Should -Match '/os-services'
+        $ranked.Nodes.Count | Should -BeGreaterThan 2
+        $passed = ($ranked.Nodes | Where-Object CanMigrate | Select-Object -First 1).Checks | Where-Object Name -eq Hypervisor
+        $passed.Reason | Should -Match '^Same hypervisor type \(fake\), version \d+ not older than the source''s \d+ \(as Nova listed them at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ; a move checks again\)\.$'
+
+        # The same destinations named: Nova's list is read, and every verdict agrees.
+        $named = Invoke-Listing { $vm | Test-OSMigrationTarget -DestinationHost $ranked.Nodes.DestinationHost }
+        $named.Requests | Should -Match '/os-hypervisors/detail'
+        ($named.Nodes | ForEach-Object { "$($_.DestinationHost) $($_.CanMigrate) $($_.FreeMemoryMBAfter)" } | Sort-Object) |
+            Should -Be ($ranked.Nodes | ForEach-Object { "$($_.DestinationHost) $($_.CanMigrate) $($_.FreeMemoryMBAfter)" } | Sort-Object)
+        ($named.Nodes[0].Checks | Where-Object Name -eq Hypervisor).Reason | Should -Not -Match 'as Nova listed them'
+    }
 }
 
 Describe 'Get-OSInstance on the lab' -Tag Integration, ApiCap -Skip:$SkipLab {

@@ -50,9 +50,12 @@ namespace OpenStackMigration.Inventory
         /// <summary>
         /// Every node, with state and status from its host's nova-compute service (no capacity, no hypervisor type,
         /// version, IP or instance count: those are Nova's list's). From the kept map when it still holds, else from
-        /// Nova's list (whose nodes are then returned in full) and the map is kept again.
+        /// Nova's list (whose nodes are then returned in full) and the map is kept again. With
+        /// <paramref name="withTypeAndVersion"/> the nodes from the map carry the hypervisor type and version as Nova
+        /// listed them when the map was made (<see cref="Hypervisor.TypeAndVersionListedAt"/>); a map that lacks them is
+        /// read again.
         /// </summary>
-        public async Task<IReadOnlyList<Hypervisor>> ReadNodesAsync(Task<IReadOnlyList<ComputeService>> services, Task<IReadOnlyList<RootProvider>> providers, IEngineSink sink, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<Hypervisor>> ReadNodesAsync(Task<IReadOnlyList<ComputeService>> services, Task<IReadOnlyList<RootProvider>> providers, IEngineSink sink, CancellationToken cancellationToken, bool withTypeAndVersion = false)
         {
             var path = Path.Combine(_folder, PrivateFiles.Sha256Hex(_session.EndpointFor("compute")) + ".json");
             IReadOnlyList<ComputeService> serviceList;
@@ -82,12 +85,17 @@ namespace OpenStackMigration.Inventory
             }
 
             var why = kept == null ? "no node map kept" : kept.WhyStale(signature, roots.Select(p => p.Uuid), _now(), MaxAge);
+            if (why == null && withTypeAndVersion && kept!.Hosts.Any(pair => pair.Value != null && !kept.Kinds.ContainsKey(pair.Key)))
+            {
+                why = "the node map does not hold the hypervisor types and versions";
+            }
+
             if (why == null)
             {
                 sink.Verbose($"Nodes from the kept node map ({kept!.Hosts.Count} nodes; made {kept.Made:u}): Nova's hypervisor list not read.");
                 var byHost = computes.GroupBy(s => s.HostName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
                 return roots.Where(p => kept.Hosts.TryGetValue(p.Uuid, out var host) && host != null)
-                    .Select(p => Node(p, kept.Hosts[p.Uuid]!, byHost))
+                    .Select(p => Node(p, kept.Hosts[p.Uuid]!, byHost, withTypeAndVersion ? kept : null))
                     .ToList();
             }
 
@@ -103,6 +111,7 @@ namespace OpenStackMigration.Inventory
             foreach (var node in nodes)
             {
                 map.Hosts[node.Id] = node.HostName;
+                map.Kinds[node.Id] = new NodeKind(node.HypervisorType, node.HypervisorVersion);
             }
 
             try
@@ -118,10 +127,10 @@ namespace OpenStackMigration.Inventory
             return nodes;
         }
 
-        private static Hypervisor Node(RootProvider provider, string host, IReadOnlyDictionary<string, ComputeService> byHost)
+        private static Hypervisor Node(RootProvider provider, string host, IReadOnlyDictionary<string, ComputeService> byHost, NodeMap? kinds)
         {
             byHost.TryGetValue(host, out var service);
-            return new Hypervisor
+            var node = new Hypervisor
             {
                 Id = provider.Uuid,
                 Name = provider.Name,
@@ -130,6 +139,29 @@ namespace OpenStackMigration.Inventory
                 Status = service?.Status ?? ServiceStatus.Unknown,
                 DisabledReason = service?.DisabledReason,
             };
+            if (kinds != null)
+            {
+                var kind = kinds.Kinds[provider.Uuid];
+                node.HypervisorType = kind.Type;
+                node.HypervisorVersion = kind.Version;
+                node.TypeAndVersionListedAt = kinds.Made;
+            }
+
+            return node;
+        }
+
+        /// <summary>A node's hypervisor type and version as Nova listed them.</summary>
+        internal sealed class NodeKind
+        {
+            public NodeKind(string? type, long? version)
+            {
+                Type = type;
+                Version = version;
+            }
+
+            public string? Type { get; }
+
+            public long? Version { get; }
         }
 
         /// <summary>The nova-compute services as far as nodes follow them: host, up or down, forced down.</summary>
@@ -150,6 +182,9 @@ namespace OpenStackMigration.Inventory
             public string Signature { get; }
 
             public Dictionary<string, string?> Hosts { get; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+
+            /// <summary>Each compute node's hypervisor type and version when the map was made (none in a map kept by an older version).</summary>
+            public Dictionary<string, NodeKind> Kinds { get; } = new Dictionary<string, NodeKind>(StringComparer.OrdinalIgnoreCase);
 
             public static NodeMap? Parse(string? text)
             {
@@ -172,6 +207,11 @@ namespace OpenStackMigration.Inventory
                     foreach (var p in (o["nodes"] as JObject ?? new JObject()).Properties())
                     {
                         map.Hosts[p.Name] = p.Value.Type == JTokenType.String ? (string?)p.Value : null;
+                    }
+
+                    foreach (var p in (o["kinds"] as JObject ?? new JObject()).Properties())
+                    {
+                        map.Kinds[p.Name] = new NodeKind(Json.Str(p.Value, "type"), Json.Long(p.Value, "version"));
                     }
 
                     return map;
@@ -217,7 +257,13 @@ namespace OpenStackMigration.Inventory
                     nodes[pair.Key] = pair.Value;
                 }
 
-                return new JObject { ["made"] = Made.ToString("o", System.Globalization.CultureInfo.InvariantCulture), ["services"] = Signature, ["nodes"] = nodes }.ToString(Newtonsoft.Json.Formatting.None);
+                var kinds = new JObject();
+                foreach (var pair in Kinds)
+                {
+                    kinds[pair.Key] = new JObject { ["type"] = pair.Value.Type, ["version"] = pair.Value.Version };
+                }
+
+                return new JObject { ["made"] = Made.ToString("o", System.Globalization.CultureInfo.InvariantCulture), ["services"] = Signature, ["nodes"] = nodes, ["kinds"] = kinds }.ToString(Newtonsoft.Json.Formatting.None);
             }
         }
     }

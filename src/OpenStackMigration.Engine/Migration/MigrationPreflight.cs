@@ -177,6 +177,13 @@ namespace OpenStackMigration.Migration
             return Pass(ComputeServiceCheck, $"The compute service on {host} is up and enabled.");
         }
 
+        /// <summary>When the types and versions compared came from the kept node map: as of when Nova listed them.</summary>
+        private static string ListedAt(Hypervisor node, Hypervisor source)
+        {
+            var listed = new[] { node.TypeAndVersionListedAt, source.TypeAndVersionListedAt }.Where(t => t.HasValue).Select(t => t!.Value).ToList();
+            return listed.Count == 0 ? string.Empty : $" (as Nova listed them at {listed.Min():u}; a move checks again)";
+        }
+
         internal static MigrationCheck CheckHypervisor(Hypervisor? source, IReadOnlyList<Hypervisor> destinationNodes, string host, MigrationKind kind)
         {
             if (destinationNodes.Count == 0)
@@ -192,15 +199,15 @@ namespace OpenStackMigration.Migration
             var node = destinationNodes[0];
             if (!string.Equals(source.HypervisorType, node.HypervisorType, StringComparison.OrdinalIgnoreCase))
             {
-                return Fail(HypervisorCheck, MigrationCheckCode.HypervisorTypeMismatch, $"{host} runs {node.HypervisorType ?? "an unknown hypervisor"}, the source runs {source.HypervisorType ?? "an unknown one"}; a migration needs the same type.");
+                return Fail(HypervisorCheck, MigrationCheckCode.HypervisorTypeMismatch, $"{host} runs {node.HypervisorType ?? "an unknown hypervisor"}, the source runs {source.HypervisorType ?? "an unknown one"}; a migration needs the same type" + ListedAt(node, source) + ".");
             }
 
             if (kind == MigrationKind.Live && source.HypervisorVersion.HasValue && node.HypervisorVersion.HasValue && node.HypervisorVersion < source.HypervisorVersion)
             {
-                return Fail(HypervisorCheck, MigrationCheckCode.HypervisorOlder, $"{host} runs {node.HypervisorType} version {node.HypervisorVersion}, older than the source's {source.HypervisorVersion}; a live migration cannot go to an older hypervisor.");
+                return Fail(HypervisorCheck, MigrationCheckCode.HypervisorOlder, $"{host} runs {node.HypervisorType} version {node.HypervisorVersion}, older than the source's {source.HypervisorVersion}; a live migration cannot go to an older hypervisor" + ListedAt(node, source) + ".");
             }
 
-            return Pass(HypervisorCheck, $"Same hypervisor type ({node.HypervisorType}), version {node.HypervisorVersion?.ToString() ?? "unknown"} not older than the source's {source.HypervisorVersion?.ToString() ?? "unknown"}.");
+            return Pass(HypervisorCheck, $"Same hypervisor type ({node.HypervisorType}), version {node.HypervisorVersion?.ToString() ?? "unknown"} not older than the source's {source.HypervisorVersion?.ToString() ?? "unknown"}" + ListedAt(node, source) + ".");
         }
 
         /// <summary>

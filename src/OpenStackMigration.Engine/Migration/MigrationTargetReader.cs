@@ -34,10 +34,16 @@ namespace OpenStackMigration.Migration
         private readonly ConcurrentDictionary<string, Task<(bool Exists, string? Host)>> _memberHosts = new ConcurrentDictionary<string, Task<(bool Exists, string? Host)>>(StringComparer.OrdinalIgnoreCase);
         private readonly ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>> _offered = new ConcurrentDictionary<string, Task<IReadOnlyCollection<string>?>>(StringComparer.Ordinal);
 
-        /// <summary>Creates a reader over a session.</summary>
-        public MigrationTargetReader(CloudSession session)
+        private readonly string? _nodeMapFolder;
+
+        /// <summary>Set by a ranking before it reads: the nodes come from the kept node map where it holds.</summary>
+        private volatile bool _nodesFromMap;
+
+        /// <summary>Creates a reader over a session; a ranking keeps the node map in <paramref name="nodeMapFolder"/> (default <see cref="Inventory.NodeDirectory.Folder"/>).</summary>
+        public MigrationTargetReader(CloudSession session, string? nodeMapFolder = null)
         {
             _session = session;
+            _nodeMapFolder = nodeMapFolder;
             _nova = new NovaClient(session);
             _placement = new PlacementClient(session);
         }
@@ -136,6 +142,11 @@ namespace OpenStackMigration.Migration
         /// </summary>
         public async Task<IReadOnlyList<MigrationCheckReport>> RankDestinationsAsync(Instance instance, MigrationKind kind, BlockMigrationMode blockMigration, IEngineSink sink, CancellationToken cancellationToken)
         {
+            // The nodes from the services, Placement and the kept node map, not Nova's hypervisor list (its slowest
+            // read at scale): state is the services' of now, room Placement's of now, and the hypervisor type and
+            // version as Nova last listed them (the map is read again when a service or provider changes, or after an
+            // hour). A move to the destination chosen checks against Nova's list of then.
+            _nodesFromMap = true;
             var offered = OfferedAsync(instance, sink, cancellationToken);
             await ReadAllCapacityAsync(sink, cancellationToken).ConfigureAwait(false);
             var fitting = await offered.ConfigureAwait(false);
@@ -168,8 +179,11 @@ namespace OpenStackMigration.Migration
                     return;
                 }
 
-                var hypervisors = _nova.ListHypervisorsAsync(sink, cancellationToken);
                 var services = _nova.ListServicesAsync("nova-compute", null, sink, cancellationToken);
+                var directory = new Inventory.NodeDirectory(_session, _nodeMapFolder);
+                var hypervisors = _nodesFromMap && directory.CanSkipNova
+                    ? directory.ReadNodesAsync(services, _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken, withTypeAndVersion: true)
+                    : _nova.ListHypervisorsAsync(sink, cancellationToken);
                 var groups = _nova.ListServerGroupsAsync(sink, cancellationToken);
                 _services = await services.ConfigureAwait(false);
                 _groups = await groups.ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace OpenStackMigration.Model
@@ -28,6 +29,12 @@ namespace OpenStackMigration.Model
 
         /// <summary>The hypervisor's version as Nova encodes it (for QEMU 7.2.0: 7002000).</summary>
         public long? HypervisorVersion { get; set; }
+
+        /// <summary>
+        /// When the type and version were not read now but taken from the kept node map: when Nova listed them
+        /// (a ranking's check says so). Null when they came from Nova's list in this command.
+        /// </summary>
+        internal DateTimeOffset? TypeAndVersionListedAt { get; set; }
 
         /// <summary>The host's IP address as the compute service reports it.</summary>
         public string? HostIp { get; set; }

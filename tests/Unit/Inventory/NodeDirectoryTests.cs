@@ -73,7 +73,7 @@ namespace OpenStackMigration.Tests.Inventory
             }).Concat(_extraProviders)),
         }.ToString();
 
-        private async Task<IReadOnlyList<Hypervisor>> ReadAsync(CloudSession session)
+        private async Task<IReadOnlyList<Hypervisor>> ReadAsync(CloudSession session, bool withTypeAndVersion = false)
         {
             var directory = new NodeDirectory(session, _folder, () => _now);
             var nova = new NovaClient(session);
@@ -82,7 +82,8 @@ namespace OpenStackMigration.Tests.Inventory
                 nova.ListServicesAsync("nova-compute", null, NullSink.Instance, CancellationToken.None),
                 placement.ListRootProvidersAsync(NullSink.Instance, CancellationToken.None),
                 NullSink.Instance,
-                CancellationToken.None);
+                CancellationToken.None,
+                withTypeAndVersion);
         }
 
         private static string Describe(Hypervisor h) => $"{h.Id} {h.Name} {h.HostName} {h.State} {h.Status} {h.DisabledReason}";
@@ -103,6 +104,37 @@ namespace OpenStackMigration.Tests.Inventory
                 _hypervisors.Select(h => $"{h["id"]} {h["hypervisor_hostname"]} {h["service"]!["host"]}").OrderBy(x => x),
                 fromMap.Select(h => $"{h.Id} {h.Name} {h.HostName}").OrderBy(x => x));
             Assert.Equal(fromNova.Select(Describe).OrderBy(x => x), fromMap.Select(Describe).OrderBy(x => x));
+        }
+
+        [Fact]
+        public async Task TypesAndVersionsComeFromTheMapAsNovaListedThemAndAMapWithoutThemIsReadAgainOnlyWhenTheyAreNeeded()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var made = _now;
+            await ReadAsync(session);
+            Assert.Equal(1, NovaLists);
+            var fromMap = await ReadAsync(session, withTypeAndVersion: true);
+            Assert.Equal(1, NovaLists);
+            Assert.Equal(
+                _hypervisors.Select(h => $"{h["id"]} {h["hypervisor_type"]} {h["hypervisor_version"]}").OrderBy(x => x),
+                fromMap.Select(h => $"{h.Id} {h.HypervisorType} {h.HypervisorVersion}").OrderBy(x => x));
+            Assert.All(fromMap, n => Assert.Equal(made, n.TypeAndVersionListedAt));
+
+            // A map as an earlier version kept it (hosts only): a listing still takes it, a check's read does not.
+            var file = Directory.GetFiles(_folder).Single();
+            var kept = JObject.Parse(File.ReadAllText(file));
+            kept.Remove("kinds");
+            File.WriteAllText(file, kept.ToString());
+            _now = made.AddMinutes(5);
+            var listing = await ReadAsync(session);
+            Assert.Equal(1, NovaLists);
+            Assert.All(listing, n => Assert.Null(n.HypervisorType));
+            await ReadAsync(session, withTypeAndVersion: true);
+            Assert.Equal(2, NovaLists);
+            var again = await ReadAsync(session, withTypeAndVersion: true);
+            Assert.Equal(2, NovaLists);
+            Assert.All(again, n => Assert.Equal("fake", n.HypervisorType));
+            Assert.All(again, n => Assert.Equal(made.AddMinutes(5), n.TypeAndVersionListedAt));
         }
 
         [Fact]

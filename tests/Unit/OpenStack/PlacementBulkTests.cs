@@ -109,7 +109,19 @@ namespace OpenStackMigration.Tests.OpenStack
             };
         }
 
-        public void Dispose() => _cloud.Dispose();
+        public void Dispose()
+        {
+            _cloud.Dispose();
+            if (System.IO.Directory.Exists(_nodeMaps))
+            {
+                System.IO.Directory.Delete(_nodeMaps, true);
+            }
+        }
+
+        // A ranking keeps the node map: here, not in the user's folder.
+        private readonly string _nodeMaps = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "osm-nodes-" + Guid.NewGuid().ToString("N"));
+
+        private OpenStackMigration.Migration.MigrationTargetReader Reader(CloudSession session) => new OpenStackMigration.Migration.MigrationTargetReader(session, _nodeMaps);
 
         private int Requests(string fragment) => _cloud.Log.Count(l => l.Contains(fragment, StringComparison.Ordinal));
 
@@ -321,7 +333,7 @@ namespace OpenStackMigration.Tests.OpenStack
             var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
 
             // Only the node Placement did not offer is read (max_unit may be why), by the reader: a cancel stops it.
-            await CancelWhileItReadsTheInventoryOfAsync(node, token => new OpenStackMigration.Migration.MigrationTargetReader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, sink, token));
+            await CancelWhileItReadsTheInventoryOfAsync(node, token => Reader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, sink, token));
             Assert.Contains(sink.Debugs, d => d.Contains("Reading the inventory figures of", StringComparison.Ordinal));
         }
 
@@ -351,7 +363,7 @@ namespace OpenStackMigration.Tests.OpenStack
             ((JObject)_inventories[node.Id]!["inventories"]!).Remove("MEMORY_MB");
             var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
 
-            var ranked = await new OpenStackMigration.Migration.MigrationTargetReader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+            var ranked = await Reader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
 
             var report = ranked.Single(r => r.DestinationHost == node.HostName);
             Assert.False(report.CanMigrate);
@@ -360,21 +372,45 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         [Fact]
-        public async Task RankingEveryHostSendsTwoPlacementRequestsAndAgreesWithEachProvidersOwnFigures()
+        public async Task ALaterRankingTakesTheNodesFromTheKeptMapNotNovasListAndSaysWhenNovaListedTheirVersions()
         {
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
             var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
-            var ranked = await new OpenStackMigration.Migration.MigrationTargetReader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+            var first = await Reader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(1, Requests("/os-hypervisors/detail"));
+            Assert.DoesNotContain(first, r => r.Checks.Any(c => c.Reason.Contains("as Nova listed them", StringComparison.Ordinal)));
+
+            // Another command (a new reader) ranks from the services, Placement and the map: the same verdicts.
+            var later = await Reader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(1, Requests("/os-hypervisors/detail"));
+            Assert.Equal(
+                first.Select(r => $"{r.DestinationHost} {r.CanMigrate} {r.FreeMemoryMBAfter} {r.FreeVcpuAfter}"),
+                later.Select(r => $"{r.DestinationHost} {r.CanMigrate} {r.FreeMemoryMBAfter} {r.FreeVcpuAfter}"));
+            var hypervisorCheck = later.First(r => r.CanMigrate).Checks.Single(c => c.Name == OpenStackMigration.Migration.MigrationPreflight.HypervisorCheck);
+            Assert.Matches(@"^Same hypervisor type \(fake\), version \d+ not older than the source's \d+ \(as Nova listed them at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ; a move checks again\)\.$", hypervisorCheck.Reason);
+
+            // A check against one destination (as a move's) reads Nova's list of now.
+            await Reader(session).CheckAsync(instance, MigrationKind.Live, first[0].DestinationHost, BlockMigrationMode.Auto, freshCapacity: true, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(2, Requests("/os-hypervisors/detail"));
+        }
+
+        [Fact]
+        public async Task RankingEveryHostSendsThreePlacementRequestsAndAgreesWithEachProvidersOwnFigures()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
+            var ranked = await Reader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
 
             Assert.Equal(Hosts - 1, ranked.Count);
-            // The bulk read and the flavor's allocation candidates: nothing per host, no provider list (ids are uuids).
-            Assert.Equal(2, Requests("/placement/"));
+            // The bulk read, the flavor's allocation candidates and the root providers (for the node map): nothing per host.
+            Assert.Equal(3, Requests("/placement/"));
+            Assert.Equal(1, Requests("GET /placement/resource_providers "));
             Assert.Equal(0, Requests("/inventories") + Requests("/usages"));
 
             // A Placement older than 1.27 (406): every provider's inventories and usages are read, and judged on them.
             _bulkStatus = 406;
             using var old = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
-            var perProvider = await new OpenStackMigration.Migration.MigrationTargetReader(old).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+            var perProvider = await Reader(old).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
             Assert.Equal(Hosts, Requests("/usages"));
             Assert.Equal(
                 perProvider.Select(r => $"{r.DestinationHost} {r.CanMigrate} {r.FreeMemoryMBAfter} {r.FreeVcpuAfter}"),
