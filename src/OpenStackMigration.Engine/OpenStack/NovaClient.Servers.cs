@@ -35,6 +35,16 @@ namespace OpenStackMigration.OpenStack
         /// <summary>Embedded flavor figures in server bodies.</summary>
         internal static readonly Microversion EmbeddedFlavorVersion = new Microversion(2, 47);
 
+        /// <summary>
+        /// The microversion server listings are asked at (or the session's, if lower): the newest whose detailed list does
+        /// not load every instance's system metadata. From 2.73 Nova joins it for locked_reason, which a listing does
+        /// not show, and that made each page about 40% slower (403 instances, one page, curl, medians of 7: 0.92 s at
+        /// 2.72 and at 2.1, 1.31 s at 2.73, 1.34 s at 2.93). 2.72 keeps what a listing reads: the embedded flavor
+        /// (2.47), locked (2.9), the extended attributes. One server (<see cref="GetServerAsync"/>) is read at the
+        /// session's.
+        /// </summary>
+        internal static readonly Microversion ServerListVersion = new Microversion(2, 72);
+
         /// <summary>Servers in the first page: small, so the first instance comes out while Nova still builds the next pages.</summary>
         internal const int FirstPageSize = 100;
 
@@ -46,7 +56,7 @@ namespace OpenStackMigration.OpenStack
         /// </summary>
         public async Task ListServersAsync(ServerQuery query, Action<IReadOnlyList<Instance>> onPage, IEngineSink sink, CancellationToken cancellationToken)
         {
-            var version = _session.ComputeMicroversion;
+            var version = At(ServerListVersion);
             var flavors = new Dictionary<string, FlavorInfo>(StringComparer.Ordinal);
             var pages = 0;
 

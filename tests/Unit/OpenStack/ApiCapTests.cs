@@ -48,6 +48,11 @@ namespace OpenStackMigration.Tests.OpenStack
                     return Task.FromResult((200, LoopbackCloud.Fixture("Migration/server-migrations-running.json").Replace("\"running\"", "\"preparing\"")));
                 }
 
+                if (path == "/v2.1/servers/detail" || path == "/ocata/v2.1/servers/detail")
+                {
+                    return Task.FromResult((200, "{\"servers\": []}"));
+                }
+
                 if (path == "/ocata-placement/allocation_candidates")
                 {
                     // What an Ocata Placement (1.4) answers for 1.27, as the lab's Placement answered 1.999.
@@ -93,6 +98,21 @@ namespace OpenStackMigration.Tests.OpenStack
             Assert.StartsWith("Nova refused microversion compute 2.42 for GET ", e.Message);
             Assert.Contains("though its version document advertises up to compute 2.42", e.Message);
             Assert.Contains("Version 2.999 is not supported by the API", e.Message);
+        }
+
+        [Fact]
+        public async Task ServerListingsAreAskedAt272NotTheSessionsNewerMicroversionAndAtTheSessionsWhenOlder()
+        {
+            // From 2.73 Nova loads every listed instance's system metadata (for locked_reason): about 40% slower pages.
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            Assert.True(session.ComputeMicroversion > new Microversion(2, 72));
+            await new NovaClient(session).ListServersAsync(new ServerQuery { AllProjects = true }, _ => { }, NullSink.Instance, CancellationToken.None);
+            using var ocata = await CloudSession.ConnectAsync(Capped(), NullSink.Instance, CancellationToken.None);
+            await new NovaClient(ocata).ListServersAsync(new ServerQuery { AllProjects = true }, _ => { }, NullSink.Instance, CancellationToken.None);
+            lock (_versions)
+            {
+                Assert.Equal(new[] { "/v2.1/servers/detail compute 2.72", "/ocata/v2.1/servers/detail compute 2.42" }, _versions.Where(v => v.Contains("/servers/detail", StringComparison.Ordinal)));
+            }
         }
 
         [Fact]
