@@ -179,17 +179,26 @@ namespace OpenStackMigration.Migration
                     return;
                 }
 
-                var services = _nova.ListServicesAsync("nova-compute", null, sink, cancellationToken);
-                var directory = new Inventory.NodeDirectory(_session, _nodeMapFolder);
-                var hypervisors = _nodesFromMap && directory.CanSkipNova
-                    ? directory.ReadNodesAsync(services, _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken, withTypeAndVersion: true)
-                    : _nova.ListHypervisorsAsync(sink, cancellationToken);
-                var groups = _nova.ListServerGroupsAsync(sink, cancellationToken);
-                _services = await services.ConfigureAwait(false);
-                _groups = await groups.ConfigureAwait(false);
-                var all = await hypervisors.ConfigureAwait(false);
-                _nodesByHost = all.GroupBy(h => h.HostName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (IReadOnlyList<Hypervisor>)g.ToList(), StringComparer.Ordinal);
-                _hypervisors = all;
+                var reads = new ReadsInFlight();
+                try
+                {
+                    var services = reads.Start(_nova.ListServicesAsync("nova-compute", null, sink, cancellationToken));
+                    var directory = new Inventory.NodeDirectory(_session, _nodeMapFolder);
+                    var hypervisors = reads.Start(_nodesFromMap && directory.CanSkipNova
+                        ? directory.ReadNodesAsync(services, _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken, withTypeAndVersion: true)
+                        : _nova.ListHypervisorsAsync(sink, cancellationToken));
+                    var groups = reads.Start(_nova.ListServerGroupsAsync(sink, cancellationToken));
+                    _services = await services.ConfigureAwait(false);
+                    _groups = await groups.ConfigureAwait(false);
+                    var all = await hypervisors.ConfigureAwait(false);
+                    _nodesByHost = all.GroupBy(h => h.HostName, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (IReadOnlyList<Hypervisor>)g.ToList(), StringComparer.Ordinal);
+                    _hypervisors = all;
+                }
+                finally
+                {
+                    // A refused service list (or a cancel) does not leave the hypervisor and group reads running.
+                    await reads.SettledAsync().ConfigureAwait(false);
+                }
             }
             finally
             {

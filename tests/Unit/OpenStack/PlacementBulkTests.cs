@@ -30,6 +30,9 @@ namespace OpenStackMigration.Tests.OpenStack
         private Task _bulkHeld = Task.CompletedTask;
         private Task _inventoriesHeld = Task.CompletedTask;
         private string? _notOffered;
+        private readonly TaskCompletionSource<bool> _novaListAsked = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Task _novaListHeld = Task.CompletedTask;
+        private bool _servicesRefused;
         private string? _servers;
 
         public PlacementBulkTests()
@@ -39,6 +42,8 @@ namespace OpenStackMigration.Tests.OpenStack
                 var path = r.Url!.AbsolutePath;
                 if (path == "/v2.1/os-hypervisors/detail")
                 {
+                    _novaListAsked.TrySetResult(true);
+                    await _novaListHeld;
                     await Task.WhenAny(_bulkAsked.Task, Task.Delay(3000));
                     _novaAnsweredAfterBulk = _bulkAsked.Task.IsCompleted;
                     return (200, LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"));
@@ -62,6 +67,11 @@ namespace OpenStackMigration.Tests.OpenStack
 
                 if (path == "/v2.1/os-services")
                 {
+                    if (_servicesRefused)
+                    {
+                        return (403, "{\"forbidden\": {\"code\": 403, \"message\": \"Policy doesn't allow os_compute_api:os-services:list to be performed.\"}}");
+                    }
+
                     // The services of the captured nodes, as each node's hypervisor entry names its service.
                     var nodes = JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]!;
                     return (200, new JObject
@@ -150,6 +160,32 @@ namespace OpenStackMigration.Tests.OpenStack
             var e = await Assert.ThrowsAnyAsync<OpenStackMigrationException>(() => read);
             Assert.Equal(FailureKind.PermissionDenied, e.Kind);
             Assert.Contains("Policy doesn't allow", e.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task ACheckWhoseServiceListNovaRefusesEndsOnlyAfterNovasHypervisorListHasAnswered()
+        {
+            var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _novaListHeld = release.Task;
+            _servicesRefused = true;
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
+
+            var check = Reader(session).CheckAsync(instance, MigrationKind.Live, "compute2", BlockMigrationMode.Auto, freshCapacity: true, NullSink.Instance, CancellationToken.None);
+            await Task.WhenAny(_novaListAsked.Task, Task.Delay(10000));
+            for (var i = 0; i < 100 && Requests("/os-services") == 0; i++)
+            {
+                await Task.Delay(50);
+            }
+
+            await Task.Delay(300);
+            Assert.True(_novaListAsked.Task.IsCompleted);
+            Assert.False(check.IsCompleted, "the check ended while Nova's hypervisor list was still out");
+
+            release.SetResult(true);
+            var e = await Assert.ThrowsAnyAsync<OpenStackMigrationException>(() => check);
+            Assert.Equal(FailureKind.PermissionDenied, e.Kind);
+            Assert.Contains("os-services:list", e.Message, StringComparison.Ordinal);
         }
 
         [Fact]
