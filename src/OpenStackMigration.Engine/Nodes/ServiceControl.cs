@@ -216,7 +216,9 @@ osm_resolve() {
                     return (f[1] switch
                     {
                         "running" => ServiceHealth.Healthy,
-                        "created" or "restarting" or "starting" or "stopping" => ServiceHealth.Pending,
+                        // Podman's "stopped": the process has ended and the clean-up that records how ("exited N")
+                        // is still running; a restart's probe seen there waits for the verdict instead of "stopped 0".
+                        "created" or "restarting" or "starting" or "stopping" or "stopped" => ServiceHealth.Pending,
                         _ => ServiceHealth.Failed,
                     }, pid, state);
                 }

@@ -41,6 +41,19 @@ namespace OpenStackMigration.Tests.Orchestration
         }
 
         [Fact]
+        public async Task APodmanContainerSeenStoppedIsWaitedForUntilPodmanSaysHowItExited()
+        {
+            // Podman shows "stopped" between the container's process ending and its clean-up; "exited N" comes after.
+            var node = new ScriptedNode("n1").On("podman restart", string.Empty).On("OSM-CT", "OSM-CT running 0 11\n", "OSM-CT stopped 0 0\n", "OSM-CT exited 1 0\n");
+            var (restarter, _) = NewRestarter();
+            var r = await restarter.RestartAsync(node, Service(ServiceManager.Podman, "nova_compute"), Podman, new RestartOptions(), 1, null, new CollectingSink(), CancellationToken.None);
+
+            Assert.False(r.Restarted);
+            Assert.Equal("OSServiceUnhealthy", r.ErrorId);
+            Assert.Equal("exited 1", r.State);
+        }
+
+        [Fact]
         public async Task ASystemdServiceCountsAsRestartedOnlyAfterStayingUp()
         {
             var node = new ScriptedNode("n1").On("systemctl restart", string.Empty)
