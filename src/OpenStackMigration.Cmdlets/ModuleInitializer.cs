@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using System.Reflection;
 
@@ -26,17 +27,19 @@ namespace OpenStackMigration
         /// <summary>Called by PowerShell when the module is imported.</summary>
         public void OnImport()
         {
-            var engine = LoadedEngine() ?? LoadPrecompiledEngine();
+            // Another import in this process (or OSM_READYTORUN=0 before it) may have chosen already: one engine per process.
+            var engine = Loaded("OpenStackMigration.Engine") ?? LoadPrecompiledEngine();
             _searched = Searched(engine == null ? ModuleDirectory : Path.GetDirectoryName(engine.Location) ?? ModuleDirectory);
             AppDomain.CurrentDomain.AssemblyResolve += Resolve;
         }
 
-        private static Assembly? LoadedEngine()
+        /// <summary>The assembly of that simple name already loaded in this process (from <paramref name="directory"/>, if given).</summary>
+        private static Assembly? Loaded(string name, string? directory = null)
         {
             foreach (var loaded in AppDomain.CurrentDomain.GetAssemblies())
             {
-                // Another import in this process (or OSM_READYTORUN=0 before it) chose already: one engine per process.
-                if (string.Equals(loaded.GetName().Name, "OpenStackMigration.Engine", StringComparison.Ordinal) && !loaded.IsDynamic)
+                if (string.Equals(loaded.GetName().Name, name, StringComparison.OrdinalIgnoreCase) && !loaded.IsDynamic
+                    && (directory == null || string.Equals(Path.GetDirectoryName(loaded.Location), directory, StringComparison.OrdinalIgnoreCase)))
                 {
                     return loaded;
                 }
@@ -52,9 +55,8 @@ namespace OpenStackMigration
         }
 
         private static string[] Searched(string engineDirectory) =>
-            string.Equals(engineDirectory, ModuleDirectory, StringComparison.OrdinalIgnoreCase)
-                ? new[] { ModuleDirectory, Path.Combine(ModuleDirectory, "dependencies") }
-                : new[] { engineDirectory, Path.Combine(engineDirectory, "dependencies"), ModuleDirectory, Path.Combine(ModuleDirectory, "dependencies") };
+            new[] { engineDirectory, Path.Combine(engineDirectory, "dependencies"), ModuleDirectory, Path.Combine(ModuleDirectory, "dependencies") }
+                .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
         /// <summary>Called by PowerShell when the module is removed.</summary>
         public void OnRemove(PSModuleInfo psModuleInfo)
@@ -76,16 +78,7 @@ namespace OpenStackMigration
                 if (File.Exists(candidate))
                 {
                     // Already loaded (by an earlier request for another version)? Hand out that copy.
-                    foreach (var loaded in AppDomain.CurrentDomain.GetAssemblies())
-                    {
-                        if (string.Equals(loaded.GetName().Name, name, StringComparison.OrdinalIgnoreCase) && !loaded.IsDynamic
-                            && string.Equals(Path.GetDirectoryName(loaded.Location), directory, StringComparison.OrdinalIgnoreCase))
-                        {
-                            return loaded;
-                        }
-                    }
-
-                    return Assembly.LoadFrom(candidate);
+                    return Loaded(name!, directory) ?? Assembly.LoadFrom(candidate);
                 }
             }
 
