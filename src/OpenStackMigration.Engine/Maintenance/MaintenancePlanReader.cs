@@ -38,14 +38,16 @@ namespace OpenStackMigration.Maintenance
         private readonly PlacementClient _placement;
         private readonly GlanceClient _glance;
         private readonly CloudSession _session;
+        private readonly string? _nodeMapFolder;
 
-        /// <summary>Creates a reader over a session.</summary>
-        public MaintenancePlanReader(CloudSession session)
+        /// <summary>Creates a reader over a session; the node map is kept in <paramref name="nodeMapFolder"/> (default <see cref="Inventory.NodeDirectory.Folder"/>).</summary>
+        public MaintenancePlanReader(CloudSession session, string? nodeMapFolder = null)
         {
             _nova = new NovaClient(session);
             _placement = new PlacementClient(session);
             _glance = new GlanceClient(session);
             _session = session;
+            _nodeMapFolder = nodeMapFolder;
         }
 
         /// <summary>Reads the cloud as it is now and makes the plan.</summary>
@@ -92,9 +94,15 @@ namespace OpenStackMigration.Maintenance
         {
             var servicesTask = reads.Start(_nova.ListServicesAsync("nova-compute", null, sink, cancellationToken));
 
-            // Nova's own list, not the kept node map: the planner checks each destination's hypervisor type and
-            // version (no live migration to an older one, as in a rolling upgrade), which only Nova says as they are.
-            var hypervisorsTask = reads.Start(_nova.ListHypervisorsAsync(sink, cancellationToken));
+            // The nodes from the services, Placement and the kept node map (compute 2.53+), not Nova's hypervisor list,
+            // its slowest read at scale (seconds at hundreds of nodes, and a rolling maintenance plans once per host).
+            // The planner judges hypervisor types and versions as Nova listed them when the map was made (read again
+            // when a service or provider changes, or after an hour) and says so; each move of the plan checks its two
+            // hosts' nodes as Nova has them then (MigrationTargetReader), so a rolling upgrade is never judged stale.
+            var directory = new Inventory.NodeDirectory(_session, _nodeMapFolder);
+            var hypervisorsTask = reads.Start(directory.CanSkipNova
+                ? directory.ReadNodesAsync(servicesTask, _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken, withTypeAndVersion: true)
+                : _nova.ListHypervisorsAsync(sink, cancellationToken));
             var groupsTask = reads.Start(_nova.ListServerGroupsAsync(sink, cancellationToken));
             var services = await servicesTask.ConfigureAwait(false);
             var known = new HashSet<string>(services.Select(s => s.HostName), StringComparer.Ordinal);

@@ -36,10 +36,10 @@ namespace OpenStackMigration.Migration
 
         private readonly string? _nodeMapFolder;
 
-        /// <summary>Set by a ranking before it reads: the nodes come from the kept node map where it holds.</summary>
-        private volatile bool _nodesFromMap;
+        /// <summary>The nodes of a host as Nova has them now, read once per reader for the checks that name the host.</summary>
+        private readonly Dictionary<string, Task<IReadOnlyList<Hypervisor>>> _nodesNow = new Dictionary<string, Task<IReadOnlyList<Hypervisor>>>(StringComparer.Ordinal);
 
-        /// <summary>Creates a reader over a session; a ranking keeps the node map in <paramref name="nodeMapFolder"/> (default <see cref="Inventory.NodeDirectory.Folder"/>).</summary>
+        /// <summary>Creates a reader over a session; the node map is kept in <paramref name="nodeMapFolder"/> (default <see cref="Inventory.NodeDirectory.Folder"/>).</summary>
         public MigrationTargetReader(CloudSession session, string? nodeMapFolder = null)
         {
             _session = session;
@@ -67,8 +67,15 @@ namespace OpenStackMigration.Migration
                 .Select(s => s.HostName).Distinct().OrderBy(h => h, StringComparer.Ordinal).ToList();
         }
 
-        /// <summary>Runs the checks for one instance and destination; <paramref name="freshCapacity"/> re-reads the destination's Placement figures.</summary>
-        public async Task<MigrationCheckReport> CheckAsync(Instance instance, MigrationKind kind, string? destinationHost, BlockMigrationMode blockMigration, bool freshCapacity, IEngineSink sink, CancellationToken cancellationToken)
+        /// <summary>
+        /// Runs the checks for one instance and destination; <paramref name="freshCapacity"/> re-reads the destination's
+        /// Placement figures. A named destination is checked against its own and the source's nodes as Nova has them
+        /// now (one small read per node, once per reader), not against the kept map's hypervisor types and versions.
+        /// </summary>
+        public Task<MigrationCheckReport> CheckAsync(Instance instance, MigrationKind kind, string? destinationHost, BlockMigrationMode blockMigration, bool freshCapacity, IEngineSink sink, CancellationToken cancellationToken) =>
+            CheckAsync(instance, kind, destinationHost, blockMigration, freshCapacity, nodesNow: true, sink, cancellationToken);
+
+        private async Task<MigrationCheckReport> CheckAsync(Instance instance, MigrationKind kind, string? destinationHost, BlockMigrationMode blockMigration, bool freshCapacity, bool nodesNow, IEngineSink sink, CancellationToken cancellationToken)
         {
             List<Hypervisor> nodes;
             IReadOnlyCollection<string>? offered;
@@ -84,11 +91,12 @@ namespace OpenStackMigration.Migration
                 // Only the source's and the destination's nodes take part: a check against one host of hundreds
                 // copies a handful of nodes, not all of them.
                 await LoadAsync(sink, cancellationToken).ConfigureAwait(false);
-                var destinationNodes = NodesOf(destinationHost);
+                var sourceNodes = nodesNow ? NodesNowAsync(instance.HostName ?? string.Empty, sink, cancellationToken) : Task.FromResult(NodesOf(instance.HostName ?? string.Empty));
+                var destinationNodes = nodesNow ? await NodesNowAsync(destinationHost, sink, cancellationToken).ConfigureAwait(false) : NodesOf(destinationHost);
                 offered = await ReadCapacityAsync(instance, destinationNodes, freshCapacity, sink, cancellationToken).ConfigureAwait(false);
-                nodes = destinationNodes.Concat(NodesOf(instance.HostName ?? string.Empty))
+                nodes = destinationNodes.Concat(await sourceNodes.ConfigureAwait(false))
                     .Concat(_hypervisors!.Where(h => string.Equals(h.Name, instance.HypervisorHostname, StringComparison.Ordinal)))
-                    .Distinct(HypervisorReferenceComparer.Instance).Select(Copy).ToList();
+                    .GroupBy(h => h.Id, StringComparer.OrdinalIgnoreCase).Select(g => Copy(g.First())).ToList();
             }
 
             var input = new PreflightInput(instance, kind)
@@ -145,8 +153,7 @@ namespace OpenStackMigration.Migration
             // The nodes from the services, Placement and the kept node map, not Nova's hypervisor list (its slowest
             // read at scale): state is the services' of now, room Placement's of now, and the hypervisor type and
             // version as Nova last listed them (the map is read again when a service or provider changes, or after an
-            // hour). A move to the destination chosen checks against Nova's list of then.
-            _nodesFromMap = true;
+            // hour). A move to the destination chosen checks against both hosts' nodes as Nova has them then.
             var offered = OfferedAsync(instance, sink, cancellationToken);
             await ReadAllCapacityAsync(sink, cancellationToken).ConfigureAwait(false);
             var fitting = await offered.ConfigureAwait(false);
@@ -157,11 +164,11 @@ namespace OpenStackMigration.Migration
                 MigrationPreflight.FiguresToRead(instance, fitting, _hypervisors!.Where(h => candidates.Contains(h.HostName)).Select(WithFigures)),
                 sink,
                 cancellationToken).ConfigureAwait(false);
-            var reports = await Task.WhenAll(hosts.Select(host => CheckAsync(instance, kind, host, blockMigration, freshCapacity: false, sink, cancellationToken))).ConfigureAwait(false);
+            var reports = await Task.WhenAll(hosts.Select(host => CheckAsync(instance, kind, host, blockMigration, freshCapacity: false, nodesNow: false, sink, cancellationToken))).ConfigureAwait(false);
             return DestinationRanking.Rank(reports);
         }
 
-        /// <summary>Reads hypervisors, compute services and server groups now (once per reader), so later checks only read Placement.</summary>
+        /// <summary>Reads the nodes, compute services and server groups now (once per reader), so later checks only read Placement (and the nodes of the hosts they name).</summary>
         public Task PreloadAsync(IEngineSink sink, CancellationToken cancellationToken) => LoadAsync(sink, cancellationToken);
 
         private async Task LoadAsync(IEngineSink sink, CancellationToken cancellationToken)
@@ -184,7 +191,9 @@ namespace OpenStackMigration.Migration
                 {
                     var services = reads.Start(_nova.ListServicesAsync("nova-compute", null, sink, cancellationToken));
                     var directory = new Inventory.NodeDirectory(_session, _nodeMapFolder);
-                    var hypervisors = reads.Start(_nodesFromMap && directory.CanSkipNova
+                    // The nodes from the kept node map where it holds (compute 2.53+), not Nova's hypervisor list: a
+                    // check that names hosts reads their nodes from Nova (NodesNowAsync), a ranking takes the map's.
+                    var hypervisors = reads.Start(directory.CanSkipNova
                         ? directory.ReadNodesAsync(services, _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken, withTypeAndVersion: true)
                         : _nova.ListHypervisorsAsync(sink, cancellationToken));
                     var groups = reads.Start(_nova.ListServerGroupsAsync(sink, cancellationToken));
@@ -280,6 +289,37 @@ namespace OpenStackMigration.Migration
 
         private IReadOnlyList<Hypervisor> NodesOf(string host) =>
             _nodesByHost!.TryGetValue(host, out var nodes) ? nodes : (IReadOnlyList<Hypervisor>)Array.Empty<Hypervisor>();
+
+        /// <summary>
+        /// A host's nodes as Nova has them now: read node by node (by uuid) when they came from the kept map, once per
+        /// reader (again after a failed or cancelled read); a node Nova no longer has is left out.
+        /// </summary>
+        private Task<IReadOnlyList<Hypervisor>> NodesNowAsync(string host, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var listed = NodesOf(host);
+            if (!listed.Any(n => n.TypeAndVersionListedAt.HasValue))
+            {
+                // Nova's own list of this command (before compute 2.53, or when the map was made now).
+                return Task.FromResult(listed);
+            }
+
+            lock (_nodesNow)
+            {
+                // One read per host for the checks running at once (ConcurrentDictionary may run a factory twice).
+                if (!_nodesNow.TryGetValue(host, out var read) || read.IsFaulted || read.IsCanceled)
+                {
+                    _nodesNow[host] = read = ReadNodesNowAsync(listed, sink, cancellationToken);
+                }
+
+                return read;
+            }
+        }
+
+        private async Task<IReadOnlyList<Hypervisor>> ReadNodesNowAsync(IReadOnlyList<Hypervisor> listed, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var now = await Task.WhenAll(listed.Select(n => _nova.GetHypervisorAsync(n.Id, sink, cancellationToken))).ConfigureAwait(false);
+            return now.Where(n => n != null).Select(n => n!).ToList();
+        }
 
         /// <summary>
         /// Capacity of a destination's nodes: kept figures unless <paramref name="fresh"/>. A host with a few nodes is

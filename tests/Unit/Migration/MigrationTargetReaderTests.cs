@@ -35,7 +35,17 @@ namespace OpenStackMigration.Tests.Migration
             };
         }
 
-        public void Dispose() => _cloud.Dispose();
+        // The node map is kept here, not in the user's folder.
+        private readonly string _nodeMaps = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "osm-nodes-" + Guid.NewGuid().ToString("N"));
+
+        public void Dispose()
+        {
+            _cloud.Dispose();
+            if (System.IO.Directory.Exists(_nodeMaps))
+            {
+                System.IO.Directory.Delete(_nodeMaps, true);
+            }
+        }
 
         // Placement's provider list for the captured nodes: a compute node's provider has its uuid and name.
         private static string ProvidersOfTheNodes() => new Newtonsoft.Json.Linq.JObject
@@ -53,20 +63,20 @@ namespace OpenStackMigration.Tests.Migration
         public async Task CapacityReadForTheSchedulerCheckServesTheNamedDestinationsToo()
         {
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
-            var reader = new MigrationTargetReader(session);
+            var reader = new MigrationTargetReader(session, _nodeMaps);
             var instance = Fixtures.ActiveOnCompute1();
 
             var scheduler = await reader.CheckAsync(instance, MigrationKind.Live, null, BlockMigrationMode.Auto, false, NullSink.Instance, CancellationToken.None);
             Assert.Equal(MigrationCheckResult.Passed, scheduler.GetCheck(MigrationPreflight.SchedulerCheck)!.Result);
             // compute2 is down in the captured services answer.
             Assert.Equal("1 host(s) have room: compute3.", scheduler.GetCheck(MigrationPreflight.SchedulerCheck)!.Reason);
-            // This Placement has no allocation candidates (404): the bulk request, the flavor's offer, then usages and
-            // inventories of each of 3 (the nodes' ids are their providers' uuids: no provider list is needed).
-            Assert.Equal(2 + 6, PlacementRequests);
+            // This Placement has no allocation candidates (404): the bulk request, the flavor's offer, the root providers
+            // (for the node map), then usages and inventories of each of 3 (the nodes' ids are their providers' uuids).
+            Assert.Equal(3 + 6, PlacementRequests);
 
             // The figures read for every node are the ones the named destination is checked with: nothing is asked again.
             var named = await reader.CheckAsync(instance, MigrationKind.Live, "compute3", BlockMigrationMode.Auto, false, NullSink.Instance, CancellationToken.None);
-            Assert.Equal(2 + 6, PlacementRequests);
+            Assert.Equal(3 + 6, PlacementRequests);
             Assert.True(named.CanMigrate);
             var memory = named.GetCheck(MigrationPreflight.MemoryCheck)!;
             Assert.Equal(MigrationCheckResult.Passed, memory.Result);

@@ -30,8 +30,9 @@ namespace OpenStackMigration.Tests.OpenStack
         private Task _bulkHeld = Task.CompletedTask;
         private Task _inventoriesHeld = Task.CompletedTask;
         private string? _notOffered;
-        private readonly TaskCompletionSource<bool> _novaListAsked = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        private Task _novaListHeld = Task.CompletedTask;
+        private readonly TaskCompletionSource<bool> _groupsAsked = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Task _groupsHeld = Task.CompletedTask;
+        private readonly Dictionary<string, long> _versionNow = new Dictionary<string, long>(StringComparer.Ordinal);
         private bool _servicesRefused;
         private string? _servers;
 
@@ -42,8 +43,6 @@ namespace OpenStackMigration.Tests.OpenStack
                 var path = r.Url!.AbsolutePath;
                 if (path == "/v2.1/os-hypervisors/detail")
                 {
-                    _novaListAsked.TrySetResult(true);
-                    await _novaListHeld;
                     await Task.WhenAny(_bulkAsked.Task, Task.Delay(3000));
                     _novaAnsweredAfterBulk = _bulkAsked.Task.IsCompleted;
                     return (200, LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"));
@@ -83,8 +82,28 @@ namespace OpenStackMigration.Tests.OpenStack
                     }.ToString());
                 }
 
+                if (path.StartsWith("/v2.1/os-hypervisors/", StringComparison.Ordinal))
+                {
+                    // One node as Nova has it now: the captured entry, with the hypervisor version of now if it changed.
+                    var id = path.Substring("/v2.1/os-hypervisors/".Length);
+                    var node = JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]!.FirstOrDefault(h => (string?)h["id"] == id);
+                    if (node == null)
+                    {
+                        return (404, "{\"itemNotFound\": {\"code\": 404, \"message\": \"Hypervisor " + id + " could not be found.\"}}");
+                    }
+
+                    if (_versionNow.TryGetValue(id, out var version))
+                    {
+                        node["hypervisor_version"] = version;
+                    }
+
+                    return (200, new JObject { ["hypervisor"] = node }.ToString());
+                }
+
                 if (path == "/v2.1/os-server-groups")
                 {
+                    _groupsAsked.TrySetResult(true);
+                    await _groupsHeld;
                     return (200, "{\"server_groups\": []}");
                 }
 
@@ -146,7 +165,7 @@ namespace OpenStackMigration.Tests.OpenStack
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
             var source = (string)JObject.Parse(LoopbackCloud.Fixture("nova-hypervisors-detail-2.53-bulk.json"))["hypervisors"]![0]!["service"]!["host"]!;
 
-            var read = new MaintenancePlanReader(session).ReadAsync(new PlanRequest { SourceHosts = new[] { source } }, NullSink.Instance, CancellationToken.None);
+            var read = new MaintenancePlanReader(session, _nodeMaps).ReadAsync(new PlanRequest { SourceHosts = new[] { source } }, NullSink.Instance, CancellationToken.None);
             for (var i = 0; i < 200 && Requests("/servers/detail") == 0; i++)
             {
                 await Task.Delay(100);
@@ -163,24 +182,24 @@ namespace OpenStackMigration.Tests.OpenStack
         }
 
         [Fact]
-        public async Task ACheckWhoseServiceListNovaRefusesEndsOnlyAfterNovasHypervisorListHasAnswered()
+        public async Task ACheckWhoseServiceListNovaRefusesEndsOnlyAfterTheServerGroupListHasAnswered()
         {
             var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _novaListHeld = release.Task;
+            _groupsHeld = release.Task;
             _servicesRefused = true;
             using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
             var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
 
             var check = Reader(session).CheckAsync(instance, MigrationKind.Live, "compute2", BlockMigrationMode.Auto, freshCapacity: true, NullSink.Instance, CancellationToken.None);
-            await Task.WhenAny(_novaListAsked.Task, Task.Delay(10000));
+            await Task.WhenAny(_groupsAsked.Task, Task.Delay(10000));
             for (var i = 0; i < 100 && Requests("/os-services") == 0; i++)
             {
                 await Task.Delay(50);
             }
 
             await Task.Delay(300);
-            Assert.True(_novaListAsked.Task.IsCompleted);
-            Assert.False(check.IsCompleted, "the check ended while Nova's hypervisor list was still out");
+            Assert.True(_groupsAsked.Task.IsCompleted);
+            Assert.False(check.IsCompleted, "the check ended while Nova's server group list was still out");
 
             release.SetResult(true);
             var e = await Assert.ThrowsAnyAsync<OpenStackMigrationException>(() => check);
@@ -383,10 +402,10 @@ namespace OpenStackMigration.Tests.OpenStack
             _notOffered = node.Id;
             var request = new PlanRequest { SourceHosts = new[] { "compute3" } };
 
-            await CancelWhileItReadsTheInventoryOfAsync(node, token => new MaintenancePlanReader(session).ReadAsync(request, NullSink.Instance, token));
+            await CancelWhileItReadsTheInventoryOfAsync(node, token => new MaintenancePlanReader(session, _nodeMaps).ReadAsync(request, NullSink.Instance, token));
 
             // Not cancelled, the planner has compute2's max_unit without asking for it.
-            var input = await new MaintenancePlanReader(session).ReadAsync(request, NullSink.Instance, CancellationToken.None);
+            var input = await new MaintenancePlanReader(session, _nodeMaps).ReadAsync(request, NullSink.Instance, CancellationToken.None);
             Assert.True(input.Hypervisors.Single(h => h.HostName == "compute2").MemoryMB!.HasDetails);
             Assert.False(input.Hypervisors.Single(h => h.HostName == "compute4").MemoryMB!.HasDetails);
         }
@@ -425,9 +444,53 @@ namespace OpenStackMigration.Tests.OpenStack
             var hypervisorCheck = later.First(r => r.CanMigrate).Checks.Single(c => c.Name == OpenStackMigration.Migration.MigrationPreflight.HypervisorCheck);
             Assert.Matches(@"^Same hypervisor type \(fake\), version \d+ not older than the source's \d+ \(as Nova listed them at \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ; a move checks again\)\.$", hypervisorCheck.Reason);
 
-            // A check against one destination (as a move's) reads Nova's list of now.
-            await Reader(session).CheckAsync(instance, MigrationKind.Live, first[0].DestinationHost, BlockMigrationMode.Auto, freshCapacity: true, NullSink.Instance, CancellationToken.None);
-            Assert.Equal(2, Requests("/os-hypervisors/detail"));
+            // A check against one destination (as a move's) reads the two hosts' nodes as Nova has them now, one by
+            // one, not Nova's whole list.
+            var named = await Reader(session).CheckAsync(instance, MigrationKind.Live, first[0].DestinationHost, BlockMigrationMode.Auto, freshCapacity: true, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(1, Requests("/os-hypervisors/detail"));
+            Assert.Equal(2, Requests("GET /v2.1/os-hypervisors/") - Requests("/os-hypervisors/detail"));
+            Assert.DoesNotContain("as Nova listed them", named.GetCheck(OpenStackMigration.Migration.MigrationPreflight.HypervisorCheck)!.Reason, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task AMoveAfterARankingIsJudgedOnTheHypervisorVersionsNovaHasNowNotTheKeptMaps()
+        {
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var instance = OpenStackMigration.Tests.Migration.Fixtures.ActiveOnCompute1();
+            var nodes = await new NovaClient(session).ListHypervisorsAsync(NullSink.Instance, CancellationToken.None);
+            await Reader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+
+            // Since the map was made, the source's host was upgraded (as in a rolling upgrade): every other node is older.
+            var source = nodes.Single(h => h.HostName == instance.HostName);
+            _versionNow[source.Id] = source.HypervisorVersion!.Value + 1;
+            var ranked = await Reader(session).RankDestinationsAsync(instance, MigrationKind.Live, BlockMigrationMode.Auto, NullSink.Instance, CancellationToken.None);
+            var chosen = ranked.First(r => r.CanMigrate);
+            Assert.Contains("as Nova listed them at", chosen.GetCheck(OpenStackMigration.Migration.MigrationPreflight.HypervisorCheck)!.Reason, StringComparison.Ordinal);
+
+            var move = await Reader(session).CheckAsync(instance, MigrationKind.Live, chosen.DestinationHost, BlockMigrationMode.Auto, freshCapacity: true, NullSink.Instance, CancellationToken.None);
+            Assert.False(move.CanMigrate);
+            Assert.Equal(MigrationCheckCode.HypervisorOlder, move.GetCheck(OpenStackMigration.Migration.MigrationPreflight.HypervisorCheck)!.Code);
+            Assert.Contains($"older than the source's {source.HypervisorVersion + 1}", move.Reason, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public async Task ALaterPlanTakesTheNodesFromTheKeptMapNotNovasList()
+        {
+            _servers = LoopbackCloud.Fixture("nova-servers-detail-2.93.json");
+            using var session = await CloudSession.ConnectAsync(_cloud.Options(), NullSink.Instance, CancellationToken.None);
+            var request = new PlanRequest { SourceHosts = new[] { "compute3" } };
+            var first = await new MaintenancePlanReader(session, _nodeMaps).PlanAsync(request, NullSink.Instance, CancellationToken.None);
+            Assert.Equal(1, Requests("/os-hypervisors/detail"));
+
+            var sink = new CollectingSink();
+            var later = await new MaintenancePlanReader(session, _nodeMaps).PlanAsync(request, sink, CancellationToken.None);
+            Assert.Equal(1, Requests("/os-hypervisors/detail"));
+            Assert.Equal(0, Requests("GET /v2.1/os-hypervisors/") - Requests("/os-hypervisors/detail"));
+            Assert.Contains(sink.Verbose, v => v.StartsWith("Nodes from the kept node map", StringComparison.Ordinal));
+            Assert.Equal(first.PlacedCount, later.PlacedCount);
+            Assert.Equal(
+                first.Items.Select(m => $"{m.InstanceId} {m.DestinationHost} {m.Placement} {m.Kind}"),
+                later.Items.Select(m => $"{m.InstanceId} {m.DestinationHost} {m.Placement} {m.Kind}"));
         }
 
         [Fact]
