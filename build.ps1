@@ -283,6 +283,11 @@ function Invoke-Test {
     Invoke-UnitTest
     Invoke-PesterSuite -Name 'module' -Tag @() -ExcludeTag @('Integration')
     Invoke-IntegrationTest
+    if ($env:CI -eq 'true' -and $IsLinux -and -not $NoLab) {
+        # A CI machine keeps nothing: the lab's container would outlive the run in the machine's podman store.
+        Write-Step 'CI: stopping the lab'
+        Invoke-Native bash @((Join-Path $Root 'tests/lab/down.sh')) -AllowFailure
+    }
     if ($script:Skipped -gt 0) { Write-Host "$($script:Skipped) skipped" }
     Write-Host "$($script:Passed) passed, $($script:Failed) failed"
     if ($script:Failed -gt 0) { exit 1 }

@@ -5,7 +5,9 @@
 .DESCRIPTION
     Without the lab: a bare `pwsh -NoProfile -Command exit` against the same plus `Import-Module`, and plus importing a
     manifest with nothing in it (what pwsh charges for any module), run alternately (all see the same machine load)
-    -ImportRuns times each; medians. Then the same pair with PowerShell's own
+    -ImportRuns times each; medians. Beside them the floor of any binary module of this one's size: 32 trivial cmdlets
+    compiled here (Add-Type), alone and with a one-view format file (pwsh rebuilds its whole format table for every
+    format file a module brings, whatever its size, so one view costs what two dozen do). Then the same with PowerShell's own
     telemetry off (POWERSHELL_TELEMETRY_OPTOUT=1): pwsh reports every Import-Module to it on the pipeline thread, a
     cost any module pays and only the user can turn off.
     With -LabDir: fresh processes that connect to the lab's cloud 'osm-lab' and time, from inside, each step a cold
@@ -43,19 +45,41 @@ New-Item -ItemType Directory $emptyDir | Out-Null
 $emptyModule = Join-Path $emptyDir 'OSMBenchEmpty.psd1'
 "@{ ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())'; FunctionsToExport = @(); CmdletsToExport = @() }" | Set-Content $emptyModule
 
+# The floor: 32 cmdlets that do nothing, then the same with a format file of one table view.
+$verbs = 'Get', 'Set', 'Test', 'Move', 'Start', 'Stop', 'Invoke', 'Enable', 'Disable', 'Add', 'Remove', 'Find', 'Wait', 'Complete', 'Restart', 'Debug'
+$cmdlets = foreach ($noun in 'OSAlpha', 'OSBeta') {
+    foreach ($verb in $verbs) {
+        "[Cmdlet(`"$verb`", `"$noun`")] public sealed class $verb${noun}Command : PSCmdlet { [Parameter(Position = 0)] public string Name { get; set; } [Parameter] public SwitchParameter Force { get; set; } protected override void ProcessRecord() { WriteObject(Name); } }"
+    }
+}
+Add-Type -TypeDefinition ("using System.Management.Automation; namespace OSMBenchFloor {`n" + ($cmdlets -join "`n") + "`n}") -OutputAssembly (Join-Path $emptyDir 'OSMBenchFloor.dll') -OutputType Library
+@'
+<?xml version="1.0" encoding="utf-8"?>
+<Configuration><ViewDefinitions><View><Name>Floor</Name><ViewSelectedBy><TypeName>OSMBenchFloor.Thing</TypeName></ViewSelectedBy>
+<TableControl><TableHeaders><TableColumnHeader /></TableHeaders><TableRowEntries><TableRowEntry><TableColumnItems>
+<TableColumnItem><PropertyName>Name</PropertyName></TableColumnItem></TableColumnItems></TableRowEntry></TableRowEntries></TableControl></View></ViewDefinitions></Configuration>
+'@ | Set-Content (Join-Path $emptyDir 'OSMBenchFloor.Format.ps1xml')
+$floorModule = Join-Path $emptyDir 'OSMBenchFloor.psd1'
+"@{ RootModule = 'OSMBenchFloor.dll'; ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())'; CmdletsToExport = '*' }" | Set-Content $floorModule
+$floorFormatModule = Join-Path $emptyDir 'OSMBenchFloorFormat.psd1'
+"@{ RootModule = 'OSMBenchFloor.dll'; ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())'; CmdletsToExport = '*'; FormatsToProcess = 'OSMBenchFloor.Format.ps1xml' }" | Set-Content $floorFormatModule
+
 function Measure-ImportPair([string] $Dll, [hashtable] $Environment) {
     $bare = [Collections.Generic.List[double]]::new(); $import = [Collections.Generic.List[double]]::new(); $empty = [Collections.Generic.List[double]]::new()
+    $floor = [Collections.Generic.List[double]]::new(); $floorFormat = [Collections.Generic.List[double]]::new()
     foreach ($i in 1..$ImportRuns) {
         $bare.Add((Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', 'exit') $Environment).Seconds)
         $import.Add((Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'") $Environment).Seconds)
         $empty.Add((Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$emptyModule'") $Environment).Seconds)
+        $floor.Add((Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$floorModule'") $Environment).Seconds)
+        $floorFormat.Add((Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$floorFormatModule'") $Environment).Seconds)
     }
     # JIT-compiled methods: the same in every run, whatever the load.
     $jit = foreach ($command in '$null', "Import-Module '$ModulePath'", "Import-Module '$emptyModule'") {
         $out = (Invoke-TimedProcess dotnet @($Dll, '-NoProfile', '-NonInteractive', '-Command', "$command$jitCount") $Environment).Output
         [int]([regex]::Match($out, 'jit=(\d+)').Groups[1].Value)
     }
-    [pscustomobject]@{ Bare = Get-Median $bare; Import = Get-Median $import; Empty = Get-Median $empty; BareMin = ($bare | Measure-Object -Minimum).Minimum; ImportMin = ($import | Measure-Object -Minimum).Minimum; Jit = $jit }
+    [pscustomobject]@{ Bare = Get-Median $bare; Import = Get-Median $import; Empty = Get-Median $empty; Floor = Get-Median $floor; FloorFormat = Get-Median $floorFormat; BareMin = ($bare | Measure-Object -Minimum).Minimum; ImportMin = ($import | Measure-Object -Minimum).Minimum; Jit = $jit }
 }
 
 function Format-Over([double] $Value, [double] $Bare) { '{0:+0.000;-0.000} s ({1:+0%;-0%})' -f ($Value - $Bare), (($Value - $Bare) / $Bare) }
@@ -71,6 +95,7 @@ $rows = foreach ($kind in $pwshes.Keys) {
             '+ Import-Module'      = Format-Seconds $m.Import
             'import over bare'     = Format-Over $m.Import $m.Bare
             'an empty module over bare' = Format-Over $m.Empty $m.Bare
+            'floor: 32 cmdlets / + a format file' = '{0} / {1}' -f (Format-Over $m.Floor $m.Bare), (Format-Over $m.FloorFormat $m.Bare)
             'min bare / min import' = '{0} / {1}' -f (Format-Seconds $m.BareMin), (Format-Seconds $m.ImportMin)
             'JIT bare / +import / +empty' = '{0} / +{1} / +{2}' -f $m.Jit[0], ($m.Jit[1] - $m.Jit[0]), ($m.Jit[2] - $m.Jit[0])
         }

@@ -73,15 +73,23 @@ foreach (`$i in 1..$Runs) {
   'full {0}' -f (Measure-Command { Get-OSHypervisor | Out-Null }).TotalSeconds
   'brief {0}' -f (Measure-Command { Get-OSHypervisor -Brief | Out-Null }).TotalSeconds
   'rank {0}' -f (Measure-Command { `$script:r = @(`$vm | Test-OSMigrationTarget) }).TotalSeconds
+  'plan {0}' -f (Measure-Command { `$script:p = Get-OSMigrationPlan -SourceHost `$vm.HostName }).TotalSeconds
+  # The same plan with no node map to keep (an empty folder each time): Nova's hypervisor list is read, as it was before.
+  `$env:OSM_NODE_CACHE_DIR = '$mapDir-none-' + `$i
+  'planlist {0}' -f (Measure-Command { `$null = Get-OSMigrationPlan -SourceHost `$vm.HostName }).TotalSeconds
+  Remove-Item -Recurse -Force `$env:OSM_NODE_CACHE_DIR -ErrorAction SilentlyContinue
+  `$env:OSM_NODE_CACHE_DIR = '$mapDir'
 }
+'instances {0}' -f `$script:p.Items.Count
 'hosts {0}' -f `$script:r.Count
 Remove-Item -Recurse -Force '$mapDir' -ErrorAction SilentlyContinue
 "@
     $figures = @{}
     foreach ($line in $inSession) { $k, $v = "$line".Split(' ', 2); $figures[$k] += , [double]$v }
     $curlTimes = Measure-CurlListing $Runs
-    [pscustomobject]@{ 'Get-OSHypervisor' = Format-Seconds (Get-Median $figures.full); 'same requests by curl' = Format-Seconds (Get-Median $curlTimes); Ratio = '{0:P0}' -f ((Get-Median $figures.full) / (Get-Median $curlTimes)); 'Get-OSHypervisor -Brief' = Format-Seconds (Get-Median $figures.brief); "Test-OSMigrationTarget (ranks $($figures.hosts[0]) hosts)" = Format-Seconds (Get-Median $figures.rank) } |
-        Format-Table -AutoSize | Out-String -Width 200 | Write-Host
+    [pscustomobject]@{ 'Get-OSHypervisor' = Format-Seconds (Get-Median $figures.full); 'same requests by curl' = Format-Seconds (Get-Median $curlTimes); Ratio = '{0:P0}' -f ((Get-Median $figures.full) / (Get-Median $curlTimes)); 'Get-OSHypervisor -Brief' = Format-Seconds (Get-Median $figures.brief); "Test-OSMigrationTarget (ranks $($figures.hosts[0]) hosts)" = Format-Seconds (Get-Median $figures.rank)
+        "Get-OSMigrationPlan ($($figures.instances[0]) instances; node map / Nova's list)" = '{0} / {1}' -f (Format-Seconds (Get-Median $figures.plan)), (Format-Seconds (Get-Median $figures.planlist)) } |
+        Format-Table -AutoSize | Out-String -Width 250 | Write-Host
     Write-Host "(in an already connected session, medians of $Runs)"
 }
 
