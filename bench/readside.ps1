@@ -80,7 +80,7 @@ foreach (`$i in 1..$Runs) {
   Remove-Item -Recurse -Force `$env:OSM_NODE_CACHE_DIR -ErrorAction SilentlyContinue
   `$env:OSM_NODE_CACHE_DIR = '$mapDir'
 }
-'instances {0}' -f `$script:p.Items.Count
+'instances {0}' -f @(`$script:p).Count
 'hosts {0}' -f `$script:r.Count
 Remove-Item -Recurse -Force '$mapDir' -ErrorAction SilentlyContinue
 "@
