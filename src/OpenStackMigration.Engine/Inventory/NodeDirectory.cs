@@ -48,6 +48,17 @@ namespace OpenStackMigration.Inventory
         public bool CanSkipNova => _session.ComputeMicroversion >= UuidVersion;
 
         /// <summary>
+        /// The nodes pre-flight checks and plans judge: from the kept map with each node's hypervisor type and version
+        /// as Nova listed them (<see cref="ReadNodesAsync"/>) where this session can (compute 2.53+), else Nova's list.
+        /// <paramref name="services"/> is the caller's own read, which it awaits too. A check that names hosts reads
+        /// their nodes from Nova again (MigrationTargetReader), so what moves an instance never rests on the map.
+        /// </summary>
+        public Task<IReadOnlyList<Hypervisor>> ReadNodesForChecksAsync(Task<IReadOnlyList<ComputeService>> services, PlacementClient placement, IEngineSink sink, CancellationToken cancellationToken) =>
+            CanSkipNova
+                ? ReadNodesAsync(services, placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken, withTypeAndVersion: true)
+                : _nova.ListHypervisorsAsync(sink, cancellationToken);
+
+        /// <summary>
         /// Every node, with state and status from its host's nova-compute service (no capacity, no hypervisor type,
         /// version, IP or instance count: those are Nova's list's). From the kept map when it still holds, else from
         /// Nova's list (whose nodes are then returned in full) and the map is kept again. With

@@ -99,10 +99,7 @@ namespace OpenStackMigration.Maintenance
             // The planner judges hypervisor types and versions as Nova listed them when the map was made (read again
             // when a service or provider changes, or after an hour) and says so; each move of the plan checks its two
             // hosts' nodes as Nova has them then (MigrationTargetReader), so a rolling upgrade is never judged stale.
-            var directory = new Inventory.NodeDirectory(_session, _nodeMapFolder);
-            var hypervisorsTask = reads.Start(directory.CanSkipNova
-                ? directory.ReadNodesAsync(servicesTask, _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken, withTypeAndVersion: true)
-                : _nova.ListHypervisorsAsync(sink, cancellationToken));
+            var hypervisorsTask = reads.Start(new Inventory.NodeDirectory(_session, _nodeMapFolder).ReadNodesForChecksAsync(servicesTask, _placement, sink, cancellationToken));
             var groupsTask = reads.Start(_nova.ListServerGroupsAsync(sink, cancellationToken));
             var services = await servicesTask.ConfigureAwait(false);
             var known = new HashSet<string>(services.Select(s => s.HostName), StringComparer.Ordinal);

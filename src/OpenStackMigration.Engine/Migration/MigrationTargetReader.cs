@@ -190,12 +190,8 @@ namespace OpenStackMigration.Migration
                 try
                 {
                     var services = reads.Start(_nova.ListServicesAsync("nova-compute", null, sink, cancellationToken));
-                    var directory = new Inventory.NodeDirectory(_session, _nodeMapFolder);
-                    // The nodes from the kept node map where it holds (compute 2.53+), not Nova's hypervisor list: a
-                    // check that names hosts reads their nodes from Nova (NodesNowAsync), a ranking takes the map's.
-                    var hypervisors = reads.Start(directory.CanSkipNova
-                        ? directory.ReadNodesAsync(services, _placement.ListRootProvidersAsync(sink, cancellationToken), sink, cancellationToken, withTypeAndVersion: true)
-                        : _nova.ListHypervisorsAsync(sink, cancellationToken));
+                    // A check that names hosts reads their nodes from Nova again (NodesNowAsync); a ranking takes the map's.
+                    var hypervisors = reads.Start(new Inventory.NodeDirectory(_session, _nodeMapFolder).ReadNodesForChecksAsync(services, _placement, sink, cancellationToken));
                     var groups = reads.Start(_nova.ListServerGroupsAsync(sink, cancellationToken));
                     _services = await services.ConfigureAwait(false);
                     _groups = await groups.ConfigureAwait(false);
