@@ -49,74 +49,289 @@ namespace OpenStackMigration.OpenStack
         internal const int FirstPageSize = 100;
 
         /// <summary>
-        /// Lists servers page by page (limit/marker), handing each page over as it arrives. The first page is small
+        /// Lists servers newest first, handing each page over as it arrives. The first page is small
         /// (<see cref="FirstPageSize"/>): the first instance comes out in the time Nova takes for a hundred. Each next
-        /// page is asked for as soon as a page's last id is known, before its instances are read and handed over,
-        /// so Nova builds a page while the previous one is consumed.
+        /// page is asked for as soon as a page is read, before it is handed over, so Nova builds a page while the
+        /// previous one is consumed.
+        /// <para>
+        /// A listing longer than its first page is read from both ends at once: a second reader pages oldest first
+        /// while the first pages newest first, in the same total order (created_at, then uuid, the one reversed), and
+        /// the two stop where they meet (<see cref="ListingEnds"/>). Nova builds a page of a thousand servers in about
+        /// two seconds of one API worker's time, and a cloud runs several workers: two readers take about half the
+        /// time of one. Both keys are immutable, so an instance that changes while the listing runs (migrates,
+        /// changes state, is renamed) keeps its place and cannot fall between the two; a paged listing with any
+        /// mutable key, or split by host or project, could miss it. The oldest-first pages are handed over last, in
+        /// newest-first order, so the output keeps the order of a one-reader listing.
+        /// </para>
         /// </summary>
         public async Task ListServersAsync(ServerQuery query, Action<IReadOnlyList<Instance>> onPage, IEngineSink sink, CancellationToken cancellationToken)
         {
             var version = At(ServerListVersion);
-            var flavors = new Dictionary<string, FlavorInfo>(StringComparer.Ordinal);
-            var pages = 0;
-
-            // While instances are being created, Nova pages over build requests and cell records that change
-            // underneath (an instance leaves its build request for its cell): a page can repeat one already handed
-            // over. Each is handed over once.
-            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            var repeated = 0;
-            // A page asked for ahead is cancelled when the listing stops early (a failure, or the consumer stopped).
-            using var ahead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            Task<ApiResponse>? next = SendAsync("GET", ServersPath(query, Math.Min(FirstPageSize, query.PageSize), null), version, sink, ahead.Token);
+            var ends = new ListingEnds();
+            var handed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            using var newestAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var oldestAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var newest = new ServerPager(this, query, newestFirst: true, version, sink);
+            Task<List<List<Instance>>>? oldest = null;
+            Task<ApiResponse>? next = newest.Ask(Math.Min(FirstPageSize, query.PageSize), newestAhead.Token);
             try
             {
                 while (next != null)
                 {
-                    var response = await next.ConfigureAwait(false);
+                    ApiResponse response;
+                    try
+                    {
+                        response = await next.ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (ends.Met && !cancellationToken.IsCancellationRequested)
+                    {
+                        // The oldest-first reader reached what this one had read (or failed): nothing more is needed here.
+                        next = null;
+                        break;
+                    }
+
                     next = null;
-                    var servers = response.Object["servers"] as JArray ?? new JArray();
-
-                    // Nova gives a "next" link while more pages remain.
-                    var hasNext = (response.Object["servers_links"] as JArray)?.Any(l => Json.Str(l, "rel") == "next") == true;
-                    var last = servers.Count > 0 ? Json.Str(servers[servers.Count - 1], "id") : null;
-                    if (hasNext && last != null)
+                    var page = await newest.ReadAsync(response, cancellationToken).ConfigureAwait(false);
+                    var goOn = ends.Take(page, newestFirst: true, lastPage: !newest.HasNext);
+                    if (oldest == null && goOn && newest.Pages == 1 && page.Count > 0 && page[page.Count - 1].Created != null)
                     {
-                        next = SendAsync("GET", ServersPath(query, query.PageSize, last), version, sink, ahead.Token);
+                        oldest = ReadOldestFirstAsync(query, version, ends, newestAhead, sink, oldestAhead.Token);
                     }
 
-                    var page = new List<Instance>(servers.Count);
-                    foreach (var s in servers)
+                    if (goOn)
                     {
-                        var instance = await ParseInstanceAsync(s, flavors, sink, cancellationToken).ConfigureAwait(false);
-                        if (seen.Add(instance.Id))
-                        {
-                            page.Add(instance);
-                        }
-                        else
-                        {
-                            repeated++;
-                        }
+                        next = newest.Ask(query.PageSize, newestAhead.Token);
+                    }
+                    else
+                    {
+                        // Met the other reader, or reached the end: the other reader's page in flight is not needed.
+                        oldestAhead.Cancel();
                     }
 
-                    pages++;
-                    sink.Verbose($"Servers page {pages}: {page.Count} servers{(repeated > 0 ? $" ({repeated} repeated by Nova's paging so far, each handed over once)" : string.Empty)}.");
-                    onPage(page);
+                    HandOver(page, newest, handed, onPage, sink);
+                }
+
+                if (oldest != null)
+                {
+                    var pages = await oldest.ConfigureAwait(false);
+                    for (var i = pages.Count - 1; i >= 0; i--)
+                    {
+                        var page = pages[i];
+                        page.Reverse();
+                        HandOver(page, null, handed, onPage, sink);
+                    }
                 }
             }
             finally
             {
-                if (next != null)
+                if (next != null || oldest != null)
                 {
-                    // Stopped early: the page asked for ahead is cancelled and outlives nothing.
-                    ahead.Cancel();
-                    await next.SettledAsync().ConfigureAwait(false);
+                    // Stopped early (a failure, or the consumer stopped): what is in flight is cancelled and outlives nothing.
+                    newestAhead.Cancel();
+                    oldestAhead.Cancel();
+                    if (next != null)
+                    {
+                        await next.SettledAsync().ConfigureAwait(false);
+                    }
+
+                    if (oldest != null)
+                    {
+                        await oldest.SettledAsync().ConfigureAwait(false);
+                    }
                 }
             }
         }
 
-        private static string ServersPath(ServerQuery query, int limit, string? marker)
+        /// <summary>
+        /// The oldest-first reader: pages until it reaches what the newest-first reader has read, keeping its pages to
+        /// be handed over at the end. When it stops first, the newest-first reader's page in flight is cancelled; if
+        /// it fails, so is that page, and the listing fails with this reader's error.
+        /// </summary>
+        private async Task<List<List<Instance>>> ReadOldestFirstAsync(ServerQuery query, Microversion version, ListingEnds ends, CancellationTokenSource newestAhead, IEngineSink sink, CancellationToken cancellationToken)
         {
-            var parameters = new List<string> { "limit=" + limit };
+            await Task.Yield();
+            var pager = new ServerPager(this, query, newestFirst: false, version, sink);
+            var pages = new List<List<Instance>>();
+            try
+            {
+                while (true)
+                {
+                    ApiResponse response;
+                    try
+                    {
+                        response = await pager.Ask(query.PageSize, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (ends.Met)
+                    {
+                        return pages;
+                    }
+
+                    var page = await pager.ReadAsync(response, cancellationToken).ConfigureAwait(false);
+                    var goOn = ends.Take(page, newestFirst: false, lastPage: !pager.HasNext);
+                    pages.Add(page);
+                    sink.Verbose($"Servers page {pager.Pages}, oldest first: {page.Count} servers{pager.RepeatedNote}.");
+                    if (!goOn)
+                    {
+                        newestAhead.Cancel();
+                        return pages;
+                    }
+                }
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                ends.Fail();
+                newestAhead.Cancel();
+                throw;
+            }
+        }
+
+        private static void HandOver(List<Instance> page, ServerPager? pager, HashSet<string> handed, Action<IReadOnlyList<Instance>> onPage, IEngineSink sink)
+        {
+            page.RemoveAll(i => !handed.Add(i.Id));
+            if (pager != null)
+            {
+                sink.Verbose($"Servers page {pager.Pages}: {page.Count} servers{pager.RepeatedNote}.");
+            }
+
+            onPage(page);
+        }
+
+        /// <summary>One direction of a server listing: asks for pages by limit and marker, reads them into instances.</summary>
+        private sealed class ServerPager
+        {
+            private readonly NovaClient _nova;
+            private readonly ServerQuery _query;
+            private readonly bool _newestFirst;
+            private readonly Microversion _version;
+            private readonly IEngineSink _sink;
+            private readonly Dictionary<string, FlavorInfo> _flavors = new Dictionary<string, FlavorInfo>(StringComparer.Ordinal);
+
+            // While instances are being created, Nova pages over build requests and cell records that change
+            // underneath (an instance leaves its build request for its cell): a page can repeat one already read.
+            private readonly HashSet<string> _seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            private string? _marker;
+            private int _repeated;
+
+            public ServerPager(NovaClient nova, ServerQuery query, bool newestFirst, Microversion version, IEngineSink sink)
+            {
+                _nova = nova;
+                _query = query;
+                _newestFirst = newestFirst;
+                _version = version;
+                _sink = sink;
+            }
+
+            /// <summary>Whether Nova said more pages remain after the last one read.</summary>
+            public bool HasNext { get; private set; } = true;
+
+            /// <summary>Pages read so far.</summary>
+            public int Pages { get; private set; }
+
+            public string RepeatedNote => _repeated > 0 ? $" ({_repeated} repeated by Nova's paging so far, each handed over once)" : string.Empty;
+
+            public Task<ApiResponse> Ask(int limit, CancellationToken cancellationToken) =>
+                _nova.SendAsync("GET", ServersPath(_query, limit, _marker, _newestFirst), _version, _sink, cancellationToken);
+
+            /// <summary>The page's instances in this reader's order, less any this reader has already read.</summary>
+            public async Task<List<Instance>> ReadAsync(ApiResponse response, CancellationToken cancellationToken)
+            {
+                var servers = response.Object["servers"] as JArray ?? new JArray();
+
+                // Nova gives a "next" link while more pages remain.
+                _marker = servers.Count > 0 ? Json.Str(servers[servers.Count - 1], "id") : null;
+                HasNext = _marker != null && (response.Object["servers_links"] as JArray)?.Any(l => Json.Str(l, "rel") == "next") == true;
+                Pages++;
+                var page = new List<Instance>(servers.Count);
+                foreach (var s in servers)
+                {
+                    var instance = await _nova.ParseInstanceAsync(s, _flavors, _sink, cancellationToken).ConfigureAwait(false);
+                    if (_seen.Add(instance.Id))
+                    {
+                        page.Add(instance);
+                    }
+                    else
+                    {
+                        _repeated++;
+                    }
+                }
+
+                return page;
+            }
+        }
+
+        /// <summary>
+        /// Where the two readers of a listing have got to. The newest-first reader has every instance created after
+        /// the second of the last one it took; the oldest-first reader every one created before the second of its
+        /// last. A reader stops at the first instance the other has thus covered: from there on, in its order, the
+        /// other has them all. Whole seconds make the rule safe whatever order Nova gives instances created in the
+        /// same second (those are read by both, and handed over once). Each page is judged whole, under one lock.
+        /// </summary>
+        internal sealed class ListingEnds
+        {
+            private readonly object _lock = new object();
+            private DateTimeOffset? _newestReached;
+            private DateTimeOffset? _oldestReached;
+            private bool _met;
+
+            /// <summary>The readers met (or one reached the end, or failed): the listing needs no more pages.</summary>
+            public bool Met => Volatile.Read(ref _met);
+
+            /// <summary>
+            /// Cuts <paramref name="page"/> (in its reader's order) at the first instance the other reader has covered;
+            /// false when the listing is complete with what is taken now.
+            /// </summary>
+            public bool Take(List<Instance> page, bool newestFirst, bool lastPage)
+            {
+                lock (_lock)
+                {
+                    if (Met)
+                    {
+                        page.Clear();
+                        return false;
+                    }
+
+                    var other = newestFirst ? _oldestReached : _newestReached;
+                    var cut = other == null ? -1 : page.FindIndex(i => i.Created != null && (newestFirst ? i.Created < other : i.Created > other));
+                    if (cut >= 0)
+                    {
+                        page.RemoveRange(cut, page.Count - cut);
+                    }
+
+                    // An instance without a creation time (never seen from Nova) moves no frontier: what is claimed stays true.
+                    var reached = page.LastOrDefault(i => i.Created != null)?.Created;
+                    if (reached != null)
+                    {
+                        if (newestFirst)
+                        {
+                            _newestReached = reached;
+                        }
+                        else
+                        {
+                            _oldestReached = reached;
+                        }
+                    }
+
+                    Volatile.Write(ref _met, cut >= 0 || lastPage);
+                    return !_met;
+                }
+            }
+
+            /// <summary>One reader failed: the other stops too.</summary>
+            public void Fail()
+            {
+                lock (_lock)
+                {
+                    Volatile.Write(ref _met, true);
+                }
+            }
+        }
+
+        private static string ServersPath(ServerQuery query, int limit, string? marker, bool newestFirst)
+        {
+            // Nova's own order is created_at then id, newest first; uuid in place of id makes the order total across
+            // cells and the same, reversed, for the oldest-first reader.
+            var direction = newestFirst ? "desc" : "asc";
+            var parameters = new List<string> { "limit=" + limit, "sort_key=created_at", "sort_dir=" + direction, "sort_key=uuid", "sort_dir=" + direction };
             if (query.AllProjects)
             {
                 parameters.Add("all_tenants=1");
