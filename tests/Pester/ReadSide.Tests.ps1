@@ -245,6 +245,28 @@ Describe 'Get-OSInstance on the lab' -Tag Integration, ApiCap -Skip:$SkipLab {
         (Get-OSHypervisor $vm.HostName | Get-OSInstance).Id | Should -Contain $vm.Id
     }
 
+    It 'reads a listing from both ends at once as Nova pages it: what the openstack client lists, each once, newest first' {
+        # The engine's listing with pages of one server, so the lab's few instances take each reader several pages
+        # (the cmdlet reads 100, then 1,000 a page: the same code, with only the page size changed). Nova's own
+        # request log shows the oldest-first reader's pages.
+        $novaLog = Join-Path $LabDir 'log/nova-api.log'
+        function Get-OldestFirstPageCount { @(Select-String -Path $novaLog -Pattern 'requestlog .*"GET /v2.1/servers/detail\?[^"]*sort_dir=asc' -ErrorAction SilentlyContinue).Count }
+        $cli = @(& bash -c "set -a; . '$LabDir/openrc'; openstack server list --all-projects --limit -1 -f value -c ID")
+        $cli.Count | Should -BeGreaterOrEqual 3 -Because 'the lab has instances enough for two readers of one-server pages'
+        $before = Get-OldestFirstPageCount
+
+        $pages = [Collections.Concurrent.ConcurrentQueue[Collections.Generic.IReadOnlyList[OpenStackMigration.Model.Instance]]]::new()
+        $query = [OpenStackMigration.OpenStack.ServerQuery]@{ AllProjects = $true; PageSize = 1 }
+        $null = [OpenStackMigration.OpenStack.NovaClient]::new($Session).ListServersAsync($query, [Action[Collections.Generic.IReadOnlyList[OpenStackMigration.Model.Instance]]]$pages.Enqueue, [OpenStackMigration.NullSink]::Instance, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+        $listed = @($pages | ForEach-Object { $_ })
+
+        @($listed.Id | Sort-Object) | Should -Be @($cli | Sort-Object)
+        @($listed.Id | Select-Object -Unique).Count | Should -Be $listed.Count
+        $created = @($listed.Created)
+        @($created | Sort-Object -Descending) | Should -Be $created -Because 'the listing is newest first, as Nova lists by default'
+        (Get-OldestFirstPageCount) - $before | Should -BeGreaterOrEqual 1 -Because 'a reader paged oldest first'
+    }
+
     It 'says which id was not found, and goes on with the others' {
         $vm = Get-OSInstance -Name cirros_vm
         $found = Get-OSInstance -Id '00000000-0000-0000-0000-000000000000', $vm.Id -ErrorVariable errs -ErrorAction SilentlyContinue
