@@ -1,5 +1,5 @@
 using System;
-using System.Linq;
+using System.Collections.Generic;
 using System.Management.Automation;
 using OpenStackMigration.Migration;
 using OpenStackMigration.Model;
@@ -9,7 +9,7 @@ namespace OpenStackMigration.Commands
 {
     /// <summary>Gets migrations: those in progress with their byte counters, or the history with filters.</summary>
     /// <remarks>
-    /// <para>With -InProgress and an instance, gets its live migrations in progress from Nova's server migrations API, with memory and disk bytes total, processed and remaining. With -InProgress alone, gets every migration of the cloud that is not over.</para>
+    /// <para>With -InProgress and an instance, gets its live migrations in progress from Nova's server migrations API, with memory and disk bytes total, processed and remaining. With -InProgress alone, gets every migration of the cloud that is not over; a record Nova left unfinished (its nova-compute restarted during that migration, so its status stays 'preparing' or 'running' for good) is left out once its instance has migrated since, and Verbose names it.</para>
     /// <para>Otherwise gets Nova's migration history (os-migrations), newest first, filtered by instance, host (source or destination), status, type (Live, Cold, Resize, Evacuation) and time (-Since, -Before). Needs an admin session.</para>
     /// </remarks>
     /// <example>
@@ -86,17 +86,18 @@ namespace OpenStackMigration.Commands
                     ChangesBefore = Before.HasValue ? new DateTimeOffset(Before.Value.ToUniversalTime()) : (DateTimeOffset?)null,
                 };
                 RunEngineStreaming<MigrationRecord>(
-                    (emit, sink, token) => control.GetHistoryAsync(
-                        query,
-                        page =>
+                    (emit, sink, token) =>
+                    {
+                        void OnPage(IReadOnlyList<MigrationRecord> page)
                         {
-                            foreach (var record in page.Where(m => !InProgress || MigrationControl.IsInProgress(m.Status)))
+                            foreach (var record in page)
                             {
                                 emit(record);
                             }
-                        },
-                        sink,
-                        token),
+                        }
+
+                        return InProgress ? control.GetInProgressAsync(query, OnPage, sink, token) : control.GetHistoryAsync(query, OnPage, sink, token);
+                    },
                     WriteObject);
             }
             catch (OpenStackMigrationException e)

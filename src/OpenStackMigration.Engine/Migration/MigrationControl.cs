@@ -41,6 +41,27 @@ namespace OpenStackMigration.Migration
         public Task GetHistoryAsync(MigrationQuery query, Action<IReadOnlyList<MigrationRecord>> onPage, IEngineSink sink, CancellationToken cancellationToken) => _nova.ListMigrationsAsync(query, onPage, sink, cancellationToken);
 
         /// <summary>
+        /// Of the history that <paramref name="query"/> selects, the migrations still in progress (<see cref="InProgressRecords"/>),
+        /// page by page; Verbose names each record left out because its instance has migrated since.
+        /// </summary>
+        public Task GetInProgressAsync(MigrationQuery query, Action<IReadOnlyList<MigrationRecord>> onPage, IEngineSink sink, CancellationToken cancellationToken)
+        {
+            var inProgress = new InProgressRecords();
+            return _nova.ListMigrationsAsync(
+                query,
+                page =>
+                {
+                    onPage(inProgress.Of(page, out var superseded));
+                    foreach (var m in superseded)
+                    {
+                        sink.Verbose($"Migration {m.Id} of instance {m.InstanceId} is '{m.Status}' in Nova's records, but the instance has migrated since (migration {inProgress.NewestOf(m.InstanceId)}): Nova left it unfinished (its nova-compute restarted during it), and it keeps that status for good. Not listed.");
+                    }
+                },
+                sink,
+                cancellationToken);
+        }
+
+        /// <summary>
         /// The migration to wait for: the one with <paramref name="migrationId"/> (of the instance, when given; any instance's
         /// otherwise, found in the history newest first), or the instance's migration in progress of any type.
         /// </summary>
@@ -75,7 +96,9 @@ namespace OpenStackMigration.Migration
                 }
             }
 
-            var record = migrationId.HasValue ? found.FirstOrDefault(m => m.Id == migrationId.Value) : found.FirstOrDefault(m => IsInProgress(m.Status));
+            // With no id, the instance's migration in progress: its newest record, if that one is not over. An older
+            // record still 'preparing' or 'running' is one Nova left unfinished (see InProgressRecords).
+            var record = migrationId.HasValue ? found.FirstOrDefault(m => m.Id == migrationId.Value) : new InProgressRecords().Of(found, out _).FirstOrDefault();
             if (record != null)
             {
                 return record;
@@ -86,7 +109,7 @@ namespace OpenStackMigration.Migration
                 throw new OpenStackMigrationException("OSMigrationNotFound", FailureKind.NotFound, $"Migration {migrationId} {(string.IsNullOrEmpty(instanceId) ? "does not exist" : $"of instance {instanceId} does not exist")}.") { Target = instanceId ?? migrationId.ToString() };
             }
 
-            var last = found.FirstOrDefault();
+            var last = found.OrderByDescending(m => m.Id).FirstOrDefault();
             throw new OpenStackMigrationException(
                 "OSMigrationNotInProgress",
                 FailureKind.InvalidState,
