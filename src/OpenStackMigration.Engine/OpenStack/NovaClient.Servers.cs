@@ -68,7 +68,10 @@ namespace OpenStackMigration.OpenStack
         {
             var version = At(ServerListVersion);
             var ends = new ListingEnds();
+            // Each instance is handed over once: the two readers read the instances of the second they meet in, and
+            // while instances are being created Nova's paging can repeat one (it leaves its build request for its cell).
             var handed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var repeated = 0;
             using var newestAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var oldestAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var newest = new ServerPager(this, query, newestFirst: true, version, sink);
@@ -108,7 +111,9 @@ namespace OpenStackMigration.OpenStack
                         oldestAhead.Cancel();
                     }
 
-                    HandOver(page, newest, handed, onPage, sink);
+                    repeated += page.RemoveAll(i => !handed.Add(i.Id));
+                    sink.Verbose($"Servers page {newest.Pages}: {page.Count} servers{(repeated > 0 ? $" ({repeated} repeated by Nova's paging so far, each handed over once)" : string.Empty)}.");
+                    onPage(page);
                 }
 
                 if (oldest != null)
@@ -118,7 +123,8 @@ namespace OpenStackMigration.OpenStack
                     {
                         var page = pages[i];
                         page.Reverse();
-                        HandOver(page, null, handed, onPage, sink);
+                        page.RemoveAll(i => !handed.Add(i.Id));
+                        onPage(page);
                     }
                 }
             }
@@ -169,7 +175,7 @@ namespace OpenStackMigration.OpenStack
                     var page = await pager.ReadAsync(response, cancellationToken).ConfigureAwait(false);
                     var goOn = ends.Take(page, newestFirst: false, lastPage: !pager.HasNext);
                     pages.Add(page);
-                    sink.Verbose($"Servers page {pager.Pages}, oldest first: {page.Count} servers{pager.RepeatedNote}.");
+                    sink.Verbose($"Servers page {pager.Pages}, oldest first: {page.Count} servers.");
                     if (!goOn)
                     {
                         newestAhead.Cancel();
@@ -185,17 +191,6 @@ namespace OpenStackMigration.OpenStack
             }
         }
 
-        private static void HandOver(List<Instance> page, ServerPager? pager, HashSet<string> handed, Action<IReadOnlyList<Instance>> onPage, IEngineSink sink)
-        {
-            page.RemoveAll(i => !handed.Add(i.Id));
-            if (pager != null)
-            {
-                sink.Verbose($"Servers page {pager.Pages}: {page.Count} servers{pager.RepeatedNote}.");
-            }
-
-            onPage(page);
-        }
-
         /// <summary>One direction of a server listing: asks for pages by limit and marker, reads them into instances.</summary>
         private sealed class ServerPager
         {
@@ -205,12 +200,7 @@ namespace OpenStackMigration.OpenStack
             private readonly Microversion _version;
             private readonly IEngineSink _sink;
             private readonly Dictionary<string, FlavorInfo> _flavors = new Dictionary<string, FlavorInfo>(StringComparer.Ordinal);
-
-            // While instances are being created, Nova pages over build requests and cell records that change
-            // underneath (an instance leaves its build request for its cell): a page can repeat one already read.
-            private readonly HashSet<string> _seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             private string? _marker;
-            private int _repeated;
 
             public ServerPager(NovaClient nova, ServerQuery query, bool newestFirst, Microversion version, IEngineSink sink)
             {
@@ -227,12 +217,10 @@ namespace OpenStackMigration.OpenStack
             /// <summary>Pages read so far.</summary>
             public int Pages { get; private set; }
 
-            public string RepeatedNote => _repeated > 0 ? $" ({_repeated} repeated by Nova's paging so far, each handed over once)" : string.Empty;
-
             public Task<ApiResponse> Ask(int limit, CancellationToken cancellationToken) =>
                 _nova.SendAsync("GET", ServersPath(_query, limit, _marker, _newestFirst), _version, _sink, cancellationToken);
 
-            /// <summary>The page's instances in this reader's order, less any this reader has already read.</summary>
+            /// <summary>The page's instances in this reader's order.</summary>
             public async Task<List<Instance>> ReadAsync(ApiResponse response, CancellationToken cancellationToken)
             {
                 var servers = response.Object["servers"] as JArray ?? new JArray();
@@ -244,15 +232,7 @@ namespace OpenStackMigration.OpenStack
                 var page = new List<Instance>(servers.Count);
                 foreach (var s in servers)
                 {
-                    var instance = await _nova.ParseInstanceAsync(s, _flavors, _sink, cancellationToken).ConfigureAwait(false);
-                    if (_seen.Add(instance.Id))
-                    {
-                        page.Add(instance);
-                    }
-                    else
-                    {
-                        _repeated++;
-                    }
+                    page.Add(await _nova.ParseInstanceAsync(s, _flavors, _sink, cancellationToken).ConfigureAwait(false));
                 }
 
                 return page;
