@@ -13,23 +13,79 @@ namespace OpenStackMigration.OpenStack
     /// <summary>One answer from an OpenStack API.</summary>
     internal sealed class ApiResponse
     {
+        private readonly string? _content;
+        private JToken? _body;
+        private int _parsed;
+
         public ApiResponse(int status, JToken? body, string? requestId, IReadOnlyDictionary<string, string> headers)
         {
             Status = status;
-            Body = body;
+            _body = body;
+            _parsed = 1;
+            RequestId = requestId;
+            Headers = headers;
+        }
+
+        /// <summary>An answer kept as the service's text: parsed into a document only if <see cref="Body"/> is asked for.</summary>
+        public ApiResponse(int status, string? content, string? requestId, IReadOnlyDictionary<string, string> headers)
+        {
+            Status = status;
+            _content = string.IsNullOrWhiteSpace(content) ? null : content;
             RequestId = requestId;
             Headers = headers;
         }
 
         public int Status { get; }
 
-        public JToken? Body { get; }
+        /// <summary>The answer as a document (a string value when it is not JSON); null when empty.</summary>
+        public JToken? Body
+        {
+            get
+            {
+                if (Volatile.Read(ref _parsed) == 0)
+                {
+                    var parsed = Parse(_content);
+                    Interlocked.CompareExchange(ref _body, parsed, null);
+                    Volatile.Write(ref _parsed, 1);
+                }
+
+                return _body;
+            }
+        }
 
         public string? RequestId { get; }
 
         public IReadOnlyDictionary<string, string> Headers { get; }
 
         public JObject Object => Body as JObject ?? new JObject();
+
+        /// <summary>
+        /// A reader over the answer, token by token, for the answers big enough that a document would cost more than
+        /// what is kept from it (a page of servers); dates stay text. Over the document when the answer was made from one.
+        /// </summary>
+        public JsonReader Reader() =>
+            _content != null && Volatile.Read(ref _parsed) == 0
+                ? new JsonTextReader(new System.IO.StringReader(_content)) { DateParseHandling = DateParseHandling.None }
+                : (JsonReader)(Body ?? JValue.CreateNull()).CreateReader();
+
+        private static JToken? Parse(string? content)
+        {
+            if (content == null)
+            {
+                return null;
+            }
+
+            try
+            {
+                // Dates stay strings: Nova's timestamps have no offset and mean UTC, which Json.Time applies.
+                using var reader = new JsonTextReader(new System.IO.StringReader(content)) { DateParseHandling = DateParseHandling.None };
+                return JToken.ReadFrom(reader);
+            }
+            catch (JsonReaderException)
+            {
+                return new JValue(content);
+            }
+        }
     }
 
     /// <summary>
@@ -131,22 +187,7 @@ namespace OpenStackMigration.OpenStack
                 };
             }
 
-            JToken? parsed = null;
-            if (!string.IsNullOrWhiteSpace(response.Content))
-            {
-                try
-                {
-                    // Dates stay strings: Nova's timestamps have no offset and mean UTC, which Json.Time applies.
-                    using var reader = new JsonTextReader(new System.IO.StringReader(response.Content!)) { DateParseHandling = DateParseHandling.None };
-                    parsed = JToken.ReadFrom(reader);
-                }
-                catch (JsonReaderException)
-                {
-                    parsed = new JValue(response.Content);
-                }
-            }
-
-            return new ApiResponse((int)response.StatusCode, parsed, requestId, responseHeaders);
+            return new ApiResponse((int)response.StatusCode, response.Content, requestId, responseHeaders);
         }
 
         /// <summary>Builds the error for a non-success answer, keeping what the service said.</summary>

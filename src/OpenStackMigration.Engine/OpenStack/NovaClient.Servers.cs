@@ -223,16 +223,20 @@ namespace OpenStackMigration.OpenStack
             /// <summary>The page's instances in this reader's order.</summary>
             public async Task<List<Instance>> ReadAsync(ApiResponse response, CancellationToken cancellationToken)
             {
-                var servers = response.Object["servers"] as JArray ?? new JArray();
+                List<Instance> page;
+                bool nextLink;
+                using (var reader = response.Reader())
+                {
+                    (page, nextLink) = ServerReader.ReadPage(reader);
+                }
 
                 // Nova gives a "next" link while more pages remain.
-                _marker = servers.Count > 0 ? Json.Str(servers[servers.Count - 1], "id") : null;
-                HasNext = _marker != null && (response.Object["servers_links"] as JArray)?.Any(l => Json.Str(l, "rel") == "next") == true;
+                _marker = page.Count > 0 && page[page.Count - 1].Id.Length > 0 ? page[page.Count - 1].Id : null;
+                HasNext = _marker != null && nextLink;
                 Pages++;
-                var page = new List<Instance>(servers.Count);
-                foreach (var s in servers)
+                foreach (var instance in page)
                 {
-                    page.Add(await _nova.ParseInstanceAsync(s, _flavors, _sink, cancellationToken).ConfigureAwait(false));
+                    await _nova.FillFlavorAsync(instance, _flavors, _sink, cancellationToken).ConfigureAwait(false);
                 }
 
                 return page;
@@ -354,92 +358,35 @@ namespace OpenStackMigration.OpenStack
                 throw new OpenStackMigrationException("OSInstanceNotFound", FailureKind.NotFound, $"No instance with id '{id}' (Nova: {ApiConnection.ServiceMessageOf(response.Body) ?? "not found"}).") { Target = id };
             }
 
-            return await ParseInstanceAsync(response.Object["server"] ?? new JObject(), new Dictionary<string, FlavorInfo>(), sink, cancellationToken).ConfigureAwait(false);
-        }
-
-        internal async Task<Instance> ParseInstanceAsync(JToken s, Dictionary<string, FlavorInfo> flavorCache, IEngineSink sink, CancellationToken cancellationToken)
-        {
-            var instance = ParseInstance(s);
-            if (instance.Flavor.Id != null && instance.Flavor.Vcpus == 0)
-            {
-                // Before 2.47 a server names its flavor only by id.
-                if (!flavorCache.TryGetValue(instance.Flavor.Id, out var flavor))
-                {
-                    var response = await SendAsync("GET", "/flavors/" + Uri.EscapeDataString(instance.Flavor.Id), new Microversion(2, 1), sink, cancellationToken, accept: 404).ConfigureAwait(false);
-                    flavor = response.Status == 404 ? instance.Flavor : ParseFlavor(response.Object["flavor"], null);
-                    flavorCache[instance.Flavor.Id] = flavor;
-                }
-
-                instance.Flavor = flavor;
-            }
-
+            var instance = ParseInstance(response.Object["server"] ?? new JObject());
+            await FillFlavorAsync(instance, new Dictionary<string, FlavorInfo>(), sink, cancellationToken).ConfigureAwait(false);
             return instance;
         }
 
-        internal static Instance ParseInstance(JToken s)
+        /// <summary>Before 2.47 a server names its flavor only by id: its figures are read from the flavor, once per id.</summary>
+        internal async Task FillFlavorAsync(Instance instance, Dictionary<string, FlavorInfo> flavorCache, IEngineSink sink, CancellationToken cancellationToken)
         {
-            var statusText = Json.Str(s, "status") ?? string.Empty;
-            var imageToken = s["image"];
-
-            // A volume-backed server shows "image": "" (an empty string), not null.
-            var imageId = imageToken is JObject image ? Json.Str(image, "id") : null;
-            var volumes = (s["os-extended-volumes:volumes_attached"] as JArray ?? new JArray())
-                .Select(v => new AttachedVolume
-                {
-                    VolumeId = Json.Str(v, "id") ?? string.Empty,
-                    DeleteOnTermination = v["delete_on_termination"]?.Type == JTokenType.Boolean ? (bool)v["delete_on_termination"]! : (bool?)null,
-                })
-                .ToList();
-            return new Instance
+            if (instance.Flavor.Id == null || instance.Flavor.Vcpus != 0)
             {
-                Id = Json.Str(s, "id") ?? string.Empty,
-                Name = Json.Str(s, "name") ?? string.Empty,
-                StatusText = statusText,
-                Status = ParseServerStatus(statusText),
-                TaskState = Json.Str(s, "OS-EXT-STS:task_state"),
-                VmState = Json.Str(s, "OS-EXT-STS:vm_state"),
-                PowerState = (PowerState)(int)(Json.Long(s, "OS-EXT-STS:power_state") ?? 0),
-                HostName = Json.Str(s, "OS-EXT-SRV-ATTR:host"),
-                HypervisorHostname = Json.Str(s, "OS-EXT-SRV-ATTR:hypervisor_hostname"),
-                InstanceName = Json.Str(s, "OS-EXT-SRV-ATTR:instance_name"),
-                AvailabilityZone = Json.Str(s, "OS-EXT-AZ:availability_zone"),
-                ProjectId = Json.Str(s, "tenant_id"),
-                UserId = Json.Str(s, "user_id"),
-                Flavor = ParseFlavor(s["flavor"], Json.Str(s["flavor"], "id")),
-                ImageId = imageId,
-                IsVolumeBacked = imageId == null,
-                Volumes = volumes,
-                ServerGroups = (s["server_groups"] as JArray ?? new JArray()).Select(g => (string?)g ?? string.Empty).ToList(),
-                Locked = Json.Bool(s, "locked"),
-                Created = Json.Time(s, "created"),
-                Updated = Json.Time(s, "updated"),
-                Fault = Json.Str(s["fault"], "message"),
-            };
-        }
-
-        internal static FlavorInfo ParseFlavor(JToken? f, string? id)
-        {
-            var extra = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (f?["extra_specs"] is JObject specs)
-            {
-                foreach (var p in specs.Properties())
-                {
-                    extra[p.Name] = p.Value.ToString();
-                }
+                return;
             }
 
-            return new FlavorInfo
+            if (!flavorCache.TryGetValue(instance.Flavor.Id, out var flavor))
             {
-                Id = id ?? Json.Str(f, "id"),
-                Name = Json.Str(f, "original_name") ?? Json.Str(f, "name") ?? id ?? string.Empty,
-                Vcpus = Json.Int(f, "vcpus"),
-                RamMB = Json.Int(f, "ram"),
-                DiskGB = Json.Int(f, "disk"),
-                EphemeralGB = Json.Int(f, "ephemeral") + Json.Int(f, "OS-FLV-EXT-DATA:ephemeral"),
-                SwapMB = Json.Int(f, "swap"),
-                ExtraSpecs = extra,
-            };
+                var response = await SendAsync("GET", "/flavors/" + Uri.EscapeDataString(instance.Flavor.Id), new Microversion(2, 1), sink, cancellationToken, accept: 404).ConfigureAwait(false);
+                flavor = response.Status == 404 ? instance.Flavor : ParseFlavor(response.Object["flavor"], null);
+                flavorCache[instance.Flavor.Id] = flavor;
+            }
+
+            instance.Flavor = flavor;
         }
+
+        /// <summary>One server object as Nova shows it (see <see cref="ServerReader"/>).</summary>
+        internal static Instance ParseInstance(JToken s) => ServerReader.ReadServer(s.CreateReader().Started());
+
+        /// <summary>A flavor object (see <see cref="ServerReader.ReadFlavor"/>); <paramref name="id"/>, when given, is the id it is known by.</summary>
+        internal static FlavorInfo ParseFlavor(JToken? f, string? id) =>
+            f is JObject flavor ? ServerReader.ReadFlavor(flavor.CreateReader().Started(), id) : new FlavorInfo { Id = id, Name = id ?? string.Empty };
 
         internal static ServerStatus ParseServerStatus(string status)
         {
