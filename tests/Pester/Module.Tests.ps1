@@ -50,6 +50,16 @@ Describe 'The module manifest' {
         @($loaded | Sort-Object -Unique) | Should -Be @($written | Sort-Object -Unique)
     }
 
+    It "binds an instance to other tools' -InstanceId and a hypervisor to their -HypervisorHostname, by property name" {
+        function Get-OtherInstance { param([Parameter(ValueFromPipelineByPropertyName)] [string] $InstanceId) process { $InstanceId } }
+        function Get-OtherNode { param([Parameter(ValueFromPipelineByPropertyName)] [string] $HypervisorHostname) process { $HypervisorHostname } }
+        $instance = [OpenStackMigration.Model.Instance]@{ Id = 'c0ffee00-0000-4000-8000-000000000001'; Name = 'web-1'; InstanceName = 'instance-0000002a' }
+        $instance | Get-OtherInstance | Should -Be 'c0ffee00-0000-4000-8000-000000000001'
+        [OpenStackMigration.Model.Hypervisor]@{ Id = 'rp-1'; Name = 'compute1.example'; HostName = 'compute1' } | Get-OtherNode | Should -Be 'compute1.example'
+        # Kept out of the state files the maintenance cmdlets write: they are the same values again.
+        [Newtonsoft.Json.JsonConvert]::SerializeObject($instance) | Should -Not -Match '"InstanceId"'
+    }
+
     It 'has the about topics, with the runbook patterns' {
         $about = Get-Help about_OpenStackMigration | Out-String
         $about | Should -Match 'Get-AutomationPSCredential'

@@ -12,6 +12,10 @@ namespace OpenStackMigration.Model
         /// <summary>The hypervisor host name (the node), as Nova and Placement name it.</summary>
         public string Name { get; set; } = string.Empty;
 
+        /// <summary><see cref="Name"/> again, under Nova's own name for it, which other tools' parameters bind to by property name.</summary>
+        [Newtonsoft.Json.JsonIgnore]
+        public string HypervisorHostname => Name;
+
         /// <summary>The compute service's host, as instances' OS-EXT-SRV-ATTR:host and migrations name it.</summary>
         public string HostName { get; set; } = string.Empty;
 

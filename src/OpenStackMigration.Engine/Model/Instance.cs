@@ -9,6 +9,13 @@ namespace OpenStackMigration.Model
         /// <summary>The server's uuid.</summary>
         public string Id { get; set; } = string.Empty;
 
+        /// <summary>
+        /// <see cref="Id"/> again, under the name other tools' parameters bind to by property name (-InstanceId). Not
+        /// named InstanceName: that is the libvirt domain name (<see cref="InstanceName"/>).
+        /// </summary>
+        [Newtonsoft.Json.JsonIgnore]
+        public string InstanceId => Id;
+
         /// <summary>The server's name.</summary>
         public string Name { get; set; } = string.Empty;
 
