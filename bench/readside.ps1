@@ -63,14 +63,20 @@ function Invoke-Round([string] $Label) {
     finally { Remove-Item -Recurse -Force $mapDir -ErrorAction SilentlyContinue }
 
     # In-process cost, without process start-up: what a runbook that is already connected pays; and the same HTTP
-    # requests made by curl (Nova's hypervisor list and Placement's bulk read, at once, as the module sends them).
-    $inSession = & dotnet $PwshDll -NoProfile -NonInteractive -Command @"
+    # requests made by curl (Nova's hypervisor list and Placement's bulk read, at once, as the module sends them),
+    # alternating with it in the same loop: Nova's own time for that list varies by a second from minute to minute
+    # (2.3-3.5 s at 506 nodes), far more than what the module adds (15-50 ms), so only interleaved runs compare.
+    $curl = New-CurlListing
+    try {
+        $inSession = & dotnet $PwshDll -NoProfile -NonInteractive -Command @"
 `$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; `$env:OSM_NODE_CACHE_DIR='$mapDir'
 Import-Module '$ModulePath'; `$null = Connect-OSCloud -Cloud osm-lab
 `$null = Get-OSHypervisor; `$null = Get-OSHypervisor -Brief
 `$vm = Get-OSInstance -AllProjects | Where-Object { `$_.Status -eq 'Active' -and `$_.Name -notlike 'flood-*' } | Select-Object -First 1
+`$curlArgs = @(Get-Content '$($curl.ArgsFile)')
 foreach (`$i in 1..$Runs) {
   'full {0}' -f (Measure-Command { Get-OSHypervisor | Out-Null }).TotalSeconds
+  'curl {0}' -f (Measure-Command { & curl @curlArgs }).TotalSeconds
   'brief {0}' -f (Measure-Command { Get-OSHypervisor -Brief | Out-Null }).TotalSeconds
   'rank {0}' -f (Measure-Command { `$script:r = @(`$vm | Test-OSMigrationTarget) }).TotalSeconds
   'plan {0}' -f (Measure-Command { `$script:p = Get-OSMigrationPlan -SourceHost `$vm.HostName }).TotalSeconds
@@ -84,34 +90,38 @@ foreach (`$i in 1..$Runs) {
 'hosts {0}' -f `$script:r.Count
 Remove-Item -Recurse -Force '$mapDir' -ErrorAction SilentlyContinue
 "@
+    }
+    finally { Remove-Item -Recurse -Force $curl.Folder -ErrorAction SilentlyContinue }
     $figures = @{}
     foreach ($line in $inSession) { $k, $v = "$line".Split(' ', 2); $figures[$k] += , [double]$v }
-    $curlTimes = Measure-CurlListing $Runs
+    $curlTimes = $figures.curl
     [pscustomobject]@{ 'Get-OSHypervisor' = Format-Seconds (Get-Median $figures.full); 'same requests by curl' = Format-Seconds (Get-Median $curlTimes); Ratio = '{0:P0}' -f ((Get-Median $figures.full) / (Get-Median $curlTimes)); 'Get-OSHypervisor -Brief' = Format-Seconds (Get-Median $figures.brief); "Test-OSMigrationTarget (ranks $($figures.hosts[0]) hosts)" = Format-Seconds (Get-Median $figures.rank)
         "Get-OSMigrationPlan ($($figures.instances[0]) instances; node map / Nova's list)" = '{0} / {1}' -f (Format-Seconds (Get-Median $figures.plan)), (Format-Seconds (Get-Median $figures.planlist)) } |
         Format-Table -AutoSize | Out-String -Width 250 | Write-Host
-    Write-Host "(in an already connected session, medians of $Runs)"
+    Write-Host "(in an already connected session, medians of $Runs; curl alternating with Get-OSHypervisor)"
 }
 
 # GNU time's last line on standard error: the maximum resident set in KB.
 function Get-PeakKB($Run) { [double](($Run.Error.Trim() -split "`n")[-1]) }
 
-# Nova's hypervisor list and Placement's bulk read, sent at once by curl with a token of the lab's admin (never printed).
-function Measure-CurlListing([int] $Runs) {
+# Nova's hypervisor list and Placement's bulk read, sent at once by curl with a token of the lab's admin (never
+# printed): the arguments, one a line, in a private folder (the token in a header file beside them), for the in-session
+# loop to run between its own listings. The caller removes the folder.
+function New-CurlListing {
     $token = (Invoke-TimedProcess openstack @('token', 'issue', '-f', 'value', '-c', 'id') $labEnv).Output.Trim()
     $nova = (Invoke-TimedProcess openstack @('endpoint', 'list', '--service', 'compute', '--interface', 'public', '-f', 'value', '-c', 'URL') $labEnv).Output.Trim()
     $placement = (Invoke-TimedProcess openstack @('endpoint', 'list', '--service', 'placement', '--interface', 'public', '-f', 'value', '-c', 'URL') $labEnv).Output.Trim()
-    $headers = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-h-' + [guid]::NewGuid().ToString('N'))
-    try {
-        New-Item -ItemType File $headers | Out-Null
-        if (-not $IsWindows) { & chmod 600 $headers }
-        "X-Auth-Token: $token" | Set-Content $headers
-        $curlArgs = @('-s', '--parallel', '--cacert', $labEnv.OS_CACERT, '-H', "@$headers",
-            '-H', 'OpenStack-API-Version: compute 2.53', '-o', '/dev/null', "$($nova.TrimEnd('/'))/os-hypervisors/detail?limit=1000",
-            '-H', 'OpenStack-API-Version: placement 1.27', '-o', '/dev/null', "$($placement.TrimEnd('/'))/allocation_candidates?resources=MEMORY_MB:1")
-        return (Measure-Process curl $curlArgs -Runs $Runs)
-    }
-    finally { Remove-Item $headers -ErrorAction SilentlyContinue }
+    $folder = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-curl-' + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory $folder | Out-Null
+    if (-not $IsWindows) { & chmod 700 $folder }
+    $headers = Join-Path $folder 'headers'
+    "X-Auth-Token: $token" | Set-Content $headers
+    $argsFile = Join-Path $folder 'args'
+    @('-s', '--parallel', '--no-progress-meter', '--cacert', $labEnv.OS_CACERT, '-H', "@$headers",
+        '-H', 'OpenStack-API-Version: compute 2.53', '-o', '/dev/null', "$($nova.TrimEnd('/'))/os-hypervisors/detail?limit=1000",
+        '-H', 'OpenStack-API-Version: placement 1.27', '-o', '/dev/null', "$($placement.TrimEnd('/'))/allocation_candidates?resources=MEMORY_MB:1") |
+        Set-Content $argsFile
+    [pscustomobject]@{ Folder = $folder; ArgsFile = $argsFile }
 }
 
 # Every page of /servers/detail (all projects, 1000 a page, marker = last id) with curl, one after the other, at the
