@@ -106,7 +106,10 @@ namespace OpenStackMigration.OpenStack
                     case "OS-EXT-AZ:availability_zone": instance.AvailabilityZone = Str(reader); break;
                     case "tenant_id": instance.ProjectId = Str(reader); break;
                     case "user_id": instance.UserId = Str(reader); break;
-                    case "locked": instance.Locked = reader.TokenType == JsonToken.Boolean && (bool)reader.Value!; break;
+                    case "locked":
+                        instance.Locked = reader.TokenType == JsonToken.Boolean && (bool)reader.Value!;
+                        reader.Skip();
+                        break;
                     case "created": instance.Created = Time(reader); break;
                     case "updated": instance.Updated = Time(reader); break;
                     case "flavor":

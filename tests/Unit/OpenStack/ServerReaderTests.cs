@@ -105,7 +105,7 @@ namespace OpenStackMigration.Tests.OpenStack
                  ""flavor"": {""vcpus"": 1.0, ""ram"": ""512"", ""ephemeral"": 1, ""OS-FLV-EXT-DATA:ephemeral"": 2, ""swap"": 64, ""original_name"": ""m1.x"", ""extra_specs"": {""quota:n"": 5}},
                  ""created"": ""2026-12-04T16:10:24.123456"", ""updated"": null},
                 17,
-                {""id"": ""s3""}
+                {""locked"": {""reason"": [""not a boolean""]}, ""id"": ""s3"", ""OS-EXT-STS:power_state"": [1], ""created"": {""at"": 1}, ""name"": ""after-containers""}
             ]}");
 
             Assert.True(next);
@@ -127,7 +127,9 @@ namespace OpenStackMigration.Tests.OpenStack
             Assert.Equal("5", s.Flavor.ExtraSpecs["quota:n"]);
             Assert.Equal(new DateTimeOffset(2026, 12, 4, 16, 10, 24, 123, TimeSpan.Zero).AddTicks(4560), s.Created);
             Assert.Null(s.Updated);
-            Assert.Equal("s3", servers[1].Id);
+            Assert.Equal(("s3", "after-containers", false), (servers[1].Id, servers[1].Name, servers[1].Locked));
+            Assert.Equal(PowerState.NoState, servers[1].PowerState);
+            Assert.Null(servers[1].Created);
             Assert.Equal(ServerStatus.Unknown, servers[1].Status);
         }
 
