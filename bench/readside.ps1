@@ -104,24 +104,33 @@ Remove-Item -Recurse -Force '$mapDir' -ErrorAction SilentlyContinue
 # GNU time's last line on standard error: the maximum resident set in KB.
 function Get-PeakKB($Run) { [double](($Run.Error.Trim() -split "`n")[-1]) }
 
-# Nova's hypervisor list and Placement's bulk read, sent at once by curl with a token of the lab's admin (never
-# printed): the arguments, one a line, in a private folder (the token in a header file beside them), for the in-session
-# loop to run between its own listings. The caller removes the folder.
-function New-CurlListing {
+# What curl needs to ask the lab's APIs as its admin: a private folder (700) holding a header file with a fresh token
+# (never printed), and the public endpoint of each service named, without its trailing slash. The caller removes the
+# folder.
+function New-CurlAuth([string[]] $Services) {
     $token = (Invoke-TimedProcess openstack @('token', 'issue', '-f', 'value', '-c', 'id') $labEnv).Output.Trim()
-    $nova = (Invoke-TimedProcess openstack @('endpoint', 'list', '--service', 'compute', '--interface', 'public', '-f', 'value', '-c', 'URL') $labEnv).Output.Trim()
-    $placement = (Invoke-TimedProcess openstack @('endpoint', 'list', '--service', 'placement', '--interface', 'public', '-f', 'value', '-c', 'URL') $labEnv).Output.Trim()
     $folder = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-curl-' + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory $folder | Out-Null
     if (-not $IsWindows) { & chmod 700 $folder }
     $headers = Join-Path $folder 'headers'
     "X-Auth-Token: $token" | Set-Content $headers
-    $argsFile = Join-Path $folder 'args'
-    @('-s', '--parallel', '--no-progress-meter', '--cacert', $labEnv.OS_CACERT, '-H', "@$headers",
-        '-H', 'OpenStack-API-Version: compute 2.53', '-o', '/dev/null', "$($nova.TrimEnd('/'))/os-hypervisors/detail?limit=1000",
-        '-H', 'OpenStack-API-Version: placement 1.27', '-o', '/dev/null', "$($placement.TrimEnd('/'))/allocation_candidates?resources=MEMORY_MB:1") |
+    $endpoints = @{}
+    foreach ($service in $Services) {
+        $endpoints[$service] = (Invoke-TimedProcess openstack @('endpoint', 'list', '--service', $service, '--interface', 'public', '-f', 'value', '-c', 'URL') $labEnv).Output.Trim().TrimEnd('/')
+    }
+    [pscustomobject]@{ Folder = $folder; Headers = $headers; Endpoints = $endpoints }
+}
+
+# Nova's hypervisor list and Placement's bulk read, sent at once by curl: the arguments, one a line, in the folder of
+# New-CurlAuth, for the in-session loop to run between its own listings. The caller removes the folder.
+function New-CurlListing {
+    $auth = New-CurlAuth 'compute', 'placement'
+    $argsFile = Join-Path $auth.Folder 'args'
+    @('-s', '--parallel', '--no-progress-meter', '--cacert', $labEnv.OS_CACERT, '-H', "@$($auth.Headers)",
+        '-H', 'OpenStack-API-Version: compute 2.53', '-o', '/dev/null', "$($auth.Endpoints.compute)/os-hypervisors/detail?limit=1000",
+        '-H', 'OpenStack-API-Version: placement 1.27', '-o', '/dev/null', "$($auth.Endpoints.placement)/allocation_candidates?resources=MEMORY_MB:1") |
         Set-Content $argsFile
-    [pscustomobject]@{ Folder = $folder; ArgsFile = $argsFile }
+    [pscustomobject]@{ Folder = $auth.Folder; ArgsFile = $argsFile }
 }
 
 # Every page of /servers/detail (all projects, 1000 a page, marker = last id) with curl, one after the other, at the
@@ -130,13 +139,10 @@ function Measure-CurlPages([int] $Runs, [int] $Count) {
     $version = (& dotnet $PwshDll -NoProfile -NonInteractive -Command "`$env:OS_CLIENT_CONFIG_FILE='$(Join-Path $LabDir 'clouds.yaml')'; Import-Module '$ModulePath'; (Connect-OSCloud -Cloud osm-lab).ComputeMicroversion.ToString()").Trim()
     # Listings are asked at 2.72 at most (NovaClient.ServerListVersion: from 2.73 Nova loads each instance's system metadata).
     if ([version]$version -gt [version]'2.72') { $version = '2.72' }
-    $token = (Invoke-TimedProcess openstack @('token', 'issue', '-f', 'value', '-c', 'id') $labEnv).Output.Trim()
-    $nova = (Invoke-TimedProcess openstack @('endpoint', 'list', '--service', 'compute', '--interface', 'public', '-f', 'value', '-c', 'URL') $labEnv).Output.Trim().TrimEnd('/')
-    $headers = Join-Path ([IO.Path]::GetTempPath()) ('osm-bench-h-' + [guid]::NewGuid().ToString('N'))
+    $auth = New-CurlAuth 'compute'
+    $nova = $auth.Endpoints.compute
+    $headers = $auth.Headers
     try {
-        New-Item -ItemType File $headers | Out-Null
-        if (-not $IsWindows) { & chmod 600 $headers }
-        "X-Auth-Token: $token" | Set-Content $headers
         $pages = {
             param([string] $Microversion)
             $sw = [Diagnostics.Stopwatch]::StartNew()
@@ -178,7 +184,7 @@ function Measure-CurlPages([int] $Runs, [int] $Count) {
         }
         [pscustomobject]@{ Version = $version; Ours = Get-Median $ours; Client = Get-Median $client; TwoEnds = Get-Median $twoEnds }
     }
-    finally { Remove-Item $headers -ErrorAction SilentlyContinue }
+    finally { Remove-Item -Recurse -Force $auth.Folder -ErrorAction SilentlyContinue }
 }
 
 # Every instance of every project, whole processes: the time, the peak memory (GNU time's maximum resident set), and

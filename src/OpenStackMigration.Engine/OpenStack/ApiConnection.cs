@@ -65,8 +65,15 @@ namespace OpenStackMigration.OpenStack
         /// </summary>
         public JsonReader Reader() =>
             _content != null && Volatile.Read(ref _parsed) == 0
-                ? new JsonTextReader(new System.IO.StringReader(_content)) { DateParseHandling = DateParseHandling.None }
+                ? TextReader(_content)
                 : (JsonReader)(Body ?? JValue.CreateNull()).CreateReader();
+
+        /// <summary>
+        /// A reader over an answer's text. Dates stay strings: Nova's timestamps have no offset and mean UTC, which
+        /// Json.Time applies.
+        /// </summary>
+        private static JsonTextReader TextReader(string content) =>
+            new JsonTextReader(new System.IO.StringReader(content)) { DateParseHandling = DateParseHandling.None };
 
         private static JToken? Parse(string? content)
         {
@@ -77,8 +84,7 @@ namespace OpenStackMigration.OpenStack
 
             try
             {
-                // Dates stay strings: Nova's timestamps have no offset and mean UTC, which Json.Time applies.
-                using var reader = new JsonTextReader(new System.IO.StringReader(content)) { DateParseHandling = DateParseHandling.None };
+                using var reader = TextReader(content);
                 return JToken.ReadFrom(reader);
             }
             catch (JsonReaderException)

@@ -32,8 +32,12 @@ namespace OpenStackMigration.OpenStack
                 return (long)(double)value;
             }
 
-            return long.TryParse((string?)value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : (long?)null;
+            return ParseLong((string?)value);
         }
+
+        /// <summary>A whole number sent as text ("512"); null when it is not one.</summary>
+        public static long? ParseLong(string? text) =>
+            long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : (long?)null;
 
         public static int Int(JToken? token, string name) => (int)(Long(token, name) ?? 0);
 
@@ -59,11 +63,18 @@ namespace OpenStackMigration.OpenStack
 
             if (value.Type == JTokenType.Date)
             {
-                var dt = (DateTime)value;
-                return new DateTimeOffset(DateTime.SpecifyKind(dt, dt.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : dt.Kind));
+                return AsUtc((DateTime)value);
             }
 
-            return DateTimeOffset.TryParse((string?)value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : (DateTimeOffset?)null;
+            return ParseTime((string?)value);
         }
+
+        /// <summary>A time read by a JSON parser that parses dates: one without an offset means UTC.</summary>
+        public static DateTimeOffset AsUtc(DateTime time) =>
+            new DateTimeOffset(DateTime.SpecifyKind(time, time.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : time.Kind));
+
+        /// <summary>A time sent as text; one without an offset (as Nova sends them) means UTC. Null when it is not one.</summary>
+        public static DateTimeOffset? ParseTime(string? text) =>
+            DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : (DateTimeOffset?)null;
     }
 }

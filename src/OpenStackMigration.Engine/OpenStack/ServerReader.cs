@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using OpenStackMigration.Model;
@@ -51,20 +50,7 @@ namespace OpenStackMigration.OpenStack
                     {
                         if (reader.TokenType == JsonToken.StartObject)
                         {
-                            string? rel = null;
-                            while (NextProperty(reader, out var linkProperty))
-                            {
-                                if (linkProperty == "rel")
-                                {
-                                    rel = Str(reader);
-                                }
-                                else
-                                {
-                                    reader.Skip();
-                                }
-                            }
-
-                            next |= rel == "next";
+                            next |= Property(reader, "rel") == "next";
                         }
                         else
                         {
@@ -118,7 +104,7 @@ namespace OpenStackMigration.OpenStack
                         break;
                     case "image":
                         // A volume-backed server shows "image": "" (an empty string), not null.
-                        imageId = reader.TokenType == JsonToken.StartObject ? IdOf(reader) : null;
+                        imageId = reader.TokenType == JsonToken.StartObject ? Property(reader, "id") : null;
                         reader.Skip();
                         break;
                     case "fault":
@@ -263,7 +249,7 @@ namespace OpenStackMigration.OpenStack
                         _ => (long)(double)new JValue(reader.Value),
                     };
                 case JsonToken.String:
-                    return long.TryParse((string?)reader.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : (long?)null;
+                    return Json.ParseLong((string?)reader.Value);
                 default:
                     reader.Skip();
                     return null;
@@ -277,23 +263,14 @@ namespace OpenStackMigration.OpenStack
             switch (reader.TokenType)
             {
                 case JsonToken.Date:
-                    if (reader.Value is DateTimeOffset offset)
-                    {
-                        return offset;
-                    }
-
-                    var dt = (DateTime)reader.Value!;
-                    return new DateTimeOffset(DateTime.SpecifyKind(dt, dt.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : dt.Kind));
+                    return reader.Value is DateTimeOffset offset ? offset : Json.AsUtc((DateTime)reader.Value!);
                 case JsonToken.String:
-                    return DateTimeOffset.TryParse((string?)reader.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : (DateTimeOffset?)null;
+                    return Json.ParseTime((string?)reader.Value);
                 default:
                     reader.Skip();
                     return null;
             }
         }
-
-        /// <summary>The "id" of the object the reader is on (read to its end).</summary>
-        private static string? IdOf(JsonReader reader) => Property(reader, "id");
 
         /// <summary>The text of one property of the object the reader is on (read to its end).</summary>
         private static string? Property(JsonReader reader, string wanted)
